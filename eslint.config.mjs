@@ -1,0 +1,40 @@
+// Lint rules, including the architecture's boundaries:
+// - only src/vscode/ may import `vscode`;
+// - src/core/ imports neither node:child_process nor node:sqlite (nor the store/executors).
+import tseslint from 'typescript-eslint';
+
+const vscodeOnlyInAdapter = {
+  paths: [{ name: 'vscode', message: 'Only src/vscode/ may import vscode (hexagonal boundary).' }],
+};
+
+const coreForbidden = {
+  paths: [
+    { name: 'vscode', message: 'src/core is pure: no vscode.' },
+    { name: 'node:child_process', message: 'src/core is pure: spawn processes in src/executors.' },
+    { name: 'child_process', message: 'src/core is pure: spawn processes in src/executors.' },
+    { name: 'node:sqlite', message: 'src/core is pure: use the Store port; node:sqlite lives in src/store.' },
+  ],
+  patterns: [
+    { group: ['**/store/**', '**/executors/**', '**/vscode/**', '**/cli/**'], message: 'src/core depends on ports, not adapters.' },
+  ],
+};
+
+export const boundaryRules = { vscodeOnlyInAdapter, coreForbidden };
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'test/fixtures/**', '.baton/**', '**/*.d.ts', 'webview-ui/**/*.css'] },
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-explicit-any': 'error',
+      'no-restricted-imports': ['error', vscodeOnlyInAdapter],
+    },
+  },
+  { files: ['src/core/**/*.ts'], rules: { 'no-restricted-imports': ['error', coreForbidden] } },
+  { files: ['src/vscode/**/*.ts', 'test/e2e/**/*.ts'], rules: { 'no-restricted-imports': 'off' } },
+  {
+    files: ['test/**/*.ts', 'bench/**/*', 'scripts/**/*'],
+    rules: { '@typescript-eslint/no-non-null-assertion': 'off', '@typescript-eslint/no-explicit-any': 'off' },
+  },
+);
