@@ -194,6 +194,16 @@ export class StepTimeoutError extends BatonError {
   }
 }
 
+/** A worker reported on a step it no longer owns (its lease expired and another took over). */
+export class LeaseLostError extends BatonError {
+  constructor(
+    readonly stepRowId: number,
+    readonly owner: string,
+  ) {
+    super(ErrorCode.LeaseLost, `worker ${owner} no longer holds the lease of step row ${stepRowId}`);
+  }
+}
+
 export class UsageError extends BatonError {
   constructor(message: string) {
     super(ErrorCode.Usage, message);

@@ -68,7 +68,8 @@ export const RUN_TRANSITIONS: Readonly<Record<RunStatus, readonly RunStatus[]>> 
   pending: ['running', 'paused', 'cancelled', 'failed'],
   running: ['waiting', 'paused', 'succeeded', 'failed', 'cancelled'],
   waiting: ['running', 'paused', 'succeeded', 'failed', 'cancelled'],
-  paused: ['running', 'waiting', 'cancelled', 'failed'],
+  // A paused run's last running steps may finish it.
+  paused: ['running', 'waiting', 'succeeded', 'cancelled', 'failed'],
   // Retry/resume of a finished run reopens it.
   succeeded: ['running'],
   failed: ['running'],
@@ -119,6 +120,8 @@ export const EventType = {
   StepAbandoned: 'step.abandoned',
   GateRequested: 'gate.requested',
   GateDecided: 'gate.decided',
+  /** A gate's timeout passed with `on_timeout: escalate`: it keeps waiting, flagged. */
+  GateEscalated: 'gate.escalated',
   CommentAdded: 'comment.added',
   ArtifactAdded: 'artifact.added',
 } as const;
@@ -133,3 +136,163 @@ export interface TriggerInfo {
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 export type Outputs = Record<string, JsonValue>;
+
+/** What a gate ended with. `timed_out` is never an approval, whatever `on_timeout` says. */
+export const GateDecision = {
+  Approved: 'approved',
+  Rejected: 'rejected',
+  TimedOut: 'timed_out',
+  /** The run was cancelled while the gate waited. */
+  Cancelled: 'cancelled',
+} as const;
+export type GateDecision = (typeof GateDecision)[keyof typeof GateDecision];
+
+/**
+ * Bits of `StepRecord.upstream`: what happened to the steps this one needs (transitively for
+ * failed/cancelled, directly for skipped). Drives `success()`, `failure()` and `cancelled()`.
+ */
+export const Upstream = {
+  Failed: 1,
+  Skipped: 2,
+  Cancelled: 4,
+} as const;
+
+/** One run as stored. Timestamps are ms since the epoch. */
+export interface RunRecord {
+  id: string;
+  templateId: string;
+  templateName: string;
+  status: RunStatus;
+  /** Phase of the step that started most recently (null before any step with a phase). */
+  phase: string | null;
+  trigger: TriggerInfo;
+  /** Set for a child run started by a `workflow:` step. */
+  parentRunId: string | null;
+  /** Row id (StepRecord.id) of the parent's `workflow:` step. */
+  parentStepRowId: number | null;
+  inputs: Record<string, JsonValue>;
+  /** When succeeded: outputs of every succeeded top-level step, by step id. */
+  outputs: Record<string, Outputs> | null;
+  error: string | null;
+  /** Step rows (top-level and foreach items) not finished yet. */
+  unfinishedSteps: number;
+  /** Finished steps that fail the run (failed without continue_on_error). */
+  failedSteps: number;
+  createdAt: number;
+  startedAt: number | null;
+  finishedAt: number | null;
+  updatedAt: number;
+}
+
+/** One step instance: a top-level step, a foreach parent, or one foreach item. */
+export interface StepRecord {
+  /** Row id, unique in the database. */
+  id: number;
+  runId: string;
+  /** The template's step id. */
+  stepId: string;
+  /** Foreach items only: the item's key (its index as text). */
+  itemKey: string | null;
+  itemIndex: number | null;
+  /** Foreach items only: row id of the foreach step. */
+  parentRowId: number | null;
+  kind: string;
+  status: StepStatus;
+  phase: string | null;
+  /** Attempts started (abandoned ones included). */
+  attempts: number;
+  /** Attempts that failed (what `retry.max` counts). */
+  failures: number;
+  /** Needs not finished yet; for a running foreach step, items not finished yet. */
+  needsRemaining: number;
+  /** `Upstream` bits. */
+  upstream: number;
+  /** Foreach items only: the item value. */
+  item: JsonValue | null;
+  outputs: Outputs | null;
+  error: string | null;
+  /** Waiting steps: when the retry delay or gate timeout is due. */
+  dueAt: number | null;
+  leaseOwner: string | null;
+  leaseExpiresAt: number | null;
+  /** `workflow:` steps: the child run. */
+  childRunId: string | null;
+  sessionId: string | null;
+  transcriptPath: string | null;
+  createdAt: number;
+  startedAt: number | null;
+  finishedAt: number | null;
+  updatedAt: number;
+}
+
+/** One try of one step instance. */
+export interface AttemptRecord {
+  id: number;
+  stepRowId: number;
+  runId: string;
+  stepId: string;
+  itemKey: string | null;
+  /** 1-based. */
+  number: number;
+  status: AttemptStatus;
+  /** Worker that ran it. */
+  owner: string | null;
+  error: string | null;
+  exitCode: number | null;
+  costUsd: number | null;
+  startedAt: number;
+  finishedAt: number | null;
+}
+
+/** One entry of the append-only event log; `id` is monotonic across the database. */
+export interface EventRecord {
+  id: number;
+  runId: string;
+  stepId: string | null;
+  itemKey: string | null;
+  type: EventType;
+  payload: Record<string, JsonValue>;
+  at: number;
+}
+
+export interface CommentRecord {
+  id: number;
+  runId: string;
+  stepId: string | null;
+  author: string;
+  body: string;
+  createdAt: number;
+}
+
+export interface ArtifactRecord {
+  id: number;
+  runId: string;
+  stepId: string | null;
+  name: string;
+  /** Absolute path of the bytes on disk. */
+  path: string;
+  mediaType: string | null;
+  sizeBytes: number | null;
+  createdAt: number;
+}
+
+export interface GateRecord {
+  id: number;
+  runId: string;
+  stepRowId: number;
+  stepId: string;
+  itemKey: string | null;
+  message: string;
+  approvers: string[];
+  /** JSON Schema of the form the approver fills, if any. */
+  form: JsonValue | null;
+  requestedAt: number;
+  /** When the timeout applies (null: waits forever). */
+  dueAt: number | null;
+  escalated: boolean;
+  decision: GateDecision | null;
+  decidedBy: string | null;
+  decidedAt: number | null;
+  comment: string | null;
+  formInputs: Record<string, JsonValue> | null;
+}

@@ -2,7 +2,21 @@
  * Ports: how the pure core talks to the world. Adapters live in src/store, src/executors,
  * src/triggers, src/vscode and src/cli.
  */
-import type { JsonValue, Outputs } from './model';
+import type {
+  ArtifactRecord,
+  AttemptRecord,
+  CommentRecord,
+  EventRecord,
+  EventType,
+  GateRecord,
+  JsonValue,
+  Outputs,
+  RunRecord,
+  RunStatus,
+  StepRecord,
+  StepStatus,
+  TriggerInfo,
+} from './model';
 import type { StepDefinition, TemplateDefinition } from './template/types';
 
 /** Time, injectable so tests control it. */
@@ -94,4 +108,186 @@ export interface AgentSessionInfo {
 export interface StepExecutor {
   readonly kind: string;
   execute(context: StepExecutionContext): Promise<StepExecutionResult>;
+}
+
+/** Finds another template by id (or path) for `workflow:` steps. */
+export interface TemplateResolver {
+  /** Throws TemplateNotFoundError when there is no such template. */
+  resolve(reference: string, from?: TemplateDefinition): Promise<TemplateDefinition>;
+}
+
+/** A run row to insert (the store fills counters and timestamps). */
+export interface NewRun {
+  id: string;
+  templateId: string;
+  templateName: string;
+  /** Immutable snapshot the run executes. */
+  definition: TemplateDefinition;
+  inputs: Record<string, JsonValue>;
+  trigger: TriggerInfo;
+  parentRunId: string | null;
+  parentStepRowId: number | null;
+  status: RunStatus;
+  unfinishedSteps: number;
+  createdAt: number;
+}
+
+/** A step row to insert. */
+export interface NewStep {
+  runId: string;
+  stepId: string;
+  itemKey: string | null;
+  itemIndex: number | null;
+  parentRowId: number | null;
+  kind: string;
+  status: StepStatus;
+  phase: string | null;
+  needsRemaining: number;
+  item: JsonValue | null;
+  createdAt: number;
+}
+
+export type RunPatch = Partial<
+  Pick<RunRecord, 'status' | 'phase' | 'outputs' | 'error' | 'startedAt' | 'finishedAt' | 'updatedAt'>
+>;
+export type StepPatch = Partial<
+  Pick<
+    StepRecord,
+    | 'status'
+    | 'outputs'
+    | 'error'
+    | 'dueAt'
+    | 'leaseOwner'
+    | 'leaseExpiresAt'
+    | 'childRunId'
+    | 'startedAt'
+    | 'finishedAt'
+    | 'updatedAt'
+    | 'needsRemaining'
+    | 'upstream'
+    | 'failures'
+    | 'attempts'
+    | 'sessionId'
+    | 'transcriptPath'
+  >
+>;
+export type AttemptPatch = Partial<Pick<AttemptRecord, 'status' | 'error' | 'exitCode' | 'costUsd' | 'finishedAt'>>;
+export type GatePatch = Partial<
+  Pick<GateRecord, 'decision' | 'decidedBy' | 'decidedAt' | 'comment' | 'formInputs' | 'escalated' | 'dueAt'>
+>;
+
+export interface NewEvent {
+  runId: string;
+  stepId: string | null;
+  itemKey: string | null;
+  type: EventType;
+  payload: Record<string, JsonValue>;
+  at: number;
+}
+
+export interface RunQuery {
+  status?: RunStatus | readonly RunStatus[];
+  templateId?: string;
+  parentRunId?: string;
+  /** Newest first; default 100. */
+  limit?: number;
+}
+
+export interface EventQuery {
+  runId?: string;
+  /** Default 1000. */
+  limit?: number;
+}
+
+/**
+ * Durable state. Every method is synchronous; `transaction` runs its callback inside one
+ * `BEGIN IMMEDIATE` transaction (never await inside it). The engine composes these
+ * primitives; the SQLite adapter is src/store/sqlite-store.ts.
+ */
+export interface Store {
+  /** Runs `fn` in one IMMEDIATE transaction (nested calls join the outer one). */
+  transaction<T>(fn: () => T): T;
+
+  insertRun(run: NewRun): void;
+  getRun(id: string): RunRecord | undefined;
+  /** The immutable template snapshot of a run. */
+  getRunDefinition(id: string): TemplateDefinition | undefined;
+  updateRun(id: string, patch: RunPatch): void;
+  /** Adds to the run's counters and returns them after the change. */
+  addRunCounters(id: string, unfinishedDelta: number, failedDelta: number): { unfinishedSteps: number; failedSteps: number };
+  listRuns(query?: RunQuery): RunRecord[];
+
+  /** Returns the new row id. */
+  insertStep(step: NewStep): number;
+  getStep(rowId: number): StepRecord | undefined;
+  /** Top-level steps have `itemKey` null. */
+  findStep(runId: string, stepId: string, itemKey: string | null): StepRecord | undefined;
+  /** Every step row of a run (top-level and items), by row id. */
+  listSteps(runId: string): StepRecord[];
+  /** Foreach items of one foreach step, in item order. */
+  listItems(parentRowId: number): StepRecord[];
+  /** First `pending` foreach item, in item order. */
+  nextPendingItem(parentRowId: number): StepRecord | undefined;
+  updateStep(rowId: number, patch: StepPatch): void;
+  /** One of the step's needs finished: decrement `needsRemaining`, OR `upstreamBits` in. */
+  noteNeedFinished(rowId: number, upstreamBits: number): { needsRemaining: number; upstream: number };
+  /** The oldest `ready` step of a `running` run, skipping runs of the given templates. */
+  findClaimableStep(excludeTemplateIds: readonly string[]): StepRecord | undefined;
+  /** Extends a lease; false when the step is no longer running under this owner. */
+  renewLease(rowId: number, owner: string, expiresAt: number): boolean;
+  /** Running steps with a lease that expired before `now`. */
+  listExpiredLeases(now: number, limit: number): StepRecord[];
+  /** Waiting steps whose `dueAt` is at or before `now`. */
+  listDueTimers(now: number, limit: number): StepRecord[];
+  /** Earliest `dueAt` of any waiting step, if any. */
+  nextDueAt(): number | undefined;
+  /** True when the run has a step that is ready, running, or waiting for something other than a gate. */
+  hasActiveSteps(runId: string): boolean;
+  /** Template id of the run a step row belongs to. */
+  templateIdOfRun(runId: string): string | undefined;
+
+  /** Returns the new attempt id. */
+  insertAttempt(attempt: Omit<AttemptRecord, 'id' | 'finishedAt' | 'error' | 'exitCode' | 'costUsd'>): number;
+  updateAttempt(id: number, patch: AttemptPatch): void;
+  /** The latest attempt of a step row. */
+  latestAttempt(stepRowId: number): AttemptRecord | undefined;
+  listAttempts(stepRowId: number): AttemptRecord[];
+
+  /** Appends to the event log; returns the event id. */
+  appendEvent(event: NewEvent): number;
+  /** Events with id > afterId, oldest first. */
+  listEvents(afterId: number, query?: EventQuery): EventRecord[];
+  /** Highest event id (0 when empty); cheap, for polling. */
+  maxEventId(): number;
+
+  insertGate(gate: Omit<GateRecord, 'id' | 'decision' | 'decidedBy' | 'decidedAt' | 'comment' | 'formInputs' | 'escalated'>): number;
+  findGate(runId: string, stepId: string, itemKey: string | null): GateRecord | undefined;
+  /** Applies the patch only while the gate is undecided; false when it was already decided. */
+  updateOpenGate(id: number, patch: GatePatch): boolean;
+  listGates(runId: string): GateRecord[];
+  /** Undecided gates across all runs, oldest first. */
+  listOpenGates(limit: number): GateRecord[];
+  hasOpenGate(runId: string): boolean;
+
+  insertComment(comment: Omit<CommentRecord, 'id'>): number;
+  listComments(runId: string): CommentRecord[];
+  insertArtifact(artifact: Omit<ArtifactRecord, 'id'>): number;
+  listArtifacts(runId: string): ArtifactRecord[];
+}
+
+/** Files of a run on disk (`.baton/runs/<run-id>/`). Writes are synchronous and small. */
+export interface RunFiles {
+  runDir(runId: string): string;
+  /** `.baton/runs/<run>/steps/<step>[/<item>]` (not created). */
+  stepDir(runId: string, stepId: string, itemKey: string | null): string;
+  /** Created on demand. */
+  artifactsDir(runId: string): string;
+  /** Writes definition.json and inputs.json once. */
+  writeRunSnapshot(runId: string, definition: TemplateDefinition, inputs: Record<string, JsonValue>): void;
+  writeStepInput(runId: string, stepId: string, itemKey: string | null, input: JsonValue): void;
+  writeStepOutput(runId: string, stepId: string, itemKey: string | null, output: JsonValue): void;
+  writeStepSummary(runId: string, stepId: string, itemKey: string | null, markdown: string): void;
+  appendStepLog(runId: string, stepId: string, itemKey: string | null, text: string): void;
+  appendStepEvent(runId: string, stepId: string, itemKey: string | null, event: JsonValue): void;
+  stepLogPath(runId: string, stepId: string, itemKey: string | null): string;
 }
