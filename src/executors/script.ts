@@ -4,6 +4,7 @@
  * - The (already interpolated) script is written to `<stepDir>/script.<ext>` and run with
  *   `bash --noprofile --norc -e -o pipefail` by default, or the step's `shell`
  *   (`bash`, `sh`, `python`, `node`, `pwsh`, or a command line containing `{0}` for the file).
+ *   The script file is deleted afterwards (it may hold interpolated secrets).
  * - Environment: Baton's own environment, then the step's `env`, then `BATON_*` variables:
  *   `BATON_OUTPUT` (outputs file, GitHub `$GITHUB_OUTPUT` format), `BATON_SUMMARY` (markdown
  *   summary), `BATON_RUN_ID`, `BATON_STEP_ID`, `BATON_ATTEMPT`, `BATON_STEP_DIR`,
@@ -16,7 +17,7 @@
  * - Non-zero exit: failed, retryable. Timeout: failed, retryable, "timed out". Cancelled
  *   (ctx.signal aborted): failed, not retryable. Missing shell: failed, not retryable.
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BatonError, StepFailedError, StepTimeoutError, describeError } from '../core/errors';
 import type { Outputs } from '../core/model';
@@ -99,9 +100,10 @@ export class ScriptExecutor implements StepExecutor {
     const outputFile = join(ctx.stepDir, OUTPUT_FILE_NAME);
     const summaryFile = join(ctx.stepDir, SUMMARY_FILE_NAME);
     const shell = shellCommandFor(shellField, (ext) => join(ctx.stepDir, `script${ext}`));
+    const scriptFile = join(ctx.stepDir, `script${shell.extension}`);
     // Each attempt starts with empty files so a retry never sees the previous attempt's outputs.
     await Promise.all([
-      writeFile(join(ctx.stepDir, `script${shell.extension}`), script),
+      writeFile(scriptFile, script, { mode: 0o600 }),
       writeFile(outputFile, ''),
       writeFile(summaryFile, ''),
     ]);
@@ -151,10 +153,17 @@ export class ScriptExecutor implements StepExecutor {
     } finally {
       stdout.end();
       stderr.end();
+      // The interpolated script may contain secrets; it must not stay in the run folder.
+      await rm(scriptFile, { force: true });
     }
 
     const base: Outputs = { exit_code: result.exitCode ?? -1, stdout_tail: redact(tail.text()) };
     const summary = await readSummary(summaryFile, redact);
+    const outputText = await readFile(outputFile, 'utf8').catch(() => '');
+    if (ctx.secrets.length > 0) {
+      // What the script wrote stays on disk for debugging, but never with secrets in it.
+      await Promise.all([writeFile(outputFile, redact(outputText)), writeFile(summaryFile, summary ?? '')]);
+    }
 
     if (result.timedOut || (result.cancelled && ctx.signal.reason instanceof StepTimeoutError)) {
       const ms = ctx.timeoutMs ?? (ctx.signal.reason as StepTimeoutError).timeoutMs;
@@ -171,7 +180,7 @@ export class ScriptExecutor implements StepExecutor {
 
     let scriptOutputs: Record<string, string>;
     try {
-      scriptOutputs = parseOutputsFile(await readFile(outputFile, 'utf8'), `$BATON_OUTPUT (${outputFile})`);
+      scriptOutputs = parseOutputsFile(outputText, `$BATON_OUTPUT (${outputFile})`);
       const reserved = RESERVED_OUTPUTS.find((name) => name in scriptOutputs);
       if (reserved) {
         throw new StepFailedError(`$BATON_OUTPUT (${outputFile}): output name "${reserved}" is reserved: Baton sets it`, {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StepTimeoutError } from '../../../src/core/errors';
@@ -174,6 +174,17 @@ describe('ScriptExecutor (real bash)', function () {
     assert.equal(result.error, 'script exited with code 1: failed with ***');
     assert.equal(result.outputs?.tok, '***');
     assert.equal(stdoutOf(progress), 'token is ***\npartial ***');
+    for (const file of readdirSync(ctx.stepDir)) {
+      const text = readFileSync(join(ctx.stepDir, file), 'utf8');
+      assert.ok(!text.includes(secret), `${file} keeps the secret on disk: ${text}`);
+    }
+    assert.equal(readFileSync(join(ctx.stepDir, 'baton-output.txt'), 'utf8'), 'tok=***\n');
+  });
+
+  it('removes the interpolated script file from the step folder after the run', async () => {
+    const { ctx } = harness('echo hi');
+    await executor.execute(ctx);
+    assert.deepEqual(readdirSync(ctx.stepDir).sort(), ['baton-output.txt', 'summary.md']);
   });
 
   it('does not tear a secret split across output chunks', async () => {
