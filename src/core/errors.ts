@@ -194,6 +194,17 @@ export class StepTimeoutError extends BatonError {
   }
 }
 
+/** An expression could not be parsed or evaluated (at run time: fails the step, not retryable). */
+export class ExpressionError extends BatonError {
+  constructor(
+    readonly expression: string,
+    readonly reason: string,
+    cause?: unknown,
+  ) {
+    super(ErrorCode.ExpressionFailed, `expression \`${expression}\` failed: ${reason}`, { cause });
+  }
+}
+
 /** A worker reported on a step it no longer owns (its lease expired and another took over). */
 export class LeaseLostError extends BatonError {
   constructor(
