@@ -1,0 +1,24 @@
+/**
+ * The static half of Baton's one command table: every command id and its palette title.
+ * No vscode import, so the unit tier can check it against package.json `contributes.commands`.
+ * Handlers live in commands.ts, keyed by the same names, so a command cannot exist in one
+ * place and not the other (the compiler checks the handler map covers every key).
+ */
+
+export const COMMAND_CATEGORY = 'Baton';
+
+export interface CommandInfo {
+  /** `baton.*` id used in package.json, menus and executeCommand. */
+  readonly id: string;
+  /** Title shown in the palette after "Baton: ". */
+  readonly title: string;
+  /** Codicon shown when the command is a view title or inline button. */
+  readonly icon?: string;
+}
+
+export const BATON_COMMANDS = {
+  newTemplate: { id: 'baton.newTemplate', title: 'New Template', icon: '$(new-file)' },
+  refresh: { id: 'baton.refresh', title: 'Refresh', icon: '$(refresh)' },
+} as const satisfies Record<string, CommandInfo>;
+
+export type BatonCommandName = keyof typeof BATON_COMMANDS;

@@ -1,0 +1,33 @@
+/**
+ * The one command table: a handler factory per entry of BATON_COMMANDS (commandIds.ts), all
+ * registered in registerCommands(). A handler failure becomes an error notification here, once,
+ * instead of an unhandled rejection VS Code only logs.
+ */
+import * as vscode from 'vscode';
+import { BATON_COMMANDS, type BatonCommandName } from './commandIds';
+import type { BatonContainer } from './container';
+import { createTemplateFromScaffold } from './newTemplate';
+import { userMessage } from './userMessage';
+
+// Commands receive whatever VS Code passes (tree items, URIs, nothing from the palette).
+type CommandHandler = (...args: unknown[]) => unknown;
+
+const handlers: Record<BatonCommandName, (container: BatonContainer) => CommandHandler> = {
+  newTemplate: (c) => (presetId) => createTemplateFromScaffold(c, presetId),
+  refresh: (c) => () => c.refresh(),
+};
+
+export function registerCommands(container: BatonContainer): vscode.Disposable[] {
+  return (Object.keys(BATON_COMMANDS) as BatonCommandName[]).map((name) => {
+    const handler = handlers[name](container);
+    return vscode.commands.registerCommand(BATON_COMMANDS[name].id, async (...args: unknown[]) => {
+      try {
+        return await handler(...args);
+      } catch (error) {
+        container.log.error(`${BATON_COMMANDS[name].id} failed`, error);
+        void vscode.window.showErrorMessage(`Baton: ${BATON_COMMANDS[name].title} failed: ${userMessage(error)}`);
+        return undefined;
+      }
+    });
+  });
+}

@@ -1,0 +1,14 @@
+/** Extension-host side of the e2e bridge: asks the outer test (which owns the browser) for things. */
+async function call(path: string, body: unknown): Promise<unknown> {
+  const base = process.env.BATON_E2E_BRIDGE;
+  if (!base) throw new Error('BATON_E2E_BRIDGE is not set: not running under the e2e harness');
+  const response = await fetch(`${base}${path}`, { method: 'POST', body: JSON.stringify(body) });
+  if (!response.ok) throw new Error(`bridge ${path}: ${response.status} ${await response.text()}`);
+  return response.json();
+}
+
+/** Saves a screenshot of the whole workbench as test-results/e2e/<name>.png; returns the file. */
+export async function screenshot(name: string): Promise<string> {
+  const { file } = (await call('/screenshot', { name })) as { file: string };
+  return file;
+}

@@ -1,0 +1,40 @@
+/** Builds the extension-host suites (test/e2e/host/*.e2e.ts) into CommonJS the host can require. */
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import * as esbuild from 'esbuild';
+import { projectRoot } from './vscodeSession';
+
+const hostSourceDir = join(projectRoot, 'test', 'e2e', 'host');
+// Inside the project so `require('mocha')` in the bundle resolves to node_modules/mocha.
+const hostOutDir = join(projectRoot, '.cache', 'e2e-host');
+
+/** Names of the host suites, e.g. `activation` for activation.e2e.ts. */
+export function hostSuiteNames(): string[] {
+  return readdirSync(hostSourceDir)
+    .filter((f) => f.endsWith('.e2e.ts'))
+    .map((f) => f.replace(/\.e2e\.ts$/, ''))
+    .sort();
+}
+
+/** Returns the path of the index module to pass as extensionTestsPath. */
+export async function buildHostSuites(): Promise<string> {
+  rmSync(hostOutDir, { recursive: true, force: true });
+  mkdirSync(hostOutDir, { recursive: true });
+  const entryPoints = Object.fromEntries([
+    ['index', join(hostSourceDir, 'index.ts')],
+    ...hostSuiteNames().map((name) => [`${name}.e2e`, join(hostSourceDir, `${name}.e2e.ts`)]),
+  ]);
+  await esbuild.build({
+    entryPoints,
+    outdir: hostOutDir,
+    outExtension: { '.js': '.cjs' },
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node22',
+    sourcemap: 'inline',
+    external: ['vscode', 'mocha'],
+    logLevel: 'error',
+  });
+  return join(hostOutDir, 'index.cjs');
+}

@@ -1,0 +1,217 @@
+/**
+ * One real VS Code (the server bundled in code-server 4.139.1 = VS Code 1.139.1) driven by
+ * Debian's Chromium through playwright-core. See ../../../../shared design E2E.md, route B:
+ * server-main.js with --enable-smoke-test-driver honours the `payload` URL parameter, which
+ * loads the extension from its development folder and runs extension-host test suites.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { CHROMIUM_PATH, ensureChromium, ensureCodeServer, installedCodeServer, type InstalledCodeServer } from '../../../scripts/code-server.mjs';
+import { freePort, startProcess, waitFor, type StartedProcess } from './processes';
+
+export const projectRoot = resolve(import.meta.dirname, '..', '..', '..');
+export const screenshotsDir = join(projectRoot, 'test-results', 'e2e');
+
+/**
+ * code-server, installing it on first use. Outside CI a machine that cannot install it skips the
+ * e2e tier with the reason; in CI (CI=true) that is a failure, never a silent skip.
+ */
+export function codeServerOrSkip(context: Mocha.Context): InstalledCodeServer {
+  try {
+    const installed = installedCodeServer() ?? ensureCodeServer();
+    ensureChromium();
+    return installed;
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    if (process.env.CI === 'true') throw new Error(`e2e tier cannot run in CI: ${reason}`);
+    console.warn(`\n  SKIPPING the e2e tier: code-server could not be installed (${reason}).\n  Run: node scripts/code-server.mjs install\n`);
+    context.skip();
+  }
+}
+
+/** Bundles the extension exactly as `npm run build` does (dist/extension.cjs). */
+export function buildExtension(): void {
+  const result = spawnSync(process.execPath, ['esbuild.mjs'], { cwd: projectRoot, encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`node esbuild.mjs failed:\n${result.stdout}\n${result.stderr}`);
+}
+
+/** A fresh workspace folder with the given templates in .baton/templates/. */
+export function createWorkspace(templates: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'baton-e2e-ws-'));
+  mkdirSync(join(dir, '.baton', 'templates'), { recursive: true });
+  for (const [name, text] of Object.entries(templates)) writeFileSync(join(dir, '.baton', 'templates', name), text);
+  return dir;
+}
+
+export interface SessionOptions {
+  workspace: string;
+  /** Extension-host test module (route B). Without it the window just runs the extension. */
+  extensionTestsPath?: string;
+  /** Extra environment for the server; the extension host inherits it. */
+  env?: Record<string, string>;
+  /** Headless browser viewport. */
+  viewport?: { width: number; height: number };
+}
+
+export class VsCodeSession {
+  private exitCode: Promise<number>;
+  private constructor(
+    readonly page: Page,
+    readonly url: string,
+    private readonly browser: Browser,
+    private readonly server: StartedProcess,
+    private readonly bridge: Server | undefined,
+    private readonly dataDir: string,
+    exitCode: Promise<number>,
+  ) {
+    this.exitCode = exitCode;
+  }
+
+  /** Starts the VS Code server and opens the workspace in Chromium. */
+  static async start(installed: InstalledCodeServer, options: SessionOptions): Promise<VsCodeSession> {
+    const dataDir = mkdtempSync(join(tmpdir(), 'baton-e2e-vscode-'));
+    const userDataDir = join(dataDir, 'user-data');
+    mkdirSync(join(userDataDir, 'User'), { recursive: true });
+    mkdirSync(join(userDataDir, 'Machine'), { recursive: true });
+    const settings = {
+      'workbench.startupEditor': 'none',
+      'workbench.tips.enabled': false,
+      'extensions.autoUpdate': false,
+      'extensions.autoCheckUpdates': false,
+      'telemetry.telemetryLevel': 'off',
+      'update.mode': 'none',
+      // Keep screenshots about Baton: no chat side bar, no AI onboarding.
+      'chat.disableAIFeatures': true,
+      'workbench.secondarySideBar.defaultVisibility': 'hidden',
+    };
+    writeFileSync(join(userDataDir, 'User', 'settings.json'), JSON.stringify(settings));
+    writeFileSync(join(userDataDir, 'Machine', 'settings.json'), JSON.stringify(settings));
+
+    // The bridge lets code in the extension host ask for things only the browser side can do.
+    let page: Page | undefined;
+    const bridge = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+      request.on('end', () => {
+        void (async () => {
+          try {
+            if (!page) throw new Error('page not ready');
+            const message = JSON.parse(body || '{}') as { name?: string };
+            if (request.url === '/screenshot' && message.name) {
+              mkdirSync(screenshotsDir, { recursive: true });
+              const file = join(screenshotsDir, `${message.name.replace(/[^\w.-]/g, '_')}.png`);
+              await page.screenshot({ path: file });
+              response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ file }));
+            } else {
+              response.writeHead(404).end('unknown bridge request');
+            }
+          } catch (error) {
+            response.writeHead(500).end(error instanceof Error ? error.message : String(error));
+          }
+        })();
+      });
+    });
+    await new Promise<void>((r) => bridge.listen(0, '127.0.0.1', () => r()));
+    const bridgeAddress = bridge.address();
+    const bridgeUrl = typeof bridgeAddress === 'object' && bridgeAddress ? `http://127.0.0.1:${bridgeAddress.port}` : '';
+
+    const port = await freePort();
+    const server = startProcess(
+      installed.node,
+      [
+        installed.serverMain,
+        '--host',
+        '127.0.0.1',
+        '--port',
+        String(port),
+        '--without-connection-token',
+        '--accept-server-license-terms',
+        '--enable-smoke-test-driver',
+        '--disable-telemetry',
+        '--disable-workspace-trust',
+        '--user-data-dir',
+        userDataDir,
+        '--server-data-dir',
+        join(dataDir, 'server-data'),
+        '--extensions-dir',
+        join(dataDir, 'extensions'),
+      ],
+      { cwd: options.workspace, env: { ...process.env, ...options.env, BATON_E2E_BRIDGE: bridgeUrl } },
+    );
+    let browser: Browser | undefined;
+    try {
+      await waitFor(
+        `VS Code server on port ${port}`,
+        async () => {
+          if (server.child.exitCode !== null) throw new Error(`VS Code server exited ${server.child.exitCode}:\n${server.output()}`);
+          try {
+            return (await fetch(`http://127.0.0.1:${port}/version`)).ok;
+          } catch {
+            return false;
+          }
+        },
+        60_000,
+      );
+      browser = await chromium.launch({
+        executablePath: CHROMIUM_PATH,
+        headless: true,
+        args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      });
+      const browserContext = await browser.newContext({ viewport: options.viewport ?? { width: 1400, height: 900 } });
+      page = await browserContext.newPage();
+      let reportExit: (code: number) => void = () => undefined;
+      const exitCode = new Promise<number>((r) => (reportExit = r));
+      await page.exposeFunction('codeAutomationExit', (code: number) => reportExit(code));
+
+      const remote = (path: string) => `vscode-remote://127.0.0.1:${port}${path}`;
+      const payload: [string, string][] = [['extensionDevelopmentPath', remote(projectRoot)]];
+      if (options.extensionTestsPath) payload.push(['extensionTestsPath', remote(options.extensionTestsPath)]);
+      const url = `http://127.0.0.1:${port}/?folder=${encodeURIComponent(options.workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
+      await page.goto(url);
+      await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+      return new VsCodeSession(page, url, browser, server, bridge, dataDir, exitCode);
+    } catch (error) {
+      await browser?.close().catch(() => undefined);
+      await server.stop();
+      bridge.close();
+      rmSync(dataDir, { recursive: true, force: true });
+      throw error;
+    }
+  }
+
+  /** Resolves with the code the extension-host tests reported through codeAutomationExit. */
+  async automationExit(timeoutMs: number): Promise<number> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`extension-host tests did not finish within ${timeoutMs} ms`)), timeoutMs);
+    });
+    try {
+      return await Promise.race([this.exitCode, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async screenshot(name: string): Promise<string> {
+    mkdirSync(screenshotsDir, { recursive: true });
+    const file = join(screenshotsDir, `${name}.png`);
+    await this.page.screenshot({ path: file });
+    return file;
+  }
+
+  /** Server log so far, for failure messages. */
+  serverOutput(): string {
+    return this.server.output();
+  }
+
+  async stop(): Promise<void> {
+    await this.browser.close().catch(() => undefined);
+    await this.server.stop();
+    await new Promise<void>((r) => (this.bridge ? this.bridge.close(() => r()) : r()));
+    rmSync(this.dataDir, { recursive: true, force: true });
+  }
+}
