@@ -118,6 +118,8 @@ export const EventType = {
   StepRetrying: 'step.retrying',
   StepWaiting: 'step.waiting',
   StepAbandoned: 'step.abandoned',
+  /** Retry-from / resume reopened a finished step (it goes back to pending). */
+  StepReset: 'step.reset',
   GateRequested: 'gate.requested',
   GateDecided: 'gate.decided',
   /** A gate's timeout passed with `on_timeout: escalate`: it keeps waiting, flagged. */

@@ -1,0 +1,1488 @@
+/**
+ * The run engine: turns a template + inputs into a run and moves its steps through the one
+ * transition table, each move in a short IMMEDIATE transaction together with its event.
+ *
+ * Readiness is incremental: when a step finishes, only its dependents are touched (their
+ * `needsRemaining` drops; at zero their `if:` is decided). Gates, foreach fan-out and child
+ * workflows are engine-owned; every other kind is executed by a registered StepExecutor under a
+ * lease (see Worker). Everything here goes through the Store port, so any process that opens
+ * the same database (CLI, VS Code, a second worker) can decide a gate, cancel or resume.
+ */
+import {
+  BatonError,
+  GateAlreadyDecidedError,
+  GateNotAllowedError,
+  GateNotFoundError,
+  InputInvalidError,
+  InvalidTransitionError,
+  LeaseLostError,
+  RunNotFoundError,
+  StepNotFoundError,
+  StepTimeoutError,
+  describeError,
+  type InputProblem,
+} from '../errors';
+import {
+  evaluateCondition,
+  resolveValue,
+  interpolate,
+  type ExpressionContext,
+  type StatusFunctions,
+  type StepExpressionState,
+} from '../expressions';
+import {
+  AttemptStatus,
+  EventType,
+  GateDecision,
+  RunStatus,
+  StepStatus,
+  Upstream,
+  canTransitionRun,
+  canTransitionStep,
+  isRunFinished,
+  isStepFinished,
+  type ArtifactRecord,
+  type AttemptRecord,
+  type CommentRecord,
+  type EventRecord,
+  type GateRecord,
+  type JsonValue,
+  type Outputs,
+  type RunRecord,
+  type StepRecord,
+  type TriggerInfo,
+} from '../model';
+import type {
+  Clock,
+  EventQuery,
+  Logger,
+  RunFiles,
+  RunQuery,
+  SecretSource,
+  StepExecutionResult,
+  StepExecutor,
+  StepPatch,
+  StepProgress,
+  Store,
+  TemplateResolver,
+} from '../ports';
+import type { GateStep, StepDefinition, TemplateDefinition, WorkflowStep } from '../template/types';
+import { buildStepGraph, descendantsOf, type StepGraph } from './graph';
+import { computeRetryDelay, retryPolicyFor, shouldRetry } from './retry';
+
+/** Real time. */
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms, signal) =>
+    new Promise<void>((resolve) => {
+      if (signal?.aborted) return resolve();
+      const timer = setTimeout(done, Math.max(0, ms));
+      function done() {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      }
+      signal?.addEventListener('abort', done, { once: true });
+    }),
+};
+
+const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+
+/** Default lease length: a worker renews every third of it. */
+export const DEFAULT_LEASE_MS = 30_000;
+
+export interface EngineDeps {
+  store: Store;
+  files: RunFiles;
+  /** Folder steps run in unless they set `cwd` (relative `cwd` is resolved against it). */
+  workspaceDir: string;
+  clock?: Clock;
+  /** Executors by kind (`run`, `agent`, `llm`, `mcp`, `function`). */
+  executors?: readonly StepExecutor[];
+  /** Needed for `workflow:` steps. */
+  templates?: TemplateResolver;
+  secrets?: SecretSource;
+  logger?: Logger;
+  /** Run ids (default: time-ordered random ids). */
+  newRunId?: () => string;
+  /** For retry jitter (default Math.random). */
+  random?: () => number;
+  leaseMs?: number;
+}
+
+export interface StartRunOptions {
+  inputs?: Record<string, JsonValue>;
+  trigger?: TriggerInfo;
+  /** Use this id instead of a generated one. */
+  runId?: string;
+}
+
+export interface GateDecisionInput {
+  decision: 'approve' | 'reject';
+  /** Who decides; checked against the gate's `approvers` when it has any. */
+  by: string;
+  comment?: string;
+  /** Values for the gate's form (`inputs:` of the gate step). */
+  inputs?: Record<string, JsonValue>;
+  /** For a gate inside a foreach: the item key. */
+  itemKey?: string;
+}
+
+/** A step a worker holds the lease of; returned by `claimNext`, passed back to `executeClaim`. */
+export interface StepClaim {
+  row: StepRecord;
+  attempt: number;
+  attemptId: number;
+  owner: string;
+  templateId: string;
+}
+
+export interface RunDetail {
+  run: RunRecord;
+  /** Every step row (top-level and foreach items) by row id. */
+  steps: StepRecord[];
+}
+
+/** What `recordResult` did with a finished attempt. */
+/** `waiting`: a `workflow:` step started its child run and waits for it. */
+export type RecordOutcome = 'succeeded' | 'failed' | 'retrying' | 'waiting' | 'lease_lost';
+
+interface RunPlan {
+  runId: string;
+  templateId: string;
+  definition: TemplateDefinition;
+  graph: StepGraph;
+  inputs: Record<string, JsonValue>;
+  trigger: TriggerInfo;
+  /** Top-level step id -> row id (rows are never deleted, so this never goes stale). */
+  rowIds: Map<string, number>;
+}
+
+type Decision = { rowId: number; runId: string; upstream: number };
+
+/** Keys of a step definition that are structure, not values handed to the executor. */
+const STRUCTURAL_KEYS = new Set([
+  'id',
+  'name',
+  'phase',
+  'needs',
+  'if',
+  'env',
+  'cwd',
+  'timeoutMs',
+  'retry',
+  'continueOnError',
+  'outputs',
+  'foreach',
+  'maxParallel',
+  'kind',
+  'fn',
+]);
+
+const PLAN_CACHE_LIMIT = 500;
+
+function defaultRunId(now: number): string {
+  const random = globalThis.crypto.randomUUID().replace(/-/g, '').slice(0, 8);
+  return `${now.toString(36)}-${random}`;
+}
+
+function stepLabel(row: StepRecord): string {
+  return row.itemKey === null ? `${row.runId}/${row.stepId}` : `${row.runId}/${row.stepId}[${row.itemKey}]`;
+}
+
+/** Upstream bits a finished step hands to the steps that need it. */
+export function upstreamBitsOf(status: StepStatus, continueOnError: boolean, ownUpstream: number): number {
+  // Failure and cancellation are transitive (GitHub's `failure()` looks at all ancestors); skip is direct.
+  let bits = ownUpstream & (Upstream.Failed | Upstream.Cancelled);
+  if (status === StepStatus.Failed && !continueOnError) bits |= Upstream.Failed;
+  if (status === StepStatus.Cancelled) bits |= Upstream.Cancelled;
+  if (status === StepStatus.Skipped) bits |= Upstream.Skipped;
+  return bits;
+}
+
+/** The status functions of a step whose needs have all finished with these upstream bits. */
+export function statusFunctionsFor(upstream: number): StatusFunctions {
+  return {
+    success: () => (upstream & (Upstream.Failed | Upstream.Skipped | Upstream.Cancelled)) === 0,
+    failure: () => (upstream & Upstream.Failed) !== 0,
+    always: () => true,
+    cancelled: () => (upstream & Upstream.Cancelled) !== 0,
+  };
+}
+
+/** Aggregates foreach item outputs: `items` (each item's outputs, in item order) plus one list per output name. */
+export function aggregateItemOutputs(items: ReadonlyArray<Outputs | null>): Outputs {
+  const names = new Set<string>();
+  for (const outputs of items) for (const name of Object.keys(outputs ?? {})) names.add(name);
+  const aggregated: Outputs = {};
+  for (const name of names) {
+    if (name === 'items') continue;
+    aggregated[name] = items.map((outputs) => outputs?.[name] ?? null);
+  }
+  aggregated.items = items.map((outputs) => outputs ?? null);
+  return aggregated;
+}
+
+/** Fills defaults for missing inputs and checks required ones. */
+export function applyInputDefaults(
+  template: TemplateDefinition,
+  inputs: Record<string, JsonValue>,
+): Record<string, JsonValue> {
+  const resolved: Record<string, JsonValue> = { ...inputs };
+  const problems: InputProblem[] = [];
+  for (const [name, schema] of Object.entries(template.inputs.properties)) {
+    if (resolved[name] === undefined && schema.default !== undefined) resolved[name] = schema.default;
+  }
+  for (const name of template.inputs.required) {
+    if (resolved[name] === undefined) problems.push({ field: name, message: 'is required' });
+  }
+  if (problems.length > 0) throw new InputInvalidError(template.id, problems);
+  return resolved;
+}
+
+/** The durable run engine. One per process per database; cheap to construct. */
+export class Engine {
+  readonly store: Store;
+  readonly files: RunFiles;
+  readonly clock: Clock;
+  readonly leaseMs: number;
+  private readonly executors = new Map<string, StepExecutor>();
+  private readonly logger: Logger;
+  private readonly plans = new Map<string, RunPlan>();
+  private readonly listeners = new Set<() => void>();
+  private dirty = false;
+
+  constructor(private readonly deps: EngineDeps) {
+    this.store = deps.store;
+    this.files = deps.files;
+    this.clock = deps.clock ?? systemClock;
+    this.leaseMs = deps.leaseMs ?? DEFAULT_LEASE_MS;
+    this.logger = deps.logger ?? silentLogger;
+    for (const executor of deps.executors ?? []) this.executors.set(executor.kind, executor);
+  }
+
+  /** Adds (or replaces) the executor for its kind. */
+  registerExecutor(executor: StepExecutor): void {
+    this.executors.set(executor.kind, executor);
+  }
+
+  /** Called (in this process) after any transaction that appended events; returns an unsubscribe. */
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  // ---------------------------------------------------------------- run commands
+
+  /** Creates a run of `template` and makes its first steps ready. Inputs get defaults; required ones are checked. */
+  startRun(template: TemplateDefinition, options: StartRunOptions = {}): RunRecord {
+    const inputs = applyInputDefaults(template, options.inputs ?? {});
+    const runId = options.runId ?? (this.deps.newRunId ?? (() => defaultRunId(this.clock.now())))();
+    this.files.writeRunSnapshot(runId, template, inputs);
+    return this.tx(() => {
+      this.createRun(runId, template, inputs, options.trigger ?? { kind: 'manual' }, null);
+      return this.requireRun(runId);
+    });
+  }
+
+  /** Cancels a run and its child runs; running steps are aborted by their workers on the next lease renewal. */
+  cancelRun(runId: string, options: { by?: string; reason?: string } = {}): RunRecord {
+    return this.tx(() => {
+      this.cancelInTx(this.requireRun(runId), options.by ?? null, options.reason ?? 'cancelled');
+      return this.requireRun(runId);
+    });
+  }
+
+  /** Pauses a run: running steps finish, nothing new starts until resumeRun. */
+  pauseRun(runId: string, options: { by?: string } = {}): RunRecord {
+    return this.tx(() => {
+      const run = this.requireRun(runId);
+      this.moveRun(run, RunStatus.Paused, {}, EventType.RunPaused, { by: options.by ?? null });
+      return run;
+    });
+  }
+
+  /**
+   * Resumes a paused run, or reopens a failed/cancelled one: its failed and cancelled steps
+   * (and what they blocked) go back to pending; finished work is kept.
+   */
+  resumeRun(runId: string, options: { by?: string } = {}): RunRecord {
+    return this.tx(() => {
+      const run = this.requireRun(runId);
+      if (run.status === RunStatus.Paused) {
+        if (run.unfinishedSteps === 0) {
+          this.finalizeRun(run.id);
+          return this.requireRun(runId);
+        }
+        const to = this.activityStatus(run.id);
+        this.moveRun(run, to, {}, EventType.RunResumed, { by: options.by ?? null, from: RunStatus.Paused });
+        return run;
+      }
+      if (run.status === RunStatus.Failed || run.status === RunStatus.Cancelled) {
+        this.reopen(run, undefined, options.by ?? null);
+        return this.requireRun(runId);
+      }
+      throw new InvalidTransitionError('run', runId, run.status, RunStatus.Running);
+    });
+  }
+
+  /**
+   * Reruns from `fromStep`: that step and everything downstream go back to pending; upstream
+   * outputs are kept. Without `fromStep`, like resumeRun on a failed run. The run must not be running.
+   */
+  retryRun(runId: string, options: { fromStep?: string; by?: string } = {}): RunRecord {
+    return this.tx(() => {
+      const run = this.requireRun(runId);
+      if (!isRunFinished(run.status) && run.status !== RunStatus.Paused) {
+        throw new InvalidTransitionError('run', runId, run.status, RunStatus.Running);
+      }
+      this.reopen(run, options.fromStep, options.by ?? null);
+      return this.requireRun(runId);
+    });
+  }
+
+  /** Starts a new run of the same template snapshot with the same inputs (trigger kind `rerun`). */
+  rerun(runId: string): RunRecord {
+    const run = this.requireRun(runId);
+    const definition = this.plan(runId).definition;
+    return this.startRun(definition, { inputs: run.inputs, trigger: { kind: 'rerun', payload: { runId } } });
+  }
+
+  /**
+   * Approves or rejects a waiting gate. Exactly one decision is ever stored: a second one
+   * throws GateAlreadyDecidedError. Works from any process (it is one transaction).
+   */
+  decideGate(runId: string, gateStepId: string, input: GateDecisionInput): GateRecord {
+    return this.tx(() => {
+      const run = this.requireRun(runId);
+      const itemKey = input.itemKey ?? null;
+      const gate = this.store.findGate(run.id, gateStepId, itemKey);
+      if (!gate) throw new GateNotFoundError(runId, gateStepId);
+      if (gate.decision !== null) throw new GateAlreadyDecidedError(runId, gateStepId, gate.decision, gate.decidedBy);
+      const row = this.store.getStep(gate.stepRowId);
+      if (!row || row.status !== StepStatus.Waiting) {
+        throw new GateAlreadyDecidedError(runId, gateStepId, row?.status ?? 'gone', null);
+      }
+      const definition = this.plan(runId).graph.steps.get(gateStepId) as GateStep;
+      if (gate.approvers.length > 0 && !gate.approvers.includes(input.by)) {
+        throw new GateNotAllowedError(gateStepId, input.by, gate.approvers);
+      }
+      const formInputs = this.checkGateForm(runId, definition, input.inputs ?? {});
+      const now = this.clock.now();
+      const decision = input.decision === 'approve' ? GateDecision.Approved : GateDecision.Rejected;
+      const changed = this.store.updateOpenGate(gate.id, {
+        decision,
+        decidedBy: input.by,
+        decidedAt: now,
+        comment: input.comment ?? null,
+        formInputs,
+      });
+      if (!changed) throw new GateAlreadyDecidedError(runId, gateStepId, 'decided', null);
+      this.emit(run.id, row.stepId, row.itemKey, EventType.GateDecided, {
+        decision,
+        by: input.by,
+        comment: input.comment ?? null,
+        inputs: formInputs,
+      });
+      if (input.comment) this.insertComment(run.id, row.stepId, input.by, input.comment);
+      const settle: Decision[] = [];
+      if (decision === GateDecision.Approved) {
+        this.finishStep(row, StepStatus.Succeeded, {
+          outputs: { ...formInputs, decision, approved: true, by: input.by, comment: input.comment ?? null },
+        }, settle);
+      } else {
+        const reason = `rejected by ${input.by}${input.comment ? `: ${input.comment}` : ''}`;
+        this.finishStep(row, StepStatus.Failed, { error: reason, outputs: { decision, approved: false, by: input.by } }, settle);
+      }
+      this.settle(settle);
+      this.refreshActivity(run.id);
+      return this.store.findGate(run.id, gateStepId, itemKey) as GateRecord;
+    });
+  }
+
+  /** Adds a comment to a run (optionally on one step). */
+  addComment(runId: string, comment: { author: string; body: string; stepId?: string }): CommentRecord {
+    return this.tx(() => {
+      this.requireRun(runId);
+      const id = this.insertComment(runId, comment.stepId ?? null, comment.author, comment.body);
+      return this.store.listComments(runId).find((c) => c.id === id) as CommentRecord;
+    });
+  }
+
+  /** Records an artifact whose bytes are already at `path`. */
+  addArtifact(
+    runId: string,
+    artifact: { name: string; path: string; stepId?: string; mediaType?: string; sizeBytes?: number },
+  ): ArtifactRecord {
+    return this.tx(() => {
+      this.requireRun(runId);
+      const record: Omit<ArtifactRecord, 'id'> = {
+        runId,
+        stepId: artifact.stepId ?? null,
+        name: artifact.name,
+        path: artifact.path,
+        mediaType: artifact.mediaType ?? null,
+        sizeBytes: artifact.sizeBytes ?? null,
+        createdAt: this.clock.now(),
+      };
+      const id = this.store.insertArtifact(record);
+      this.emit(runId, record.stepId, null, EventType.ArtifactAdded, {
+        artifactId: id,
+        name: record.name,
+        path: record.path,
+        mediaType: record.mediaType,
+      });
+      return { id, ...record };
+    });
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  /** A run and all its step rows; RunNotFoundError when unknown. */
+  getRun(runId: string): RunDetail {
+    const run = this.requireRun(runId);
+    return { run, steps: this.store.listSteps(runId) };
+  }
+
+  listRuns(query: RunQuery = {}): RunRecord[] {
+    return this.store.listRuns(query);
+  }
+
+  /** Events after `afterId` (0 for all), oldest first. */
+  listEvents(afterId: number, query: EventQuery = {}): EventRecord[] {
+    return this.store.listEvents(afterId, query);
+  }
+
+  /** Highest event id; poll it to see whether anything changed. */
+  maxEventId(): number {
+    return this.store.maxEventId();
+  }
+
+  /** Path of a step's stdout.log (it may not exist yet). */
+  stepLogPath(runId: string, stepId: string, itemKey: string | null = null): string {
+    return this.files.stepLogPath(runId, stepId, itemKey);
+  }
+
+  /** The template snapshot a run executes. */
+  getRunDefinition(runId: string): TemplateDefinition {
+    return this.plan(runId).definition;
+  }
+
+  listAttempts(runId: string, stepId: string, itemKey: string | null = null): AttemptRecord[] {
+    const row = this.store.findStep(runId, stepId, itemKey);
+    if (!row) throw new StepNotFoundError(runId, itemKey === null ? stepId : `${stepId}[${itemKey}]`);
+    return this.store.listAttempts(row.id);
+  }
+
+  listComments(runId: string): CommentRecord[] {
+    this.requireRun(runId);
+    return this.store.listComments(runId);
+  }
+
+  listArtifacts(runId: string): ArtifactRecord[] {
+    this.requireRun(runId);
+    return this.store.listArtifacts(runId);
+  }
+
+  listGates(runId: string): GateRecord[] {
+    this.requireRun(runId);
+    return this.store.listGates(runId);
+  }
+
+  /** Undecided gates of all runs (for "waiting for you" lists). */
+  listOpenGates(limit = 100): GateRecord[] {
+    return this.store.listOpenGates(limit);
+  }
+
+  // ---------------------------------------------------------------- worker primitives
+
+  /** Claims the oldest ready step under a lease for `owner`; undefined when there is none. */
+  claimNext(owner: string, excludeTemplateIds: readonly string[] = []): StepClaim | undefined {
+    return this.tx(() => {
+      const row = this.store.findClaimableStep(excludeTemplateIds);
+      if (!row) return undefined;
+      const plan = this.plan(row.runId);
+      const now = this.clock.now();
+      const attempt = row.attempts + 1;
+      this.moveStep(
+        row,
+        StepStatus.Running,
+        {
+          attempts: attempt,
+          leaseOwner: owner,
+          leaseExpiresAt: now + this.leaseMs,
+          startedAt: row.startedAt ?? now,
+          dueAt: null,
+        },
+        EventType.StepStarted,
+        { attempt, owner },
+      );
+      const attemptId = this.store.insertAttempt({
+        stepRowId: row.id,
+        runId: row.runId,
+        stepId: row.stepId,
+        itemKey: row.itemKey,
+        number: attempt,
+        status: AttemptStatus.Running,
+        owner,
+        startedAt: now,
+      });
+      const phase = plan.graph.steps.get(row.stepId)?.phase;
+      if (phase) {
+        const run = this.requireRun(row.runId);
+        if (run.phase !== phase) {
+          this.store.updateRun(run.id, { phase, updatedAt: now });
+          this.emit(run.id, row.stepId, row.itemKey, EventType.RunPhaseChanged, { from: run.phase, to: phase });
+        }
+      }
+      return { row, attempt, attemptId, owner, templateId: plan.templateId };
+    });
+  }
+
+  /** Extends the lease; false when the worker lost it (step cancelled, taken over or finished). */
+  renewLease(claim: StepClaim): boolean {
+    return this.store.renewLease(claim.row.id, claim.owner, this.clock.now() + this.leaseMs);
+  }
+
+  /** Runs one claimed attempt to its end and records the result. Never throws for step failures. */
+  async executeClaim(claim: StepClaim, signal: AbortSignal): Promise<RecordOutcome> {
+    const { row } = claim;
+    const plan = this.plan(row.runId);
+    const step = plan.graph.steps.get(row.stepId);
+    if (!step) return this.recordResult(claim, { kind: 'failed', error: `step ${row.stepId} is not in the template`, retryable: false });
+    let result: StepExecutionResult;
+    const controller = new AbortController();
+    const abortFromOutside = () => controller.abort(signal.reason);
+    signal.addEventListener('abort', abortFromOutside, { once: true });
+    const timeoutMs = step.timeoutMs ?? plan.definition.defaults.timeoutMs;
+    let timedOut = false;
+    const timerStop = new AbortController();
+    if (timeoutMs !== undefined && step.kind !== 'workflow') {
+      void this.clock.sleep(timeoutMs, timerStop.signal).then(() => {
+        if (!timerStop.signal.aborted) {
+          timedOut = true;
+          controller.abort(new StepTimeoutError(timeoutMs));
+        }
+      });
+    }
+    try {
+      if (step.kind === 'workflow') {
+        result = await this.startChildWorkflow(claim, plan, step);
+        if (result.kind === 'succeeded') return 'waiting';
+      } else {
+        result = await this.runExecutor(claim, plan, step, controller.signal, timeoutMs);
+      }
+    } catch (error) {
+      const retryable = error instanceof BatonError ? error.retryable : true;
+      result = { kind: 'failed', error: describeError(error), retryable };
+    } finally {
+      timerStop.abort();
+      signal.removeEventListener('abort', abortFromOutside);
+    }
+    if (!timedOut && signal.aborted) {
+      // Not the step's fault: the worker stopped (hand the step back) or lost its lease.
+      if (signal.reason instanceof LeaseLostError) return 'lease_lost';
+      return this.releaseClaim(claim, describeError(signal.reason));
+    }
+    if (timedOut && result.kind === 'failed') {
+      result = { ...result, error: new StepTimeoutError(timeoutMs ?? 0).message, retryable: true };
+    }
+    return this.recordResult(claim, result, timedOut ? AttemptStatus.TimedOut : undefined);
+  }
+
+  /**
+   * Records the end of an attempt: success finishes the step and readies its dependents;
+   * a retryable failure with attempts left schedules a durable retry timer. A worker that lost
+   * its lease gets 'lease_lost' and nothing changes.
+   */
+  recordResult(claim: StepClaim, result: StepExecutionResult, failedStatus?: AttemptStatus): RecordOutcome {
+    if (result.kind === 'succeeded') {
+      this.files.writeStepOutput(claim.row.runId, claim.row.stepId, claim.row.itemKey, result.outputs);
+      if (result.summary) this.files.writeStepSummary(claim.row.runId, claim.row.stepId, claim.row.itemKey, result.summary);
+    }
+    return this.tx(() => {
+      const row = this.store.getStep(claim.row.id);
+      if (!row || row.status !== StepStatus.Running || row.leaseOwner !== claim.owner || row.attempts !== claim.attempt) {
+        this.logger.warn('result from a worker without the lease ignored', { step: stepLabel(claim.row), owner: claim.owner });
+        return 'lease_lost';
+      }
+      const now = this.clock.now();
+      const plan = this.plan(row.runId);
+      const step = plan.graph.steps.get(row.stepId) as StepDefinition;
+      const session = result.session;
+      const sessionPatch: StepPatch = session
+        ? { sessionId: session.sessionId ?? null, transcriptPath: session.transcriptPath ?? null }
+        : {};
+      const settle: Decision[] = [];
+      if (result.kind === 'succeeded') {
+        this.store.updateAttempt(claim.attemptId, { status: AttemptStatus.Succeeded, finishedAt: now, costUsd: session?.costUsd ?? null });
+        this.finishStep(row, StepStatus.Succeeded, { outputs: result.outputs, patch: sessionPatch, attempt: claim.attempt }, settle);
+        this.settle(settle);
+        this.refreshActivity(row.runId);
+        return 'succeeded';
+      }
+      const failures = row.failures + 1;
+      this.store.updateAttempt(claim.attemptId, {
+        status: failedStatus ?? AttemptStatus.Failed,
+        finishedAt: now,
+        error: result.error,
+        exitCode: result.exitCode ?? null,
+        costUsd: session?.costUsd ?? null,
+      });
+      const policy = retryPolicyFor(step, plan.definition);
+      if (shouldRetry(policy, failures, result.retryable)) {
+        const delayMs = computeRetryDelay(policy, failures, this.deps.random);
+        const base = { failures, leaseOwner: null, leaseExpiresAt: null, error: result.error, ...sessionPatch };
+        const payload = { attempt: claim.attempt, error: result.error, delayMs, dueAt: now + delayMs };
+        if (delayMs <= 0) {
+          this.moveStep(row, StepStatus.Ready, base, EventType.StepRetrying, payload);
+        } else {
+          this.moveStep(row, StepStatus.Waiting, { ...base, dueAt: now + delayMs }, EventType.StepRetrying, payload);
+        }
+        this.refreshActivity(row.runId);
+        return 'retrying';
+      }
+      this.finishStep(
+        row,
+        StepStatus.Failed,
+        { error: result.error, outputs: result.outputs, patch: { failures, ...sessionPatch }, attempt: claim.attempt },
+        settle,
+      );
+      this.settle(settle);
+      this.refreshActivity(row.runId);
+      return 'failed';
+    });
+  }
+
+  /** Hands a claimed step back (ready again, attempt abandoned), e.g. when its worker stops. */
+  releaseClaim(claim: StepClaim, reason: string): RecordOutcome {
+    return this.tx(() => {
+      const row = this.store.getStep(claim.row.id);
+      if (!row || row.status !== StepStatus.Running || row.leaseOwner !== claim.owner || row.attempts !== claim.attempt) {
+        return 'lease_lost';
+      }
+      this.store.updateAttempt(claim.attemptId, { status: AttemptStatus.Abandoned, finishedAt: this.clock.now(), error: reason });
+      this.emit(row.runId, row.stepId, row.itemKey, EventType.StepAbandoned, { attempt: claim.attempt, owner: claim.owner, reason });
+      this.moveStep(row, StepStatus.Ready, { leaseOwner: null, leaseExpiresAt: null }, EventType.StepReady, { reason: 'released' });
+      this.refreshActivity(row.runId);
+      return 'lease_lost';
+    });
+  }
+
+  /** Appends a progress chunk of a running attempt (event + step log). Ignored once the lease is lost. */
+  recordProgress(claim: StepClaim, progress: StepProgress): void {
+    const { row } = claim;
+    if (progress.kind === 'output') this.files.appendStepLog(row.runId, row.stepId, row.itemKey, progress.text);
+    this.files.appendStepEvent(row.runId, row.stepId, row.itemKey, { at: this.clock.now(), attempt: claim.attempt, ...progress } as JsonValue);
+    this.tx(() => {
+      this.emit(row.runId, row.stepId, row.itemKey, EventType.StepProgress, {
+        attempt: claim.attempt,
+        ...(progress as unknown as Record<string, JsonValue>),
+      });
+    });
+  }
+
+  /**
+   * Takes back running steps whose lease expired (their worker died): the attempt is marked
+   * abandoned and the step is ready again, to be claimed as a new attempt. Returns how many.
+   */
+  recoverExpiredLeases(limit = 100): number {
+    const now = this.clock.now();
+    const expired = this.store.listExpiredLeases(now, limit);
+    let recovered = 0;
+    for (const candidate of expired) {
+      recovered += this.tx(() => {
+        const row = this.store.getStep(candidate.id);
+        if (!row || row.status !== StepStatus.Running || row.leaseExpiresAt === null || row.leaseExpiresAt >= now) return 0;
+        const attempt = this.store.latestAttempt(row.id);
+        if (attempt && attempt.status === AttemptStatus.Running) {
+          this.store.updateAttempt(attempt.id, { status: AttemptStatus.Abandoned, finishedAt: now, error: 'lease expired' });
+        }
+        this.emit(row.runId, row.stepId, row.itemKey, EventType.StepAbandoned, {
+          attempt: row.attempts,
+          owner: row.leaseOwner,
+        });
+        this.moveStep(row, StepStatus.Ready, { leaseOwner: null, leaseExpiresAt: null }, EventType.StepReady, {
+          reason: 'lease_expired',
+        });
+        this.refreshActivity(row.runId);
+        return 1;
+      });
+    }
+    return recovered;
+  }
+
+  /** Fires due timers: retry delays become ready, gate timeouts apply `on_timeout`. Returns how many fired. */
+  fireDueTimers(limit = 100): number {
+    const now = this.clock.now();
+    let fired = 0;
+    for (const candidate of this.store.listDueTimers(now, limit)) {
+      fired += this.tx(() => {
+        const row = this.store.getStep(candidate.id);
+        if (!row || row.status !== StepStatus.Waiting || row.dueAt === null || row.dueAt > now) return 0;
+        const step = this.plan(row.runId).graph.steps.get(row.stepId);
+        if (step?.kind === 'gate') {
+          this.gateTimedOut(row, step);
+        } else {
+          this.moveStep(row, StepStatus.Ready, { dueAt: null }, EventType.StepReady, { reason: 'retry_due' });
+        }
+        this.refreshActivity(row.runId);
+        return 1;
+      });
+    }
+    return fired;
+  }
+
+  /** Earliest pending timer (retry delay or gate timeout), if any. */
+  nextTimerAt(): number | undefined {
+    return this.store.nextDueAt();
+  }
+
+  // ---------------------------------------------------------------- internals: execution
+
+  private async runExecutor(
+    claim: StepClaim,
+    plan: RunPlan,
+    step: StepDefinition,
+    signal: AbortSignal,
+    timeoutMs: number | undefined,
+  ): Promise<StepExecutionResult> {
+    const executor = this.executors.get(step.kind);
+    if (!executor) return { kind: 'failed', error: `no executor for step kind '${step.kind}'`, retryable: false };
+    const { row } = claim;
+    const secretValues = await this.loadSecrets(step);
+    const context = this.expressionContext(plan, step, row, secretValues.byName);
+    const resolved = this.resolveFields(step, context);
+    const env: Record<string, string> = {};
+    for (const [name, value] of Object.entries({ ...plan.definition.env, ...step.env })) {
+      env[name] = interpolate(String(value), context);
+    }
+    const cwd = step.cwd ? joinPath(this.deps.workspaceDir, interpolate(step.cwd, context)) : this.deps.workspaceDir;
+    const upstream: Record<string, Outputs> = {};
+    for (const need of step.needs) upstream[need] = context.steps?.[need]?.outputs ?? {};
+    const secrets = [...secretValues.byName.values()].filter((v) => v.length > 0);
+    this.files.writeStepInput(row.runId, row.stepId, row.itemKey, redact(
+      { attempt: claim.attempt, itemKey: row.itemKey, item: row.item, resolved, upstream, inputs: plan.inputs },
+      secrets,
+    ));
+    return executor.execute({
+      runId: row.runId,
+      step,
+      ...(row.itemKey === null ? {} : { itemKey: row.itemKey }),
+      attempt: claim.attempt,
+      template: plan.definition,
+      resolved,
+      env,
+      cwd,
+      stepDir: this.files.stepDir(row.runId, row.stepId, row.itemKey),
+      artifactsDir: this.files.artifactsDir(row.runId),
+      ...(timeoutMs === undefined ? {} : { timeoutMs }),
+      signal,
+      secrets,
+      progress: (progress) => {
+        try {
+          this.recordProgress(claim, progress);
+        } catch (error) {
+          this.logger.warn('could not record progress', { error: describeError(error) });
+        }
+      },
+      upstream,
+      inputs: plan.inputs,
+    });
+  }
+
+  /** Resolves the template of a `workflow:` step and starts (or resumes) the child run; the step then waits for it. */
+  private async startChildWorkflow(claim: StepClaim, plan: RunPlan, step: WorkflowStep): Promise<StepExecutionResult> {
+    if (!this.deps.templates) return { kind: 'failed', error: 'workflow steps need a template resolver', retryable: false };
+    const context = this.expressionContext(plan, step, claim.row, new Map());
+    const reference = interpolate(step.workflow, context);
+    const childInputs = resolveValue(step.with as JsonValue, context) as Record<string, JsonValue>;
+    const template = await this.deps.templates.resolve(reference, plan.definition);
+    const childId = (this.deps.newRunId ?? (() => defaultRunId(this.clock.now())))();
+    const inputs = applyInputDefaults(template, childInputs ?? {});
+    this.files.writeRunSnapshot(childId, template, inputs);
+    const outcome = this.tx(() => {
+      const row = this.store.getStep(claim.row.id);
+      if (!row || row.status !== StepStatus.Running || row.leaseOwner !== claim.owner || row.attempts !== claim.attempt) {
+        return false;
+      }
+      const existing = row.childRunId ? this.store.getRun(row.childRunId) : undefined;
+      this.moveStep(row, StepStatus.Waiting, { leaseOwner: null, leaseExpiresAt: null, childRunId: existing?.id ?? childId }, EventType.StepWaiting, {
+        reason: 'child_run',
+        childRunId: existing?.id ?? childId,
+      });
+      if (existing && (existing.status === RunStatus.Failed || existing.status === RunStatus.Cancelled)) {
+        // A retried workflow step resumes its child: the child's finished steps are not redone.
+        this.reopen(existing, undefined, null);
+      } else {
+        this.createRun(childId, template, inputs, { kind: 'workflow', payload: { parentRunId: row.runId, parentStepId: row.stepId } }, row);
+      }
+      return true;
+    });
+    if (!outcome) throw new LeaseLostError(claim.row.id, claim.owner);
+    return { kind: 'succeeded', outputs: {} };
+  }
+
+  private async loadSecrets(step: StepDefinition): Promise<{ byName: Map<string, string> }> {
+    const byName = new Map<string, string>();
+    if (!this.deps.secrets) return { byName };
+    const text = JSON.stringify(step);
+    for (const match of text.matchAll(/\bsecrets\s*\.\s*([A-Za-z_][A-Za-z0-9_]*)/g)) {
+      const name = match[1] as string;
+      if (byName.has(name)) continue;
+      const value = await this.deps.secrets.get(name);
+      if (value !== undefined) byName.set(name, value);
+    }
+    return { byName };
+  }
+
+  private resolveFields(step: StepDefinition, context: ExpressionContext): Record<string, JsonValue> {
+    const resolved: Record<string, JsonValue> = {};
+    for (const [key, value] of Object.entries(step)) {
+      if (STRUCTURAL_KEYS.has(key) || value === undefined || typeof value === 'function') continue;
+      resolved[key] = resolveValue(value as JsonValue, context);
+    }
+    return resolved;
+  }
+
+  private expressionContext(
+    plan: RunPlan,
+    step: StepDefinition,
+    row: StepRecord,
+    secrets: Map<string, string>,
+  ): ExpressionContext {
+    const steps: Record<string, StepExpressionState> = {};
+    for (const id of plan.graph.reads.get(step.id) ?? []) {
+      const rowId = plan.rowIds.get(id);
+      const other = rowId === undefined ? undefined : this.store.getStep(rowId);
+      if (!other) continue;
+      const finished = isStepFinished(other.status);
+      const continueOnError = plan.graph.steps.get(id)?.continueOnError ?? false;
+      steps[id] = {
+        outputs: other.outputs ?? {},
+        outcome: finished ? other.status : null,
+        conclusion: finished ? (other.status === StepStatus.Failed && continueOnError ? StepStatus.Succeeded : other.status) : null,
+      };
+    }
+    const env: Record<string, string> = { ...plan.definition.env, ...step.env };
+    return {
+      inputs: plan.inputs,
+      steps,
+      needs: steps,
+      env,
+      secrets: Object.fromEntries(secrets),
+      run: { id: plan.runId, templateId: plan.templateId, attempt: row.attempts },
+      item: row.item,
+      trigger: (plan.trigger.payload ?? null) as JsonValue,
+    };
+  }
+
+  // ---------------------------------------------------------------- internals: transitions
+
+  private tx<T>(fn: () => T): T {
+    let result: T;
+    try {
+      result = this.store.transaction(fn);
+    } catch (error) {
+      this.dirty = false;
+      throw error;
+    }
+    if (this.dirty) {
+      this.dirty = false;
+      for (const listener of this.listeners) {
+        try {
+          listener();
+        } catch (error) {
+          this.logger.warn('change listener failed', { error: describeError(error) });
+        }
+      }
+    }
+    return result;
+  }
+
+  private emit(
+    runId: string,
+    stepId: string | null,
+    itemKey: string | null,
+    type: EventType,
+    payload: Record<string, JsonValue>,
+  ): void {
+    this.store.appendEvent({ runId, stepId, itemKey, type, payload, at: this.clock.now() });
+    this.dirty = true;
+  }
+
+  private requireRun(runId: string): RunRecord {
+    const run = this.store.getRun(runId);
+    if (!run) throw new RunNotFoundError(runId);
+    return run;
+  }
+
+  private plan(runId: string): RunPlan {
+    const cached = this.plans.get(runId);
+    if (cached) return cached;
+    const run = this.requireRun(runId);
+    const definition = this.store.getRunDefinition(runId) as TemplateDefinition;
+    const rowIds = new Map<string, number>();
+    for (const row of this.store.listSteps(runId)) if (row.parentRowId === null) rowIds.set(row.stepId, row.id);
+    return this.remember({
+      runId,
+      templateId: run.templateId,
+      definition,
+      graph: buildStepGraph(definition),
+      inputs: run.inputs,
+      trigger: run.trigger,
+      rowIds,
+    });
+  }
+
+  private remember(plan: RunPlan): RunPlan {
+    if (this.plans.size >= PLAN_CACHE_LIMIT) {
+      const oldest = this.plans.keys().next().value;
+      if (oldest !== undefined) this.plans.delete(oldest);
+    }
+    this.plans.set(plan.runId, plan);
+    return plan;
+  }
+
+  private moveStep(
+    row: StepRecord,
+    to: StepStatus,
+    patch: StepPatch,
+    type?: EventType,
+    payload: Record<string, JsonValue> = {},
+  ): void {
+    if (!canTransitionStep(row.status, to)) throw new InvalidTransitionError('step', stepLabel(row), row.status, to);
+    const full: StepPatch = { ...patch, status: to, updatedAt: this.clock.now() };
+    this.store.updateStep(row.id, full);
+    Object.assign(row, full);
+    if (type) this.emit(row.runId, row.stepId, row.itemKey, type, payload);
+  }
+
+  private moveRun(
+    run: RunRecord,
+    to: RunStatus,
+    patch: Partial<RunRecord>,
+    type: EventType,
+    payload: Record<string, JsonValue> = {},
+  ): void {
+    if (!canTransitionRun(run.status, to)) throw new InvalidTransitionError('run', run.id, run.status, to);
+    const now = this.clock.now();
+    const full = {
+      ...patch,
+      status: to,
+      updatedAt: now,
+      ...(isRunFinished(to) ? { finishedAt: now } : { finishedAt: null }),
+    };
+    this.store.updateRun(run.id, full);
+    Object.assign(run, full);
+    this.emit(run.id, null, null, type, { status: to, ...payload });
+  }
+
+  /** Inserts a run, its step rows and makes the root steps ready (inside a transaction). */
+  private createRun(
+    runId: string,
+    template: TemplateDefinition,
+    inputs: Record<string, JsonValue>,
+    trigger: TriggerInfo,
+    parentStep: StepRecord | null,
+  ): void {
+    const now = this.clock.now();
+    this.store.insertRun({
+      id: runId,
+      templateId: template.id,
+      templateName: template.name,
+      definition: template,
+      inputs,
+      trigger,
+      parentRunId: parentStep?.runId ?? null,
+      parentStepRowId: parentStep?.id ?? null,
+      status: RunStatus.Pending,
+      unfinishedSteps: template.steps.length,
+      createdAt: now,
+    });
+    this.emit(runId, null, null, EventType.RunCreated, {
+      templateId: template.id,
+      trigger: trigger as unknown as JsonValue,
+      parentRunId: parentStep?.runId ?? null,
+    });
+    const rowIds = new Map<string, number>();
+    for (const step of template.steps) {
+      rowIds.set(
+        step.id,
+        this.store.insertStep({
+          runId,
+          stepId: step.id,
+          itemKey: null,
+          itemIndex: null,
+          parentRowId: null,
+          kind: step.kind,
+          status: StepStatus.Pending,
+          phase: step.phase ?? null,
+          needsRemaining: step.needs.length,
+          item: null,
+          createdAt: now,
+        }),
+      );
+    }
+    this.remember({ runId, templateId: template.id, definition: template, graph: buildStepGraph(template), inputs, trigger, rowIds });
+    const run = this.requireRun(runId);
+    this.moveRun(run, RunStatus.Running, { startedAt: now }, EventType.RunStarted);
+    if (template.steps.length === 0) {
+      this.finalizeRun(runId);
+      return;
+    }
+    const settle: Decision[] = [];
+    for (const step of template.steps) {
+      if (step.needs.length === 0) settle.push({ runId, rowId: rowIds.get(step.id) as number, upstream: 0 });
+    }
+    this.settle(settle);
+    this.refreshActivity(runId);
+  }
+
+  /** Decides every queued step whose needs all finished; skips and engine-owned kinds cascade through the queue. */
+  private settle(queue: Decision[]): void {
+    while (queue.length > 0) {
+      const next = queue.shift() as Decision;
+      const row = this.store.getStep(next.rowId);
+      if (!row || row.status !== StepStatus.Pending) continue;
+      const run = this.requireRun(row.runId);
+      if (isRunFinished(run.status)) continue;
+      const plan = this.plan(row.runId);
+      const step = plan.graph.steps.get(row.stepId) as StepDefinition;
+      const status = statusFunctionsFor(row.upstream);
+      let runIt: boolean;
+      try {
+        runIt =
+          step.if === undefined ? status.success() : evaluateCondition(step.if, this.expressionContext(plan, step, row, new Map()), status);
+      } catch (error) {
+        this.finishStep(row, StepStatus.Failed, { error: describeError(error) }, queue);
+        continue;
+      }
+      if (!runIt) {
+        this.finishStep(row, StepStatus.Skipped, { reason: step.if === undefined ? 'upstream' : 'condition' }, queue);
+        continue;
+      }
+      this.makeReady(row, step, plan, queue);
+    }
+  }
+
+  /** pending -> ready; gates open, foreach steps fan out, everything else waits for a worker. */
+  private makeReady(row: StepRecord, step: StepDefinition, plan: RunPlan, queue: Decision[]): void {
+    this.moveStep(row, StepStatus.Ready, {}, EventType.StepReady, {});
+    if (step.foreach !== undefined && row.itemKey === null) {
+      this.expandForeach(row, step, plan, queue);
+    } else if (step.kind === 'gate') {
+      this.openGate(row, step);
+    }
+  }
+
+  private openGate(row: StepRecord, step: GateStep): void {
+    const now = this.clock.now();
+    const dueAt = step.gateTimeoutMs === undefined ? null : now + step.gateTimeoutMs;
+    let message = step.message;
+    try {
+      message = interpolate(step.message, this.expressionContext(this.plan(row.runId), step, row, new Map()));
+    } catch (error) {
+      this.logger.warn('gate message could not be interpolated', { error: describeError(error) });
+    }
+    this.store.insertGate({
+      runId: row.runId,
+      stepRowId: row.id,
+      stepId: row.stepId,
+      itemKey: row.itemKey,
+      message,
+      approvers: step.approvers,
+      form: (step.inputs ?? null) as JsonValue,
+      requestedAt: now,
+      dueAt,
+    });
+    this.moveStep(row, StepStatus.Waiting, { dueAt }, EventType.GateRequested, {
+      message,
+      approvers: step.approvers,
+      dueAt,
+      onTimeout: step.onTimeout,
+    });
+  }
+
+  private gateTimedOut(row: StepRecord, step: GateStep): void {
+    const gate = this.store.findGate(row.runId, row.stepId, row.itemKey);
+    if (!gate || gate.decision !== null) return;
+    const now = this.clock.now();
+    if (step.onTimeout === 'escalate') {
+      this.store.updateOpenGate(gate.id, { escalated: true, dueAt: null });
+      this.store.updateStep(row.id, { dueAt: null, updatedAt: now });
+      this.emit(row.runId, row.stepId, row.itemKey, EventType.GateEscalated, { approvers: gate.approvers });
+      return;
+    }
+    // A timeout is recorded as `timed_out`, never as an approval.
+    this.store.updateOpenGate(gate.id, { decision: GateDecision.TimedOut, decidedAt: now });
+    this.emit(row.runId, row.stepId, row.itemKey, EventType.GateDecided, {
+      decision: GateDecision.TimedOut,
+      by: null,
+      onTimeout: step.onTimeout,
+    });
+    if (step.onTimeout === 'cancel') {
+      this.cancelInTx(this.requireRun(row.runId), null, `gate ${row.stepId} timed out`);
+      return;
+    }
+    const queue: Decision[] = [];
+    this.finishStep(row, StepStatus.Succeeded, { outputs: { decision: GateDecision.TimedOut, approved: false } }, queue);
+    this.settle(queue);
+  }
+
+  private expandForeach(row: StepRecord, step: StepDefinition, plan: RunPlan, queue: Decision[]): void {
+    let items: StepRecord[] = this.store.listItems(row.id);
+    if (items.length === 0) {
+      let list: JsonValue;
+      try {
+        list = resolveValue(step.foreach as string, this.expressionContext(plan, step, row, new Map()));
+      } catch (error) {
+        this.finishStep(row, StepStatus.Failed, { error: describeError(error) }, queue);
+        return;
+      }
+      if (!Array.isArray(list)) {
+        this.finishStep(row, StepStatus.Failed, { error: `foreach of ${step.id} is not a list (got ${typeof list})` }, queue);
+        return;
+      }
+      const now = this.clock.now();
+      list.forEach((value, index) => {
+        this.store.insertStep({
+          runId: row.runId,
+          stepId: row.stepId,
+          itemKey: String(index),
+          itemIndex: index,
+          parentRowId: row.id,
+          kind: step.kind,
+          status: StepStatus.Pending,
+          phase: step.phase ?? null,
+          needsRemaining: 0,
+          item: value,
+          createdAt: now,
+        });
+      });
+      this.store.addRunCounters(row.runId, list.length, 0);
+      items = this.store.listItems(row.id);
+    }
+    const unfinished = items.filter((item) => !isStepFinished(item.status));
+    this.moveStep(row, StepStatus.Running, { needsRemaining: unfinished.length, startedAt: row.startedAt ?? this.clock.now() }, EventType.StepStarted, {
+      items: items.length,
+      maxParallel: step.maxParallel ?? null,
+    });
+    if (unfinished.length === 0) {
+      this.finishForeach(row, step, queue);
+      return;
+    }
+    const active = unfinished.filter((item) => item.status !== StepStatus.Pending).length;
+    const slots = Math.max(0, (step.maxParallel ?? items.length) - active);
+    for (const item of unfinished.filter((i) => i.status === StepStatus.Pending).slice(0, slots)) {
+      this.makeReady(item, step, plan, queue);
+    }
+  }
+
+  private itemFinished(item: StepRecord, queue: Decision[]): void {
+    const parent = this.store.getStep(item.parentRowId as number);
+    if (!parent || parent.status !== StepStatus.Running) return;
+    const plan = this.plan(parent.runId);
+    const step = plan.graph.steps.get(parent.stepId) as StepDefinition;
+    const { needsRemaining } = this.store.noteNeedFinished(parent.id, 0);
+    parent.needsRemaining = needsRemaining;
+    const next = this.store.nextPendingItem(parent.id);
+    if (next) this.makeReady(next, step, plan, queue);
+    if (needsRemaining <= 0) this.finishForeach(parent, step, queue);
+  }
+
+  private finishForeach(parent: StepRecord, step: StepDefinition, queue: Decision[]): void {
+    const items = this.store.listItems(parent.id);
+    const outputs = aggregateItemOutputs(items.map((item) => item.outputs));
+    const failed = items.filter((item) => item.status === StepStatus.Failed || item.status === StepStatus.Cancelled);
+    if (failed.length === 0) {
+      this.files.writeStepOutput(parent.runId, parent.stepId, null, outputs);
+      this.finishStep(parent, StepStatus.Succeeded, { outputs }, queue);
+    } else {
+      const keys = failed.map((item) => item.itemKey).join(', ');
+      this.finishStep(parent, StepStatus.Failed, { outputs, error: `${failed.length} of ${items.length} items failed (${keys})` }, queue);
+    }
+    void step;
+  }
+
+  /**
+   * Finishes a step (succeeded, failed, skipped or cancelled): event, run counters, then its
+   * foreach parent or its dependents, and the run itself when nothing is left.
+   */
+  private finishStep(
+    row: StepRecord,
+    status: StepStatus,
+    detail: { outputs?: Outputs; error?: string; reason?: string; patch?: StepPatch; attempt?: number },
+    queue: Decision[],
+  ): void {
+    const now = this.clock.now();
+    const plan = this.plan(row.runId);
+    const step = plan.graph.steps.get(row.stepId) as StepDefinition;
+    const eventType = {
+      succeeded: EventType.StepSucceeded,
+      failed: EventType.StepFailed,
+      skipped: EventType.StepSkipped,
+      cancelled: EventType.StepCancelled,
+    }[status as 'succeeded' | 'failed' | 'skipped' | 'cancelled'];
+    const payload: Record<string, JsonValue> = {};
+    if (detail.attempt !== undefined) payload.attempt = detail.attempt;
+    if (detail.outputs !== undefined && status === StepStatus.Succeeded) payload.outputs = detail.outputs;
+    if (detail.error !== undefined) payload.error = detail.error;
+    if (detail.reason !== undefined) payload.reason = detail.reason;
+    if (status === StepStatus.Failed && step.continueOnError) payload.continueOnError = true;
+    this.moveStep(
+      row,
+      status,
+      {
+        ...detail.patch,
+        outputs: detail.outputs ?? null,
+        error: detail.error ?? null,
+        finishedAt: now,
+        leaseOwner: null,
+        leaseExpiresAt: null,
+        dueAt: null,
+      },
+      eventType,
+      payload,
+    );
+    const failsRun = status === StepStatus.Failed && !step.continueOnError && row.parentRowId === null;
+    const counters = this.store.addRunCounters(row.runId, -1, failsRun ? 1 : 0);
+    if (row.parentRowId !== null) {
+      this.itemFinished(row, queue);
+    } else {
+      const bits = upstreamBitsOf(status, step.continueOnError, row.upstream);
+      for (const dependentId of plan.graph.dependents.get(row.stepId) ?? []) {
+        const rowId = plan.rowIds.get(dependentId);
+        if (rowId === undefined) continue;
+        const { needsRemaining, upstream } = this.store.noteNeedFinished(rowId, bits);
+        if (needsRemaining === 0) queue.push({ runId: row.runId, rowId, upstream });
+      }
+    }
+    if (counters.unfinishedSteps <= 0) this.finalizeRun(row.runId);
+  }
+
+  /** All steps finished: the run succeeds unless a step failed it; a child run reports to its parent step. */
+  private finalizeRun(runId: string): void {
+    const run = this.requireRun(runId);
+    if (isRunFinished(run.status)) return;
+    if (run.failedSteps > 0) {
+      this.moveRun(run, RunStatus.Failed, { error: `${run.failedSteps} step(s) failed` }, EventType.RunFailed, {
+        failedSteps: run.failedSteps,
+      });
+    } else {
+      const outputs: Record<string, Outputs> = {};
+      for (const row of this.store.listSteps(runId)) {
+        if (row.parentRowId === null && row.status === StepStatus.Succeeded) outputs[row.stepId] = row.outputs ?? {};
+      }
+      this.moveRun(run, RunStatus.Succeeded, { outputs, error: null }, EventType.RunSucceeded, {});
+    }
+    this.reportToParent(run);
+  }
+
+  private reportToParent(child: RunRecord): void {
+    if (child.parentStepRowId === null) return;
+    const parentStep = this.store.getStep(child.parentStepRowId);
+    if (!parentStep || parentStep.status !== StepStatus.Waiting || parentStep.childRunId !== child.id) return;
+    const attempt = this.store.latestAttempt(parentStep.id);
+    const now = this.clock.now();
+    const queue: Decision[] = [];
+    if (child.status === RunStatus.Succeeded) {
+      const outputs = (child.outputs ?? {}) as unknown as Outputs;
+      if (attempt?.status === AttemptStatus.Running) this.store.updateAttempt(attempt.id, { status: AttemptStatus.Succeeded, finishedAt: now });
+      this.files.writeStepOutput(parentStep.runId, parentStep.stepId, parentStep.itemKey, outputs);
+      this.finishStep(parentStep, StepStatus.Succeeded, { outputs, attempt: parentStep.attempts }, queue);
+    } else {
+      const error = `child run ${child.id} ${child.status}`;
+      if (attempt?.status === AttemptStatus.Running) {
+        this.store.updateAttempt(attempt.id, { status: AttemptStatus.Failed, finishedAt: now, error });
+      }
+      this.finishStep(parentStep, StepStatus.Failed, { error, attempt: parentStep.attempts, patch: { failures: parentStep.failures + 1 } }, queue);
+    }
+    this.settle(queue);
+    this.refreshActivity(parentStep.runId);
+  }
+
+  private cancelInTx(run: RunRecord, by: string | null, reason: string): void {
+    if (isRunFinished(run.status)) throw new InvalidTransitionError('run', run.id, run.status, RunStatus.Cancelled);
+    const now = this.clock.now();
+    let cancelled = 0;
+    const children: string[] = [];
+    for (const row of this.store.listSteps(run.id)) {
+      if (isStepFinished(row.status)) continue;
+      if (row.status === StepStatus.Running || row.status === StepStatus.Waiting) {
+        const attempt = this.store.latestAttempt(row.id);
+        if (attempt?.status === AttemptStatus.Running) {
+          this.store.updateAttempt(attempt.id, { status: AttemptStatus.Cancelled, finishedAt: now, error: reason });
+        }
+      }
+      if (row.childRunId) children.push(row.childRunId);
+      const gate = row.kind === 'gate' ? this.store.findGate(row.runId, row.stepId, row.itemKey) : undefined;
+      if (gate && gate.decision === null) this.store.updateOpenGate(gate.id, { decision: GateDecision.Cancelled, decidedAt: now });
+      this.moveStep(
+        row,
+        StepStatus.Cancelled,
+        { finishedAt: now, leaseOwner: null, leaseExpiresAt: null, dueAt: null },
+        EventType.StepCancelled,
+        { reason },
+      );
+      cancelled++;
+    }
+    this.store.addRunCounters(run.id, -cancelled, 0);
+    this.moveRun(run, RunStatus.Cancelled, { error: reason }, EventType.RunCancelled, { by, reason });
+    for (const childId of children) {
+      const child = this.store.getRun(childId);
+      if (child && !isRunFinished(child.status)) this.cancelInTx(child, by, `parent run ${run.id} cancelled`);
+    }
+    this.reportToParent(run);
+  }
+
+  /** Puts steps back to pending (the `fromStep` subtree, or every failed/cancelled step and what it blocked). */
+  private reopen(run: RunRecord, fromStep: string | undefined, by: string | null): void {
+    const plan = this.plan(run.id);
+    const rows = new Map<string, StepRecord>();
+    for (const row of this.store.listSteps(run.id)) if (row.parentRowId === null) rows.set(row.stepId, row);
+    const reset = new Set<string>();
+    if (fromStep !== undefined) {
+      if (!plan.graph.steps.has(fromStep)) throw new StepNotFoundError(run.id, fromStep);
+      for (const id of descendantsOf(plan.graph, fromStep)) reset.add(id);
+    } else {
+      for (const row of rows.values()) {
+        if (row.status === StepStatus.Failed || row.status === StepStatus.Cancelled) {
+          for (const id of descendantsOf(plan.graph, row.stepId)) reset.add(id);
+        }
+      }
+    }
+    const now = this.clock.now();
+    let reopened = 0;
+    let unfailed = 0;
+    for (const id of reset) {
+      const row = rows.get(id);
+      const step = plan.graph.steps.get(id);
+      if (!row || !step) continue;
+      if (step.foreach !== undefined) {
+        for (const item of this.store.listItems(row.id)) {
+          const redo = id === fromStep || item.status === StepStatus.Failed || item.status === StepStatus.Cancelled;
+          if (!redo || !isStepFinished(item.status)) continue;
+          this.resetRow(item, now, by);
+          reopened++;
+        }
+      }
+      if (!isStepFinished(row.status)) continue;
+      if (row.status === StepStatus.Failed && !step.continueOnError) unfailed++;
+      this.resetRow(row, now, by);
+      reopened++;
+    }
+    // Needs counters are recomputed from what stays finished outside the reset set.
+    const queue: Decision[] = [];
+    for (const id of reset) {
+      const row = rows.get(id);
+      const step = plan.graph.steps.get(id);
+      if (!row || !step || row.status !== StepStatus.Pending) continue;
+      let remaining = 0;
+      let upstream = 0;
+      for (const need of step.needs) {
+        const needRow = rows.get(need);
+        if (!needRow || reset.has(need) || !isStepFinished(needRow.status)) {
+          remaining++;
+          continue;
+        }
+        const needStep = plan.graph.steps.get(need);
+        upstream |= upstreamBitsOf(needRow.status, needStep?.continueOnError ?? false, needRow.upstream);
+      }
+      this.store.updateStep(row.id, { needsRemaining: remaining, upstream });
+      row.needsRemaining = remaining;
+      row.upstream = upstream;
+      if (remaining === 0) queue.push({ runId: run.id, rowId: row.id, upstream });
+    }
+    this.store.addRunCounters(run.id, reopened, -unfailed);
+    if (run.status !== RunStatus.Running) {
+      this.moveRun(run, RunStatus.Running, { error: null, outputs: null }, EventType.RunResumed, {
+        by,
+        from: run.status,
+        fromStep: fromStep ?? null,
+      });
+    }
+    this.settle(queue);
+    const after = this.requireRun(run.id);
+    if (after.unfinishedSteps <= 0) this.finalizeRun(run.id);
+    else this.refreshActivity(run.id);
+  }
+
+  private resetRow(row: StepRecord, now: number, by: string | null): void {
+    this.moveStep(
+      row,
+      StepStatus.Pending,
+      {
+        outputs: null,
+        error: null,
+        failures: 0,
+        dueAt: null,
+        finishedAt: null,
+        leaseOwner: null,
+        leaseExpiresAt: null,
+        updatedAt: now,
+      },
+      EventType.StepReset,
+      { by },
+    );
+  }
+
+  /** The status a live run should show: waiting when only gates are left to move it. */
+  private activityStatus(runId: string): RunStatus {
+    if (this.store.hasActiveSteps(runId)) return RunStatus.Running;
+    return this.store.hasOpenGate(runId) ? RunStatus.Waiting : RunStatus.Running;
+  }
+
+  private refreshActivity(runId: string): void {
+    const run = this.requireRun(runId);
+    if (run.status !== RunStatus.Running && run.status !== RunStatus.Waiting) return;
+    const to = this.activityStatus(runId);
+    if (to === run.status) return;
+    if (to === RunStatus.Waiting) this.moveRun(run, RunStatus.Waiting, {}, EventType.RunWaiting, {});
+    else this.moveRun(run, RunStatus.Running, {}, EventType.RunResumed, { from: RunStatus.Waiting });
+  }
+
+  private checkGateForm(runId: string, step: GateStep | undefined, values: Record<string, JsonValue>): Record<string, JsonValue> {
+    const form = step?.inputs;
+    if (!form) return values;
+    const resolved: Record<string, JsonValue> = { ...values };
+    const problems: InputProblem[] = [];
+    for (const [name, schema] of Object.entries(form.properties)) {
+      if (resolved[name] === undefined && schema.default !== undefined) resolved[name] = schema.default;
+      const value = resolved[name];
+      if (value === undefined) continue;
+      const type = schema.type;
+      const ok =
+        type === undefined ||
+        (type === 'integer' ? Number.isInteger(value) : type === 'array' ? Array.isArray(value) : typeof value === type) ||
+        (type === 'object' && value !== null && typeof value === 'object' && !Array.isArray(value));
+      if (!ok) problems.push({ field: name, message: `must be ${type}` });
+      if (schema.enum && !schema.enum.some((allowed) => JSON.stringify(allowed) === JSON.stringify(value))) {
+        problems.push({ field: name, message: `must be one of ${schema.enum.map((v) => JSON.stringify(v)).join(', ')}` });
+      }
+    }
+    for (const name of form.required) {
+      if (resolved[name] === undefined) problems.push({ field: name, message: 'is required' });
+    }
+    if (problems.length > 0) throw new InputInvalidError(`${runId}/${step?.id ?? 'gate'}`, problems);
+    return resolved;
+  }
+
+  private insertComment(runId: string, stepId: string | null, author: string, body: string): number {
+    const id = this.store.insertComment({ runId, stepId, author, body, createdAt: this.clock.now() });
+    this.emit(runId, stepId, null, EventType.CommentAdded, { commentId: id, author, body });
+    return id;
+  }
+}
+
+function joinPath(base: string, path: string): string {
+  if (path.startsWith('/') || /^[A-Za-z]:[\\/]/.test(path)) return path;
+  return `${base.replace(/[\\/]+$/, '')}/${path}`;
+}
+
+function redact(value: JsonValue, secrets: readonly string[]): JsonValue {
+  if (secrets.length === 0) return value;
+  let text = JSON.stringify(value);
+  for (const secret of secrets) text = text.split(JSON.stringify(secret).slice(1, -1)).join('***');
+  return JSON.parse(text) as JsonValue;
+}

@@ -1,0 +1,19 @@
+/** The run engine: public surface for the CLI, the VS Code extension and tests. */
+export {
+  DEFAULT_LEASE_MS,
+  Engine,
+  aggregateItemOutputs,
+  applyInputDefaults,
+  statusFunctionsFor,
+  systemClock,
+  upstreamBitsOf,
+  type EngineDeps,
+  type GateDecisionInput,
+  type RecordOutcome,
+  type RunDetail,
+  type StartRunOptions,
+  type StepClaim,
+} from './engine';
+export { Worker, WorkerStoppedError, type WorkerOptions, type WorkerRunOptions, type WorkerStats } from './worker';
+export { JITTER_RATIO, NO_RETRY, computeRetryDelay, retryPolicyFor, shouldRetry } from './retry';
+export { buildStepGraph, descendantsOf, type StepGraph } from './graph';

@@ -1,0 +1,193 @@
+/**
+ * Helpers for engine and store tests: hand-built templates, a fake clock, temp folders,
+ * and a tiny in-process `run:` executor that interprets a few commands (so engine tests do
+ * not depend on shells and stay fast).
+ */
+import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Engine, type EngineDeps } from '../../src/core/engine';
+import type { Outputs } from '../../src/core/model';
+import type { Clock, StepExecutionContext, StepExecutionResult, StepExecutor } from '../../src/core/ports';
+import type {
+  GateStep,
+  RunStep,
+  StepDefinition,
+  TemplateDefinition,
+  WorkflowStep,
+} from '../../src/core/template/types';
+import { openStore, type OpenedStore } from '../../src/store';
+
+/** A clock that only moves when told; `sleep` resolves when time passes its deadline. */
+export class FakeClock implements Clock {
+  private sleepers: Array<{ until: number; resolve: () => void }> = [];
+  constructor(private current = Date.UTC(2026, 0, 1)) {}
+  now(): number {
+    return this.current;
+  }
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      if (signal?.aborted) return resolve();
+      const sleeper = { until: this.current + ms, resolve };
+      this.sleepers.push(sleeper);
+      signal?.addEventListener('abort', () => resolve(), { once: true });
+    });
+  }
+  advance(ms: number): void {
+    this.current += ms;
+    const due = this.sleepers.filter((s) => s.until <= this.current);
+    this.sleepers = this.sleepers.filter((s) => s.until > this.current);
+    for (const s of due) s.resolve();
+  }
+}
+
+/** A fresh temp folder; remove it with `cleanup`. */
+export function tempDir(prefix = 'baton-engine-'): { dir: string; cleanup(): void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+type StepExtras = Partial<Omit<RunStep, 'kind' | 'id' | 'run'>>;
+
+/** A `run:` step. */
+export function runStep(id: string, run: string, extras: StepExtras = {}): RunStep {
+  return { kind: 'run', id, run, needs: [], env: {}, continueOnError: false, ...extras };
+}
+
+export function gateStep(id: string, extras: Partial<Omit<GateStep, 'kind' | 'id'>> = {}): GateStep {
+  return {
+    kind: 'gate',
+    id,
+    message: `approve ${id}?`,
+    approvers: [],
+    onTimeout: 'cancel',
+    needs: [],
+    env: {},
+    continueOnError: false,
+    ...extras,
+  };
+}
+
+export function workflowStep(id: string, workflow: string, extras: Partial<Omit<WorkflowStep, 'kind' | 'id'>> = {}): WorkflowStep {
+  return { kind: 'workflow', id, workflow, with: {}, needs: [], env: {}, continueOnError: false, ...extras };
+}
+
+/** A normalized template from steps. */
+export function template(id: string, steps: StepDefinition[], extras: Partial<TemplateDefinition> = {}): TemplateDefinition {
+  return {
+    id,
+    name: id,
+    tags: [],
+    phases: [],
+    inputs: { properties: {}, required: [] },
+    on: { manual: true, schedule: [], file: [], event: [] },
+    env: {},
+    defaults: {},
+    steps,
+    ...extras,
+  };
+}
+
+/**
+ * A `run:` executor that interprets one command per line:
+ * `ok`, `out k=v …` (outputs), `sleep <ms>`, `fail <msg>` (retryable), `fatal <msg>`,
+ * `append <file> <text>` (a side effect), `echo <text>` (progress output).
+ * It tracks how many attempts run at once (`maxConcurrent`, `running`).
+ */
+export class CommandExecutor implements StepExecutor {
+  readonly kind = 'run';
+  running = 0;
+  maxConcurrent = 0;
+  executed: Array<{ runId: string; stepId: string; itemKey?: string; attempt: number }> = [];
+
+  async execute(ctx: StepExecutionContext): Promise<StepExecutionResult> {
+    this.running++;
+    this.maxConcurrent = Math.max(this.maxConcurrent, this.running);
+    this.executed.push({ runId: ctx.runId, stepId: ctx.step.id, ...(ctx.itemKey === undefined ? {} : { itemKey: ctx.itemKey }), attempt: ctx.attempt });
+    try {
+      const outputs: Outputs = {};
+      const script = String(ctx.resolved.run ?? '');
+      for (const line of script.split('\n').map((l) => l.trim()).filter(Boolean)) {
+        const [command, ...rest] = line.split(' ');
+        const arg = rest.join(' ');
+        switch (command) {
+          case 'ok':
+            break;
+          case 'out':
+            for (const pair of rest) {
+              const eq = pair.indexOf('=');
+              outputs[pair.slice(0, eq)] = pair.slice(eq + 1);
+            }
+            break;
+          case 'sleep':
+            await abortableSleep(Number(arg), ctx.signal);
+            if (ctx.signal.aborted) return { kind: 'failed', error: 'aborted', retryable: false };
+            break;
+          case 'fail':
+            return { kind: 'failed', error: arg || 'failed', retryable: true, outputs };
+          case 'fatal':
+            return { kind: 'failed', error: arg || 'fatal', retryable: false };
+          case 'append': {
+            const space = arg.indexOf(' ');
+            appendFileSync(arg.slice(0, space), `${arg.slice(space + 1)}\n`);
+            break;
+          }
+          case 'echo':
+            ctx.progress({ kind: 'output', stream: 'stdout', text: `${arg}\n` });
+            break;
+          default:
+            return { kind: 'failed', error: `unknown command ${command}`, retryable: false };
+        }
+      }
+      return { kind: 'succeeded', outputs };
+    } finally {
+      this.running--;
+    }
+  }
+}
+
+function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve();
+    }, { once: true });
+  });
+}
+
+export interface EngineHarness {
+  engine: Engine;
+  opened: OpenedStore;
+  dir: string;
+  dbPath: string;
+  executor: CommandExecutor;
+  close(): void;
+}
+
+/** Opens a real database in a temp folder and an engine with a CommandExecutor. */
+export function createEngineHarness(deps: Partial<EngineDeps> = {}, dir?: string): EngineHarness {
+  const temp = dir ? { dir, cleanup: () => {} } : tempDir();
+  const dbPath = join(temp.dir, '.baton', 'baton.db');
+  const opened = openStore(dbPath);
+  const executor = new CommandExecutor();
+  const engine = new Engine({
+    store: opened.store,
+    files: opened.files,
+    workspaceDir: temp.dir,
+    executors: [executor],
+    ...deps,
+  });
+  return {
+    engine,
+    opened,
+    dir: temp.dir,
+    dbPath,
+    executor,
+    close() {
+      opened.close();
+      temp.cleanup();
+    },
+  };
+}
