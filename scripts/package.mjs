@@ -14,6 +14,8 @@ const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
 const out = process.argv[2] ?? `baton-${version}.vsix`;
 run(process.execPath, ['esbuild.mjs', '--production']);
 // Everything is bundled by esbuild, so node_modules stays out of the VSIX.
-run(bin('vsce'), ['package', '--no-dependencies', '--skip-license', '--allow-missing-repository', '--out', out]);
+// README links are relative; the repository URL is not a GitHub one vsce could derive a base from.
+const base = 'https://example.invalid/baton/blob/main/';
+run(bin('vsce'), ['package', '--no-dependencies', '--skip-license', '--allow-missing-repository', '--baseContentUrl', base, '--baseImagesUrl', base, '--out', out]);
 const bytes = statSync(out).size;
 console.log(`${out}: ${(bytes / 1024).toFixed(1)} KiB`);

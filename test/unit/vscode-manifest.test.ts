@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import Ajv from 'ajv';
+import { parse as parseYaml } from 'yaml';
 import { BATON_COMMANDS, COMMAND_CATEGORY } from '../../src/vscode/commandIds';
 import { templateIdProblem, templateScaffold } from '../../src/vscode/templateScaffold';
 
@@ -94,5 +96,21 @@ describe('New Template scaffold', () => {
     const text = templateScaffold('nightly-check');
     assert.match(text, /^id: nightly-check$/m);
     assert.match(text, /^name: Nightly Check$/m);
+  });
+});
+
+describe('demo workspace and scaffold against the template schema', () => {
+  const ajv = new Ajv({ allErrors: true, strict: false });
+  const validate = ajv.compile(JSON.parse(readFileSync('schemas/template.schema.json', 'utf8')) as object);
+  const problems = () => (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`).join('; ');
+
+  for (const file of readdirSync('demo/.baton/templates')) {
+    it(`demo template ${file} satisfies schemas/template.schema.json`, () => {
+      assert.ok(validate(parseYaml(readFileSync(`demo/.baton/templates/${file}`, 'utf8'))), problems());
+    });
+  }
+
+  it('the New Template scaffold satisfies schemas/template.schema.json', () => {
+    assert.ok(validate(parseYaml(templateScaffold('my-flow'))), problems());
   });
 });

@@ -47,6 +47,15 @@ export function createWorkspace(templates: Record<string, string>): string {
   return dir;
 }
 
+/** Debian's Chromium, headless, without the background networking this machine cannot reach. */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
 export interface SessionOptions {
   workspace: string;
   /** Extension-host test module (route B). Without it the window just runs the extension. */
@@ -156,11 +165,7 @@ export class VsCodeSession {
         },
         60_000,
       );
-      browser = await chromium.launch({
-        executablePath: CHROMIUM_PATH,
-        headless: true,
-        args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      });
+      browser = await launchChromium();
       const browserContext = await browser.newContext({ viewport: options.viewport ?? { width: 1400, height: 900 } });
       page = await browserContext.newPage();
       let reportExit: (code: number) => void = () => undefined;

@@ -1,0 +1,4 @@
+#!/bin/sh
+# The demo project's tests (fix-tests runs this).
+. ./src/greet.sh
+[ "$(greet baton)" = "hello baton" ] && echo "ok" || { echo "FAIL: greet"; exit 1; }
