@@ -1,0 +1,480 @@
+/**
+ * Runs board: runs grouped by status (default), phase or template, live from the host's change
+ * notifications; "Waiting on you" cards carry Approve / Reject. Columns are virtualized so a
+ * board with thousands of runs keeps a few dozen cards in the DOM.
+ */
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import {
+  ArchiveFinished,
+  BoardReady,
+  DecideGate,
+  DidChange,
+  OpenGate,
+  OpenRun,
+  PROTOCOL_VERSION,
+  RunAction,
+  type ChangeSet,
+  type GateSummary,
+  type PanelContext,
+  type RunActionKind,
+  type RunSummary,
+} from '../../src/shared/protocol';
+import { ConfirmDialog } from '../shared/ConfirmDialog';
+import { ContextMenu, type MenuItem } from '../shared/ContextMenu';
+import { elapsed, formatCost, slug } from '../shared/format';
+import { createFrameCoalescer, ipc, panelContext, saveState, savedState } from '../shared/host';
+import { announce } from '../shared/liveRegion';
+import { Icon, StatusBadge, statusLook } from '../shared/status';
+import { filterRuns, groupRuns, isWaitingOnMe, type BoardFilters, type Column, type Grouping } from './grouping';
+
+/** Above this many runs the board does not cache them in its saved state (it asks for a snapshot). */
+const MAX_CACHED_RUNS = 500;
+
+interface BoardState {
+  context: PanelContext;
+  lastEventId: number | null;
+  grouping: Grouping;
+  filters: BoardFilters;
+  cachedRuns: RunSummary[] | null;
+  focusedRunId: string | null;
+}
+
+const EMPTY_FILTERS: BoardFilters = { text: '', templateId: '', waitingOnMe: false, failedOnly: false };
+
+export function BoardApp() {
+  const initial = useMemo(() => savedState<BoardState>(), []);
+  const context = useMemo(() => panelContext('board'), []);
+  const [runs, setRuns] = useState<Map<string, RunSummary>>(() => new Map((initial.cachedRuns ?? []).map((r) => [r.id, r])));
+  const [lastEventId, setLastEventId] = useState<number | null>(initial.cachedRuns ? (initial.lastEventId ?? null) : null);
+  const [loaded, setLoaded] = useState(false);
+  const [grouping, setGrouping] = useState<Grouping>(initial.grouping ?? 'status');
+  const [filters, setFilters] = useState<BoardFilters>({ ...EMPTY_FILTERS, ...initial.filters });
+  const [menu, setMenu] = useState<{ run: RunSummary; x: number; y: number } | null>(null);
+  const [confirm, setConfirm] = useState<{ kind: 'cancel'; run: RunSummary } | { kind: 'reject'; run: RunSummary; gate: GateSummary } | null>(null);
+  const [now, setNow] = useState(() => Date.now());
+  const focusedRunId = useRef<string | null>(initial.focusedRunId ?? null);
+  const lastEventRef = useRef(lastEventId);
+
+  useEffect(() => {
+    const t = setInterval(() => setNow(Date.now()), 5000);
+    return () => clearInterval(t);
+  }, []);
+
+  const applyChanges = useCallback((batch: ChangeSet[]) => {
+    setRuns((prev) => {
+      const next = new Map(prev);
+      for (const change of batch) {
+        for (const r of change.runs ?? []) {
+          const before = next.get(r.id);
+          if (before && before.revision > r.revision) continue;
+          next.set(r.id, r);
+          if (before && before.status !== r.status) announce(`Run ${r.templateName} ${r.id}: ${statusLook(r.stale ? 'stale' : r.status).label}`);
+          else if (!before) announce(`New run ${r.templateName} ${r.id}: ${statusLook(r.status).label}`);
+        }
+        for (const id of change.removedRunIds ?? []) next.delete(id);
+      }
+      return next;
+    });
+    const newest = Math.max(lastEventRef.current ?? 0, ...batch.map((c) => c.lastEventId));
+    lastEventRef.current = newest;
+    setLastEventId(newest);
+  }, []);
+
+  useEffect(() => {
+    const push = createFrameCoalescer<ChangeSet>(applyChanges);
+    const off = ipc().on(DidChange, push);
+    ipc()
+      .request(BoardReady, { protocol: PROTOCOL_VERSION, lastEventId: lastEventRef.current })
+      .then((reply) => {
+        if (reply.kind === 'snapshot') {
+          setRuns(new Map(reply.snapshot.runs.map((r) => [r.id, r])));
+          lastEventRef.current = reply.snapshot.lastEventId;
+          setLastEventId(reply.snapshot.lastEventId);
+        } else {
+          push(reply.changes);
+        }
+        setLoaded(true);
+      });
+    return off;
+  }, [applyChanges]);
+
+  useEffect(() => {
+    const cachedRuns = runs.size <= MAX_CACHED_RUNS ? [...runs.values()] : null;
+    saveState({ context, lastEventId: cachedRuns ? lastEventId : null, grouping, filters, cachedRuns, focusedRunId: focusedRunId.current });
+  }, [context, runs, lastEventId, grouping, filters]);
+
+  const visible = useMemo(() => filterRuns(runs.values(), filters), [runs, filters]);
+  const columns = useMemo(() => groupRuns(visible, grouping), [visible, grouping]);
+  const templates = useMemo(() => {
+    const m = new Map<string, string>();
+    for (const r of runs.values()) m.set(r.templateId, r.templateName);
+    return [...m].sort((a, b) => a[1].localeCompare(b[1]));
+  }, [runs]);
+  const finishedCount = useMemo(() => [...runs.values()].filter((r) => !r.archived && ['succeeded', 'failed', 'cancelled'].includes(r.status)).length, [runs]);
+
+  const act = useCallback((run: RunSummary, action: RunActionKind) => {
+    if (action === 'cancel') {
+      setConfirm({ kind: 'cancel', run });
+      return;
+    }
+    ipc().command(RunAction, { runId: run.id, action, stepId: null });
+    announce(`${action} requested for run ${run.id}`);
+  }, []);
+
+  const decide = useCallback(async (run: RunSummary, gate: GateSummary, decision: 'approved' | 'rejected', comment: string) => {
+    if (decision === 'approved' && gate.needsForm) {
+      ipc().command(OpenGate, { gateId: gate.id });
+      return;
+    }
+    const reply = await ipc().request(DecideGate, { gateId: gate.id, decision, comment, formInputs: {} });
+    if (reply.ok) announce(`Gate ${gate.stepId}${gate.itemKey ? ` [${gate.itemKey}]` : ''} ${decision} for run ${run.id}`);
+    else announce(`Could not decide: ${reply.message}`);
+  }, []);
+
+  const menuItems = (run: RunSummary): MenuItem[] => {
+    const items: MenuItem[] = [{ id: 'open', label: 'Open run', icon: 'go-to-file', onSelect: () => ipc().command(OpenRun, { runId: run.id, stepId: null }) }];
+    for (const g of run.waitingGates.filter((x) => x.canDecide)) {
+      const suffix = g.itemKey ? ` [${g.itemKey}]` : '';
+      items.push({ id: `approve-${g.id}`, label: `Approve ${g.stepId}${suffix}`, icon: 'check', onSelect: () => void decide(run, g, 'approved', '') });
+      items.push({ id: `reject-${g.id}`, label: `Reject ${g.stepId}${suffix}…`, icon: 'close', onSelect: () => setConfirm({ kind: 'reject', run, gate: g }) });
+      items.push({ id: `review-${g.id}`, label: `Review gate ${g.stepId}${suffix}`, icon: 'shield', onSelect: () => ipc().command(OpenGate, { gateId: g.id }) });
+    }
+    const finished = ['succeeded', 'failed', 'cancelled'].includes(run.status);
+    if (!finished) {
+      if (run.status === 'paused') items.push({ id: 'resume', label: 'Resume', icon: 'debug-continue', onSelect: () => act(run, 'resume') });
+      else items.push({ id: 'pause', label: 'Pause', icon: 'debug-pause', onSelect: () => act(run, 'pause') });
+      items.push({ id: 'cancel', label: 'Cancel…', icon: 'debug-stop', onSelect: () => act(run, 'cancel') });
+    }
+    if (run.status === 'failed') items.push({ id: 'retry-failed', label: 'Retry failed steps', icon: 'debug-restart', onSelect: () => act(run, 'retry-failed') });
+    if (finished) items.push({ id: 'rerun', label: 'Rerun with same inputs', icon: 'refresh', onSelect: () => act(run, 'rerun') });
+    if (finished) items.push(run.archived ? { id: 'unarchive', label: 'Unarchive', icon: 'inbox', onSelect: () => act(run, 'unarchive') } : { id: 'archive', label: 'Archive', icon: 'archive', onSelect: () => act(run, 'archive') });
+    return items;
+  };
+
+  const focusCard = useCallback((runId: string) => {
+    focusedRunId.current = runId;
+  }, []);
+
+  // Keyboard movement between cards: arrows within a column and across columns.
+  const columnRefs = useRef(new Map<string, { scrollTo: (index: number) => void }>());
+  const moveFocus = useCallback(
+    (columnIndex: number, index: number) => {
+      const col = columns[columnIndex];
+      if (!col || col.runs.length === 0) return;
+      const target = Math.max(0, Math.min(index, col.runs.length - 1));
+      const run = col.runs[target]!;
+      columnRefs.current.get(col.key)?.scrollTo(target);
+      const tryFocus = (attempts: number) => {
+        const el = document.querySelector<HTMLElement>(`[data-testid="board-card-${CSS.escape(slug(run.id))}"]`);
+        if (el) el.focus();
+        else if (attempts > 0) requestAnimationFrame(() => tryFocus(attempts - 1));
+      };
+      tryFocus(10);
+    },
+    [columns],
+  );
+
+  const total = runs.size;
+  return (
+    <div className="board">
+      <header className="panel-header board-header">
+        <div className="row">
+          <h1 id="board-title">Runs</h1>
+          <span className="muted" data-testid="board-total">
+            {visible.length} shown of {total}
+          </span>
+          <span className="spacer" />
+          <label htmlFor="board-grouping">Group by</label>
+          <select id="board-grouping" data-testid="board-grouping" value={grouping} onChange={(e) => setGrouping(e.target.value as Grouping)}>
+            <option value="status">Status</option>
+            <option value="phase">Phase</option>
+            <option value="template">Template</option>
+          </select>
+          <button type="button" className="button secondary" data-testid="board-archive-finished" disabled={finishedCount === 0} onClick={() => ipc().command(ArchiveFinished, {})}>
+            <Icon name="archive" /> Archive finished ({finishedCount})
+          </button>
+        </div>
+        <div className="row" role="search">
+          <label htmlFor="board-filter" className="visually-hidden">
+            Filter runs
+          </label>
+          <input
+            id="board-filter"
+            type="search"
+            className="grow"
+            data-testid="board-filter"
+            placeholder="Filter runs (text, or @archived for archived runs)"
+            value={filters.text}
+            onChange={(e) => setFilters((f) => ({ ...f, text: e.target.value }))}
+          />
+          <label htmlFor="board-template" className="visually-hidden">
+            Template
+          </label>
+          <select id="board-template" data-testid="board-template-filter" value={filters.templateId} onChange={(e) => setFilters((f) => ({ ...f, templateId: e.target.value }))}>
+            <option value="">All templates</option>
+            {templates.map(([id, name]) => (
+              <option key={id} value={id}>
+                {name}
+              </option>
+            ))}
+          </select>
+          <button type="button" className="toggle" aria-pressed={filters.waitingOnMe} data-testid="board-filter-waiting" onClick={() => setFilters((f) => ({ ...f, waitingOnMe: !f.waitingOnMe }))}>
+            <Icon name="bell-dot" /> Waiting on me
+          </button>
+          <button type="button" className="toggle" aria-pressed={filters.failedOnly} data-testid="board-filter-failed" onClick={() => setFilters((f) => ({ ...f, failedOnly: !f.failedOnly }))}>
+            <Icon name="error" /> Failed only
+          </button>
+        </div>
+      </header>
+      {!loaded && runs.size === 0 && <p className="section muted">Loading runs…</p>}
+      <div className="board-columns" aria-labelledby="board-title">
+        {columns.map((col, ci) => (
+          <BoardColumn
+            key={col.key}
+            column={col}
+            columnIndex={ci}
+            now={now}
+            register={(api) => {
+              if (api) columnRefs.current.set(col.key, api);
+              else columnRefs.current.delete(col.key);
+            }}
+            onMove={moveFocus}
+            onFocusCard={focusCard}
+            onMenu={(run, x, y) => setMenu({ run, x, y })}
+            onDecide={(run, gate, decision) => (decision === 'rejected' ? setConfirm({ kind: 'reject', run, gate }) : void decide(run, gate, 'approved', ''))}
+          />
+        ))}
+      </div>
+      {menu && (
+        <ContextMenu
+          items={menuItems(menu.run)}
+          x={menu.x}
+          y={menu.y}
+          label={`Actions for run ${menu.run.id}`}
+          testId="board-menu"
+          onClose={() => {
+            const id = menu.run.id;
+            setMenu(null);
+            document.querySelector<HTMLElement>(`[data-testid="board-card-${CSS.escape(slug(id))}"]`)?.focus();
+          }}
+        />
+      )}
+      {confirm?.kind === 'cancel' && (
+        <ConfirmDialog
+          title="Cancel this run?"
+          body={`Run ${confirm.run.id} of ${confirm.run.templateName} stops; running steps are killed. This cannot be undone (you can rerun it).`}
+          confirmLabel="Cancel run"
+          testId="board-confirm-cancel"
+          onCancel={() => setConfirm(null)}
+          onConfirm={() => {
+            ipc().command(RunAction, { runId: confirm.run.id, action: 'cancel', stepId: null });
+            announce(`Cancel requested for run ${confirm.run.id}`);
+            setConfirm(null);
+          }}
+        />
+      )}
+      {confirm?.kind === 'reject' && (
+        <ConfirmDialog
+          title={`Reject ${confirm.gate.stepId}${confirm.gate.itemKey ? ` [${confirm.gate.itemKey}]` : ''}?`}
+          body={confirm.gate.title}
+          confirmLabel="Reject"
+          withComment
+          testId="board-confirm-reject"
+          onCancel={() => setConfirm(null)}
+          onConfirm={(comment) => {
+            void decide(confirm.run, confirm.gate, 'rejected', comment);
+            setConfirm(null);
+          }}
+        />
+      )}
+    </div>
+  );
+}
+
+function BoardColumn(props: {
+  column: Column;
+  columnIndex: number;
+  now: number;
+  register: (api: { scrollTo: (index: number) => void } | null) => void;
+  onMove: (columnIndex: number, index: number) => void;
+  onFocusCard: (runId: string) => void;
+  onMenu: (run: RunSummary, x: number, y: number) => void;
+  onDecide: (run: RunSummary, gate: GateSummary, decision: 'approved' | 'rejected') => void;
+}) {
+  const { column, columnIndex, now, register, onMove, onFocusCard, onMenu, onDecide } = props;
+  const scroller = useRef<HTMLDivElement>(null);
+  const virtualizer = useVirtualizer({
+    count: column.runs.length,
+    getScrollElement: () => scroller.current,
+    estimateSize: () => 128,
+    overscan: 3,
+    gap: 8,
+    getItemKey: (i) => column.runs[i]!.id,
+  });
+  useEffect(() => {
+    register({ scrollTo: (index) => virtualizer.scrollToIndex(index, { align: 'auto' }) });
+    return () => register(null);
+  }, [register, virtualizer]);
+  const headingId = `col-${slug(column.key)}`;
+  return (
+    <section className="board-column" aria-labelledby={headingId} data-testid={`board-column-${slug(column.key)}`}>
+      <h2 id={headingId} className="board-column-title">
+        <Icon name={column.icon} />
+        <span>{column.title}</span>
+        <span className="badge" data-testid={`board-count-${slug(column.key)}`} aria-label={`${column.runs.length} runs`}>
+          {column.runs.length}
+        </span>
+      </h2>
+      <div ref={scroller} className="board-column-scroll" data-testid={`board-scroll-${slug(column.key)}`}>
+        {column.runs.length === 0 && <p className="muted board-empty">No runs</p>}
+        <div className="board-column-inner" style={{ height: virtualizer.getTotalSize() }}>
+          {virtualizer.getVirtualItems().map((item) => {
+            const run = column.runs[item.index]!;
+            return (
+              <div
+                key={item.key}
+                data-index={item.index}
+                className="board-card-slot"
+                style={{ transform: `translateY(${item.start}px)` }}
+                ref={virtualizer.measureElement}
+              >
+                <RunCard
+                  run={run}
+                  now={now}
+                  onKeyDown={(e) => {
+                    if (e.target !== e.currentTarget) return;
+                    if (e.key === 'Enter') {
+                      e.preventDefault();
+                      ipc().command(OpenRun, { runId: run.id, stepId: null });
+                    } else if ((e.key === 'F10' && e.shiftKey) || e.key === 'ContextMenu') {
+                      e.preventDefault();
+                      const r = e.currentTarget.getBoundingClientRect();
+                      onMenu(run, r.left + 16, r.top + 24);
+                    } else if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+                      e.preventDefault();
+                      onMove(columnIndex, item.index + (e.key === 'ArrowDown' ? 1 : -1));
+                    } else if (e.key === 'ArrowRight' || e.key === 'ArrowLeft') {
+                      e.preventDefault();
+                      onMove(columnIndex + (e.key === 'ArrowRight' ? 1 : -1), item.index);
+                    }
+                  }}
+                  onFocus={() => onFocusCard(run.id)}
+                  onContextMenu={(e) => {
+                    e.preventDefault();
+                    onMenu(run, e.clientX, e.clientY);
+                  }}
+                  onMenuButton={(x, y) => onMenu(run, x, y)}
+                  onDecide={onDecide}
+                />
+              </div>
+            );
+          })}
+        </div>
+      </div>
+    </section>
+  );
+}
+
+function RunCard(props: {
+  run: RunSummary;
+  now: number;
+  onKeyDown: (e: React.KeyboardEvent<HTMLElement>) => void;
+  onFocus: () => void;
+  onContextMenu: (e: React.MouseEvent) => void;
+  onMenuButton: (x: number, y: number) => void;
+  onDecide: (run: RunSummary, gate: GateSummary, decision: 'approved' | 'rejected') => void;
+}) {
+  const { run, now, onKeyDown, onFocus, onContextMenu, onMenuButton, onDecide } = props;
+  const id = slug(run.id);
+  const waitingOnMe = isWaitingOnMe(run);
+  const status = run.stale ? 'stale' : waitingOnMe ? 'waiting-on-you' : run.status;
+  const cost = formatCost(run.costUsd);
+  return (
+    <article
+      className={`card run-card${run.stale ? ' stale' : ''}`}
+      tabIndex={0}
+      aria-labelledby={`run-${id}-name`}
+      aria-describedby={`run-${id}-status`}
+      data-testid={`board-card-${id}`}
+      data-run-id={run.id}
+      data-status={run.status}
+      onKeyDown={onKeyDown}
+      onFocus={onFocus}
+      onContextMenu={onContextMenu}
+    >
+      <div className="run-card-head">
+        <span id={`run-${id}-name`} className="run-card-name">
+          {run.templateName}
+          <span className="muted mono run-card-id"> {run.id}</span>
+        </span>
+        <button
+          type="button"
+          className="icon-button"
+          aria-label={`Actions for run ${run.id}`}
+          aria-haspopup="menu"
+          data-testid={`board-card-menu-${id}`}
+          onClick={(e) => {
+            const r = e.currentTarget.getBoundingClientRect();
+            onMenuButton(r.left, r.bottom);
+          }}
+        >
+          <Icon name="ellipsis" />
+        </button>
+      </div>
+      <div id={`run-${id}-status`} className="run-card-status row">
+        <StatusBadge status={status} testId={`board-card-status-${id}`} />
+        {run.stale && <span className="muted">lease expired, nobody is running it</span>}
+      </div>
+      {(run.phase || run.currentStep) && (
+        <div className="run-card-line muted">
+          {run.phase && <span>phase {run.phase}</span>}
+          {run.phase && run.currentStep && ' · '}
+          {run.currentStep && <span>step {run.currentStep}</span>}
+        </div>
+      )}
+      {run.lastEvent && (
+        <div className="run-card-line run-card-event" data-testid={`board-card-event-${id}`}>
+          <Icon name="pulse" /> {run.lastEvent.text}
+        </div>
+      )}
+      {run.failureReason && (
+        <div className="run-card-line error-text" data-testid={`board-card-failure-${id}`}>
+          <Icon name="error" /> {run.failureReason}
+        </div>
+      )}
+      <div className="run-card-line muted row">
+        <span data-testid={`board-card-progress-${id}`}>
+          {run.stepsDone}/{run.stepsTotal} steps
+        </span>
+        <span>{elapsed(run.startedAt ?? run.createdAt, run.finishedAt, now)}</span>
+        {cost && <span>{cost}</span>}
+        <span>{run.trigger}</span>
+      </div>
+      {run.waitingGates.length > 0 && (
+        <ul className="run-card-gates">
+          {run.waitingGates.map((g) => (
+            <li key={g.id} className="run-card-gate" data-testid={`board-gate-${id}-${g.id}`}>
+              <span className="run-card-gate-title">
+                <Icon name="shield" /> {g.stepId}
+                {g.itemKey !== null && <span className="mono"> [{g.itemKey}]</span>}: {g.title}
+              </span>
+              {g.canDecide ? (
+                <span className="row">
+                  <button type="button" className="button" data-testid={`board-approve-${id}-${g.id}`} onClick={() => onDecide(run, g, 'approved')}>
+                    <Icon name="check" /> {g.needsForm ? 'Review…' : 'Approve'}
+                  </button>
+                  <button type="button" className="button secondary" data-testid={`board-reject-${id}-${g.id}`} onClick={() => onDecide(run, g, 'rejected')}>
+                    <Icon name="close" /> Reject
+                  </button>
+                </span>
+              ) : (
+                <span className="muted">Waiting on {g.approvers.join(', ') || 'an approver'}</span>
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
+    </article>
+  );
+}

@@ -1,0 +1,5 @@
+import './board.css';
+import { mountApp } from '../shared/mount';
+import { BoardApp } from './BoardApp';
+
+mountApp(BoardApp);

@@ -1,0 +1,5 @@
+import './gate.css';
+import { mountApp } from '../shared/mount';
+import { GateApp } from './GateApp';
+
+mountApp(GateApp);

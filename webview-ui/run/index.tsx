@@ -1,0 +1,5 @@
+import './run.css';
+import { mountApp } from '../shared/mount';
+import { RunApp } from './RunApp';
+
+mountApp(RunApp);
