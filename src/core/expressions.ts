@@ -67,6 +67,8 @@ export interface ExpressionReference {
   context: string;
   /** Literal keys after the context, up to the first computed or `*` index. */
   path: string[];
+  /** 0-based offset of the context name in the expression text (its column on its line without `expression`). */
+  column: number;
 }
 
 /** Scans `text` for `${{ … }}`; `unterminatedAt` is the offset of a `${{` that never closes. */
@@ -177,7 +179,7 @@ function walk(ast: Expr, visit: (node: Expr) => void): void {
 }
 
 /** Context paths read by a parsed expression (`steps.build.outputs.x` -> steps, [build, outputs, x]). */
-export function collectReferences(ast: Expr): ExpressionReference[] {
+export function collectReferences(ast: Expr, expression?: string): ExpressionReference[] {
   const refs: ExpressionReference[] = [];
   const inChain = new Set<Expr>();
   walk(ast, (node) => {
@@ -198,11 +200,12 @@ export function collectReferences(ast: Expr): ExpressionReference[] {
         refs.push({
           context: cur.name.lexeme.toLowerCase(),
           path: (cut < 0 ? keys : keys.slice(0, cut)) as string[],
+          column: expression === undefined ? cur.name.range.start.column : offsetOf(expression, cur.name.range.start.line, cur.name.range.start.column),
         });
       }
     }
   });
-  return refs;
+  return refs.sort((a, b) => a.column - b.column);
 }
 
 /** Names (lower case) of the functions a parsed expression calls. */
