@@ -147,6 +147,12 @@ export interface NewStep {
   createdAt: number;
 }
 
+/** The hot columns of a run (no JSON), for transitions. */
+export type RunState = Pick<
+  RunRecord,
+  'id' | 'status' | 'phase' | 'parentRunId' | 'parentStepRowId' | 'unfinishedSteps' | 'failedSteps'
+>;
+
 export type RunPatch = Partial<
   Pick<RunRecord, 'status' | 'phase' | 'outputs' | 'error' | 'startedAt' | 'finishedAt' | 'updatedAt'>
 >;
@@ -210,6 +216,8 @@ export interface Store {
 
   insertRun(run: NewRun): void;
   getRun(id: string): RunRecord | undefined;
+  /** Status, phase and counters only (cheap: no JSON parsed). */
+  getRunState(id: string): RunState | undefined;
   /** The immutable template snapshot of a run. */
   getRunDefinition(id: string): TemplateDefinition | undefined;
   updateRun(id: string, patch: RunPatch): void;
@@ -275,7 +283,7 @@ export interface Store {
   listArtifacts(runId: string): ArtifactRecord[];
 }
 
-/** Files of a run on disk (`.baton/runs/<run-id>/`). Writes are synchronous and small. */
+/** Files of a run on disk (`.baton/runs/<run-id>/`). Writes may happen behind; `flush` waits for them. */
 export interface RunFiles {
   runDir(runId: string): string;
   /** `.baton/runs/<run>/steps/<step>[/<item>]` (not created). */
@@ -290,4 +298,6 @@ export interface RunFiles {
   appendStepLog(runId: string, stepId: string, itemKey: string | null, text: string): void;
   appendStepEvent(runId: string, stepId: string, itemKey: string | null, event: JsonValue): void;
   stepLogPath(runId: string, stepId: string, itemKey: string | null): string;
+  /** Resolves when queued writes are on disk (adapters that write behind). */
+  flush?(): Promise<void>;
 }

@@ -17,8 +17,6 @@ CREATE TABLE runs (
   id                 TEXT PRIMARY KEY,
   template_id        TEXT NOT NULL,
   template_name      TEXT NOT NULL,
-  definition         TEXT NOT NULL,
-  inputs             TEXT NOT NULL,
   status             TEXT NOT NULL,
   phase              TEXT,
   trigger_kind       TEXT NOT NULL,
@@ -35,6 +33,14 @@ CREATE TABLE runs (
   updated_at         INTEGER NOT NULL
 );
 CREATE INDEX runs_by_created ON runs(created_at);
+
+-- Immutable snapshots live apart from the hot run row: SQLite rewrites a whole row on UPDATE,
+-- and a run row is updated on every step transition.
+CREATE TABLE run_snapshots (
+  run_id     TEXT PRIMARY KEY REFERENCES runs(id),
+  definition TEXT NOT NULL,
+  inputs     TEXT NOT NULL
+);
 CREATE INDEX runs_by_status ON runs(status, created_at);
 CREATE INDEX runs_by_template ON runs(template_id, created_at);
 CREATE INDEX runs_by_parent ON runs(parent_run_id) WHERE parent_run_id IS NOT NULL;

@@ -1,8 +1,13 @@
 /**
  * Run folders on disk: `.baton/runs/<run-id>/{definition.json,inputs.json,steps/<step>[/<item>]/…,artifacts/}`.
  * The database is the source of truth; these files are for people and agents to read.
+ *
+ * Step files are written behind (asynchronously, in order per file) so the engine's hot path
+ * does not wait on the file system, which costs far more than a SQLite commit here; `flush()`
+ * resolves when everything queued is on disk.
  */
-import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { JsonValue } from '../core/model';
 import type { RunFiles } from '../core/ports';
@@ -42,31 +47,59 @@ export class FsRunFiles implements RunFiles {
   }
 
   writeStepInput(runId: string, stepId: string, itemKey: string | null, input: JsonValue): void {
-    writeFileSync(join(this.ensureStep(runId, stepId, itemKey), 'input.json'), `${JSON.stringify(input, null, 2)}\n`);
+    this.queueWrite(this.stepDir(runId, stepId, itemKey), 'input.json', `${JSON.stringify(input, null, 2)}\n`, false);
   }
 
   writeStepOutput(runId: string, stepId: string, itemKey: string | null, output: JsonValue): void {
-    writeFileSync(join(this.ensureStep(runId, stepId, itemKey), 'output.json'), `${JSON.stringify(output, null, 2)}\n`);
+    this.queueWrite(this.stepDir(runId, stepId, itemKey), 'output.json', `${JSON.stringify(output, null, 2)}\n`, false);
   }
 
   writeStepSummary(runId: string, stepId: string, itemKey: string | null, markdown: string): void {
-    writeFileSync(join(this.ensureStep(runId, stepId, itemKey), 'summary.md'), markdown);
+    this.queueWrite(this.stepDir(runId, stepId, itemKey), 'summary.md', markdown, false);
   }
 
   appendStepLog(runId: string, stepId: string, itemKey: string | null, text: string): void {
-    appendFileSync(join(this.ensureStep(runId, stepId, itemKey), 'stdout.log'), text);
+    this.queueWrite(this.stepDir(runId, stepId, itemKey), 'stdout.log', text, true);
   }
 
   appendStepEvent(runId: string, stepId: string, itemKey: string | null, event: JsonValue): void {
-    appendFileSync(join(this.ensureStep(runId, stepId, itemKey), 'events.jsonl'), `${JSON.stringify(event)}\n`);
+    this.queueWrite(this.stepDir(runId, stepId, itemKey), 'events.jsonl', `${JSON.stringify(event)}\n`, true);
+  }
+
+  /** Resolves when every queued write is on disk; rejects with the first write error since the last flush. */
+  async flush(): Promise<void> {
+    while (this.tails.size > 0) await Promise.all([...this.tails.values()]);
+    const error = this.writeErrors[0];
+    this.writeErrors = [];
+    if (error) throw error;
   }
 
   stepLogPath(runId: string, stepId: string, itemKey: string | null): string {
     return join(this.stepDir(runId, stepId, itemKey), 'stdout.log');
   }
 
-  private ensureStep(runId: string, stepId: string, itemKey: string | null): string {
-    return this.ensure(this.stepDir(runId, stepId, itemKey));
+  private readonly tails = new Map<string, Promise<void>>();
+  private readonly dirs = new Map<string, Promise<unknown>>();
+  private writeErrors: unknown[] = [];
+
+  private queueWrite(dir: string, name: string, text: string, append: boolean): void {
+    const path = join(dir, name);
+    let made = this.dirs.get(dir);
+    if (!made) {
+      if (this.dirs.size > 10_000) this.dirs.clear();
+      made = mkdir(dir, { recursive: true });
+      this.dirs.set(dir, made);
+    }
+    const previous = this.tails.get(path) ?? made;
+    const tail = previous
+      .then(() => (append ? appendFile(path, text) : writeFile(path, text)))
+      .catch((error: unknown) => {
+        this.writeErrors.push(error);
+      });
+    this.tails.set(path, tail);
+    void tail.then(() => {
+      if (this.tails.get(path) === tail) this.tails.delete(path);
+    });
   }
 
   private ensure(dir: string): string {

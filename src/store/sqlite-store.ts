@@ -22,6 +22,7 @@ import type {
   NewStep,
   RunPatch,
   RunQuery,
+  RunState,
   StepPatch,
   Store,
 } from '../core/ports';
@@ -29,9 +30,13 @@ import type { TemplateDefinition } from '../core/template/types';
 
 type Row = Record<string, SQLInputValue>;
 
-const RUN_COLUMNS = `id, template_id AS templateId, template_name AS templateName, status, phase,
+const RUN_STATE_COLUMNS = `id, status, phase, parent_run_id AS parentRunId, parent_step_row_id AS parentStepRowId,
+  unfinished_steps AS unfinishedSteps, failed_steps AS failedSteps`;
+
+const RUN_COLUMNS = `runs.id AS id, template_id AS templateId, template_name AS templateName, status, phase,
   trigger_kind AS triggerKind, trigger_payload AS triggerPayload, parent_run_id AS parentRunId,
-  parent_step_row_id AS parentStepRowId, inputs, outputs, error, unfinished_steps AS unfinishedSteps,
+  parent_step_row_id AS parentStepRowId, (SELECT inputs FROM run_snapshots WHERE run_id = runs.id) AS inputs,
+  outputs, error, unfinished_steps AS unfinishedSteps,
   failed_steps AS failedSteps, created_at AS createdAt, started_at AS startedAt, finished_at AS finishedAt,
   updated_at AS updatedAt`;
 
@@ -223,11 +228,13 @@ export class SqliteStore implements Store {
   constructor(readonly db: DatabaseSync) {
     const p = (sql: string) => db.prepare(sql);
     this.s = {
-      insertRun: p(`INSERT INTO runs (id, template_id, template_name, definition, inputs, status, trigger_kind,
+      insertRun: p(`INSERT INTO runs (id, template_id, template_name, status, trigger_kind,
         trigger_payload, parent_run_id, parent_step_row_id, unfinished_steps, created_at, updated_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      insertSnapshot: p('INSERT INTO run_snapshots (run_id, definition, inputs) VALUES (?, ?, ?)'),
+      getRunState: p(`SELECT ${RUN_STATE_COLUMNS} FROM runs WHERE id = ?`),
       getRun: p(`SELECT ${RUN_COLUMNS} FROM runs WHERE id = ?`),
-      getRunDefinition: p('SELECT definition FROM runs WHERE id = ?'),
+      getRunDefinition: p('SELECT definition FROM run_snapshots WHERE run_id = ?'),
       templateIdOfRun: p('SELECT template_id AS templateId FROM runs WHERE id = ?'),
       addRunCounters: p(`UPDATE runs SET unfinished_steps = unfinished_steps + ?, failed_steps = failed_steps + ?
         WHERE id = ? RETURNING unfinished_steps AS unfinishedSteps, failed_steps AS failedSteps`),
@@ -241,18 +248,21 @@ export class SqliteStore implements Store {
         ORDER BY item_index LIMIT 1`),
       noteNeedFinished: p(`UPDATE steps SET needs_remaining = needs_remaining - 1, upstream = upstream | ?
         WHERE id = ? RETURNING needs_remaining AS needsRemaining, upstream`),
-      findClaimable: p(`SELECT ${STEP_COLUMNS.replace(/(^|,\s*)(\w+)/g, '$1s.$2')} FROM steps s JOIN runs r ON r.id = s.run_id
+      findClaimable: p(`SELECT ${STEP_COLUMNS.replace(/(^|,\s*)(\w+)/g, '$1s.$2')} FROM steps s CROSS JOIN runs r ON r.id = s.run_id
         WHERE s.status = 'ready' AND r.status = 'running'
           AND r.template_id NOT IN (SELECT value FROM json_each(?))
         ORDER BY s.id LIMIT 1`),
+      findClaimableAny: p(`SELECT ${STEP_COLUMNS.replace(/(^|,\s*)(\w+)/g, '$1s.$2')} FROM steps s CROSS JOIN runs r ON r.id = s.run_id
+        WHERE s.status = 'ready' AND r.status = 'running' ORDER BY s.id LIMIT 1`),
       renewLease: p(`UPDATE steps SET lease_expires_at = ? WHERE id = ? AND lease_owner = ? AND status = 'running'`),
       expiredLeases: p(`SELECT ${STEP_COLUMNS} FROM steps WHERE status = 'running' AND lease_owner IS NOT NULL
         AND lease_expires_at < ? ORDER BY lease_expires_at LIMIT ?`),
       dueTimers: p(`SELECT ${STEP_COLUMNS} FROM steps WHERE status = 'waiting' AND due_at IS NOT NULL AND due_at <= ?
         ORDER BY due_at LIMIT ?`),
       nextDueAt: p(`SELECT min(due_at) AS dueAt FROM steps WHERE status = 'waiting' AND due_at IS NOT NULL`),
-      hasActive: p(`SELECT 1 AS x FROM steps WHERE run_id = ? AND (status IN ('ready', 'running')
-        OR (status = 'waiting' AND kind <> 'gate')) LIMIT 1`),
+      // Two index probes instead of one OR (which would scan the run's rows).
+      hasReadyOrRunning: p(`SELECT 1 AS x FROM steps WHERE run_id = ? AND status IN ('ready', 'running') LIMIT 1`),
+      hasNonGateWaiting: p(`SELECT 1 AS x FROM steps WHERE run_id = ? AND status = 'waiting' AND kind <> 'gate' LIMIT 1`),
       insertAttempt: p(`INSERT INTO attempts (step_row_id, run_id, step_id, item_key, number, status, owner, started_at)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
       latestAttempt: p(`SELECT ${ATTEMPT_COLUMNS} FROM attempts WHERE step_row_id = ? ORDER BY number DESC, id DESC LIMIT 1`),
@@ -334,8 +344,6 @@ export class SqliteStore implements Store {
       run.id,
       run.templateId,
       run.templateName,
-      JSON.stringify(run.definition),
-      JSON.stringify(run.inputs),
       run.status,
       run.trigger.kind,
       json(run.trigger.payload),
@@ -345,6 +353,11 @@ export class SqliteStore implements Store {
       run.createdAt,
       run.createdAt,
     );
+    this.stmt('insertSnapshot').run(run.id, JSON.stringify(run.definition), JSON.stringify(run.inputs));
+  }
+
+  getRunState(id: string): RunState | undefined {
+    return this.stmt('getRunState').get(id) as unknown as RunState | undefined;
   }
 
   getRun(id: string): RunRecord | undefined {
@@ -450,7 +463,11 @@ export class SqliteStore implements Store {
   }
 
   findClaimableStep(excludeTemplateIds: readonly string[]): StepRecord | undefined {
-    const row = this.stmt('findClaimable').get(JSON.stringify(excludeTemplateIds)) as Row | undefined;
+    const row = (
+      excludeTemplateIds.length === 0
+        ? this.stmt('findClaimableAny').get()
+        : this.stmt('findClaimable').get(JSON.stringify(excludeTemplateIds))
+    ) as Row | undefined;
     return row ? toStep(row) : undefined;
   }
 
@@ -472,7 +489,9 @@ export class SqliteStore implements Store {
   }
 
   hasActiveSteps(runId: string): boolean {
-    return this.stmt('hasActive').get(runId) !== undefined;
+    return (
+      this.stmt('hasReadyOrRunning').get(runId) !== undefined || this.stmt('hasNonGateWaiting').get(runId) !== undefined
+    );
   }
 
   insertAttempt(attempt: Omit<AttemptRecord, 'id' | 'finishedAt' | 'error' | 'exitCode' | 'costUsd'>): number {

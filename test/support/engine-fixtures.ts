@@ -6,9 +6,9 @@
 import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Engine, type EngineDeps } from '../../src/core/engine';
-import type { Outputs } from '../../src/core/model';
-import type { Clock, StepExecutionContext, StepExecutionResult, StepExecutor } from '../../src/core/ports';
+import { Engine, Worker, type EngineDeps, type WorkerOptions, type WorkerStats } from '../../src/core/engine';
+import type { JsonValue, Outputs } from '../../src/core/model';
+import type { Clock, RunFiles, StepExecutionContext, StepExecutionResult, StepExecutor } from '../../src/core/ports';
 import type {
   GateStep,
   RunStep,
@@ -16,7 +16,7 @@ import type {
   TemplateDefinition,
   WorkflowStep,
 } from '../../src/core/template/types';
-import { openStore, type OpenedStore } from '../../src/store';
+import { SqliteStore, openDatabase, openStore, type OpenedStore } from '../../src/store';
 
 /** A clock that only moves when told; `sleep` resolves when time passes its deadline. */
 export class FakeClock implements Clock {
@@ -190,4 +190,73 @@ export function createEngineHarness(deps: Partial<EngineDeps> = {}, dir?: string
       temp.cleanup();
     },
   };
+}
+
+/** RunFiles kept in memory (unit tests: no disk). */
+export class MemoryRunFiles implements RunFiles {
+  readonly files = new Map<string, string>();
+  runDir(runId: string): string {
+    return `/mem/runs/${runId}`;
+  }
+  stepDir(runId: string, stepId: string, itemKey: string | null): string {
+    return `${this.runDir(runId)}/steps/${stepId}${itemKey === null ? '' : `/${itemKey}`}`;
+  }
+  artifactsDir(runId: string): string {
+    return `${this.runDir(runId)}/artifacts`;
+  }
+  writeRunSnapshot(runId: string, definition: TemplateDefinition, inputs: Record<string, JsonValue>): void {
+    this.files.set(`${this.runDir(runId)}/definition.json`, JSON.stringify(definition));
+    this.files.set(`${this.runDir(runId)}/inputs.json`, JSON.stringify(inputs));
+  }
+  writeStepInput(runId: string, stepId: string, itemKey: string | null, input: JsonValue): void {
+    this.files.set(`${this.stepDir(runId, stepId, itemKey)}/input.json`, JSON.stringify(input));
+  }
+  writeStepOutput(runId: string, stepId: string, itemKey: string | null, output: JsonValue): void {
+    this.files.set(`${this.stepDir(runId, stepId, itemKey)}/output.json`, JSON.stringify(output));
+  }
+  writeStepSummary(runId: string, stepId: string, itemKey: string | null, markdown: string): void {
+    this.files.set(`${this.stepDir(runId, stepId, itemKey)}/summary.md`, markdown);
+  }
+  appendStepLog(runId: string, stepId: string, itemKey: string | null, text: string): void {
+    const path = this.stepLogPath(runId, stepId, itemKey);
+    this.files.set(path, (this.files.get(path) ?? '') + text);
+  }
+  appendStepEvent(runId: string, stepId: string, itemKey: string | null, event: JsonValue): void {
+    const path = `${this.stepDir(runId, stepId, itemKey)}/events.jsonl`;
+    this.files.set(path, `${this.files.get(path) ?? ''}${JSON.stringify(event)}\n`);
+  }
+  stepLogPath(runId: string, stepId: string, itemKey: string | null): string {
+    return `${this.stepDir(runId, stepId, itemKey)}/stdout.log`;
+  }
+}
+
+export interface MemoryEngine {
+  engine: Engine;
+  store: SqliteStore;
+  files: MemoryRunFiles;
+  executor: CommandExecutor;
+  clock: FakeClock;
+  close(): void;
+}
+
+/** An engine on an in-memory SQLite database with a fake clock and in-memory run files (unit tests). */
+export function createMemoryEngine(deps: Partial<EngineDeps> = {}): MemoryEngine {
+  const store = new SqliteStore(openDatabase(':memory:'));
+  const files = new MemoryRunFiles();
+  const executor = new CommandExecutor();
+  const clock = new FakeClock();
+  const engine = new Engine({ store, files, clock, workspaceDir: '/work', executors: [executor], random: () => 0, ...deps });
+  return { engine, store, files, executor, clock, close: () => store.close() };
+}
+
+/** Runs a worker until nothing is runnable now. */
+export async function drain(engine: Engine, options: WorkerOptions = {}): Promise<WorkerStats> {
+  return new Worker(engine, { pollMs: 5, ...options }).run({ untilIdle: true });
+}
+
+/** Statuses by step id (items as `id[key]`). */
+export function statuses(engine: Engine, runId: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const row of engine.getRun(runId).steps) out[row.itemKey === null ? row.stepId : `${row.stepId}[${row.itemKey}]`] = row.status;
+  return out;
 }

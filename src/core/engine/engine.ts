@@ -58,6 +58,7 @@ import type {
   Logger,
   RunFiles,
   RunQuery,
+  RunState,
   SecretSource,
   StepExecutionResult,
   StepExecutor,
@@ -141,6 +142,20 @@ export interface RunDetail {
   run: RunRecord;
   /** Every step row (top-level and foreach items) by row id. */
   steps: StepRecord[];
+}
+
+/** Lets `executeClaim` claim the worker's next step in the same commit that records this one. */
+export interface ChainOptions {
+  /** Lease owner for the next claim (default: the finished claim's owner). */
+  owner?: string;
+  /** Templates at their limit, given the template of the step that just finished (which frees a slot). */
+  excludeTemplateIds?: (finishedTemplateId: string) => readonly string[];
+}
+
+export interface ExecutionReport {
+  outcome: RecordOutcome;
+  /** The worker's next step, claimed in the same transaction (only with ChainOptions). */
+  next?: StepClaim;
 }
 
 /** What `recordResult` did with a finished attempt. */
@@ -498,7 +513,13 @@ export class Engine {
 
   /** Claims the oldest ready step under a lease for `owner`; undefined when there is none. */
   claimNext(owner: string, excludeTemplateIds: readonly string[] = []): StepClaim | undefined {
-    return this.tx(() => {
+    // A read outside the write lock first: an idle worker must not take the lock to find nothing.
+    if (!this.store.findClaimableStep(excludeTemplateIds)) return undefined;
+    return this.tx(() => this.claimInTx(owner, excludeTemplateIds));
+  }
+
+  private claimInTx(owner: string, excludeTemplateIds: readonly string[]): StepClaim | undefined {
+    {
       const row = this.store.findClaimableStep(excludeTemplateIds);
       if (!row) return undefined;
       const plan = this.plan(row.runId);
@@ -529,14 +550,14 @@ export class Engine {
       });
       const phase = plan.graph.steps.get(row.stepId)?.phase;
       if (phase) {
-        const run = this.requireRun(row.runId);
+        const run = this.runState(row.runId);
         if (run.phase !== phase) {
           this.store.updateRun(run.id, { phase, updatedAt: now });
           this.emit(run.id, row.stepId, row.itemKey, EventType.RunPhaseChanged, { from: run.phase, to: phase });
         }
       }
       return { row, attempt, attemptId, owner, templateId: plan.templateId };
-    });
+    }
   }
 
   /** Extends the lease; false when the worker lost it (step cancelled, taken over or finished). */
@@ -545,11 +566,13 @@ export class Engine {
   }
 
   /** Runs one claimed attempt to its end and records the result. Never throws for step failures. */
-  async executeClaim(claim: StepClaim, signal: AbortSignal): Promise<RecordOutcome> {
+  async executeClaim(claim: StepClaim, signal: AbortSignal, chain?: ChainOptions): Promise<ExecutionReport> {
     const { row } = claim;
     const plan = this.plan(row.runId);
     const step = plan.graph.steps.get(row.stepId);
-    if (!step) return this.recordResult(claim, { kind: 'failed', error: `step ${row.stepId} is not in the template`, retryable: false });
+    if (!step) {
+      return { outcome: this.recordResult(claim, { kind: 'failed', error: `step ${row.stepId} is not in the template`, retryable: false }) };
+    }
     let result: StepExecutionResult;
     const controller = new AbortController();
     const abortFromOutside = () => controller.abort(signal.reason);
@@ -568,7 +591,7 @@ export class Engine {
     try {
       if (step.kind === 'workflow') {
         result = await this.startChildWorkflow(claim, plan, step);
-        if (result.kind === 'succeeded') return 'waiting';
+        if (result.kind === 'succeeded') return { outcome: 'waiting' };
       } else {
         result = await this.runExecutor(claim, plan, step, controller.signal, timeoutMs);
       }
@@ -581,13 +604,27 @@ export class Engine {
     }
     if (!timedOut && signal.aborted) {
       // Not the step's fault: the worker stopped (hand the step back) or lost its lease.
-      if (signal.reason instanceof LeaseLostError) return 'lease_lost';
-      return this.releaseClaim(claim, describeError(signal.reason));
+      if (signal.reason instanceof LeaseLostError) return { outcome: 'lease_lost' };
+      return { outcome: this.releaseClaim(claim, describeError(signal.reason)) };
     }
     if (timedOut && result.kind === 'failed') {
       result = { ...result, error: new StepTimeoutError(timeoutMs ?? 0).message, retryable: true };
     }
-    return this.recordResult(claim, result, timedOut ? AttemptStatus.TimedOut : undefined);
+    const failedStatus = timedOut ? AttemptStatus.TimedOut : undefined;
+    if (!chain) return { outcome: this.recordResult(claim, result, failedStatus) };
+    // Recording this result and claiming the next step share one commit: half the commits per step.
+    this.writeResultFiles(claim, result);
+    return this.tx(() => {
+      const outcome = this.recordInTx(claim, result, failedStatus);
+      const next = chain.excludeTemplateIds ? this.claimInTx(chain.owner ?? claim.owner, chain.excludeTemplateIds(claim.templateId)) : this.claimInTx(chain.owner ?? claim.owner, []);
+      return next ? { outcome, next } : { outcome };
+    });
+  }
+
+  private writeResultFiles(claim: StepClaim, result: StepExecutionResult): void {
+    if (result.kind !== 'succeeded') return;
+    this.files.writeStepOutput(claim.row.runId, claim.row.stepId, claim.row.itemKey, result.outputs);
+    if (result.summary) this.files.writeStepSummary(claim.row.runId, claim.row.stepId, claim.row.itemKey, result.summary);
   }
 
   /**
@@ -596,11 +633,12 @@ export class Engine {
    * its lease gets 'lease_lost' and nothing changes.
    */
   recordResult(claim: StepClaim, result: StepExecutionResult, failedStatus?: AttemptStatus): RecordOutcome {
-    if (result.kind === 'succeeded') {
-      this.files.writeStepOutput(claim.row.runId, claim.row.stepId, claim.row.itemKey, result.outputs);
-      if (result.summary) this.files.writeStepSummary(claim.row.runId, claim.row.stepId, claim.row.itemKey, result.summary);
-    }
-    return this.tx(() => {
+    this.writeResultFiles(claim, result);
+    return this.tx(() => this.recordInTx(claim, result, failedStatus));
+  }
+
+  private recordInTx(claim: StepClaim, result: StepExecutionResult, failedStatus?: AttemptStatus): RecordOutcome {
+    {
       const row = this.store.getStep(claim.row.id);
       if (!row || row.status !== StepStatus.Running || row.leaseOwner !== claim.owner || row.attempts !== claim.attempt) {
         this.logger.warn('result from a worker without the lease ignored', { step: stepLabel(claim.row), owner: claim.owner });
@@ -651,7 +689,7 @@ export class Engine {
       this.settle(settle);
       this.refreshActivity(row.runId);
       return 'failed';
-    });
+    }
   }
 
   /** Hands a claimed step back (ready again, attempt abandoned), e.g. when its worker stops. */
@@ -911,6 +949,12 @@ export class Engine {
     this.dirty = true;
   }
 
+  private runState(runId: string): RunState {
+    const run = this.store.getRunState(runId);
+    if (!run) throw new RunNotFoundError(runId);
+    return run;
+  }
+
   private requireRun(runId: string): RunRecord {
     const run = this.store.getRun(runId);
     if (!run) throw new RunNotFoundError(runId);
@@ -959,7 +1003,7 @@ export class Engine {
   }
 
   private moveRun(
-    run: RunRecord,
+    run: RunState,
     to: RunStatus,
     patch: Partial<RunRecord>,
     type: EventType,
@@ -1045,7 +1089,7 @@ export class Engine {
       const next = queue.shift() as Decision;
       const row = this.store.getStep(next.rowId);
       if (!row || row.status !== StepStatus.Pending) continue;
-      const run = this.requireRun(row.runId);
+      const run = this.runState(row.runId);
       if (isRunFinished(run.status)) continue;
       const plan = this.plan(row.runId);
       const step = plan.graph.steps.get(row.stepId) as StepDefinition;
@@ -1403,7 +1447,7 @@ export class Engine {
       });
     }
     this.settle(queue);
-    const after = this.requireRun(run.id);
+    const after = this.runState(run.id);
     if (after.unfinishedSteps <= 0) this.finalizeRun(run.id);
     else this.refreshActivity(run.id);
   }
@@ -1434,7 +1478,7 @@ export class Engine {
   }
 
   private refreshActivity(runId: string): void {
-    const run = this.requireRun(runId);
+    const run = this.runState(runId);
     if (run.status !== RunStatus.Running && run.status !== RunStatus.Waiting) return;
     const to = this.activityStatus(runId);
     if (to === run.status) return;

@@ -9,6 +9,8 @@ export {
   upstreamBitsOf,
   type EngineDeps,
   type GateDecisionInput,
+  type ChainOptions,
+  type ExecutionReport,
   type RecordOutcome,
   type RunDetail,
   type StartRunOptions,

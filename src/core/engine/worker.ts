@@ -6,7 +6,7 @@
  */
 import { BatonError, ErrorCode, LeaseLostError, describeError } from '../errors';
 import type { Logger } from '../ports';
-import type { Engine, RecordOutcome, StepClaim } from './engine';
+import type { ChainOptions, Engine, RecordOutcome, StepClaim } from './engine';
 
 export interface WorkerOptions {
   /** Lease owner id (default `worker-<random>`); make it say which process it is. */
@@ -122,6 +122,49 @@ export class Worker {
     }, this.renewEveryMs);
     renewTimer.unref?.();
 
+    const excludeFor = (finishedTemplateId: string) =>
+      [...perTemplate]
+        .filter(([id, count]) => (id === finishedTemplateId ? count - 1 : count) >= this.maxPerTemplate)
+        .map(([id]) => id);
+    const chain: ChainOptions = { owner: this.owner, excludeTemplateIds: excludeFor };
+    /** Runs a claim in its own slot; a step claimed in the same commit as a result continues in that slot. */
+    const startSlot = (first: StepClaim) => {
+      const controller = new AbortController();
+      const entry = { claim: first, controller, done: Promise.resolve() };
+      perTemplate.set(first.templateId, (perTemplate.get(first.templateId) ?? 0) + 1);
+      inflight.set(first.row.id, entry);
+      entry.done = (async () => {
+        let claim: StepClaim | undefined = first;
+        while (claim) {
+          const current: StepClaim = claim;
+          claim = undefined;
+          try {
+            const chainNext = !options.signal?.aborted && !options.until?.() ? chain : undefined;
+            const report = await this.engine.executeClaim(current, controller.signal, chainNext);
+            stats[outcomeKey(report.outcome)]++;
+            claim = report.next;
+          } catch (error) {
+            this.logger?.error('step execution crashed', { error: describeError(error) });
+          }
+          inflight.delete(current.row.id);
+          const count = (perTemplate.get(current.templateId) ?? 1) - 1;
+          if (count <= 0) perTemplate.delete(current.templateId);
+          else perTemplate.set(current.templateId, count);
+          if (claim) {
+            stats.started++;
+            entry.claim = claim;
+            perTemplate.set(claim.templateId, (perTemplate.get(claim.templateId) ?? 0) + 1);
+            inflight.set(claim.row.id, entry);
+            if (controller.signal.aborted) {
+              this.engine.releaseClaim(claim, 'worker stopped');
+              break;
+            }
+          }
+        }
+        wake();
+      })();
+    };
+
     let lastMaintenance = -Infinity;
     try {
       for (;;) {
@@ -144,20 +187,7 @@ export class Worker {
           claimed++;
           stats.started++;
           perTemplate.set(claim.templateId, (perTemplate.get(claim.templateId) ?? 0) + 1);
-          const controller = new AbortController();
-          const done = this.execute(claim, controller.signal)
-            .then((outcome) => {
-              stats[outcomeKey(outcome)]++;
-            })
-            .catch((error: unknown) => this.logger?.error('step execution crashed', { error: describeError(error) }))
-            .finally(() => {
-              inflight.delete(claim.row.id);
-              const count = (perTemplate.get(claim.templateId) ?? 1) - 1;
-              if (count <= 0) perTemplate.delete(claim.templateId);
-              else perTemplate.set(claim.templateId, count);
-              wake();
-            });
-          inflight.set(claim.row.id, { claim, controller, done });
+          startSlot(claim);
         }
         if (inflight.size === 0 && claimed === 0 && maintenance === 0) {
           if (options.untilIdle) break;
@@ -168,17 +198,15 @@ export class Worker {
       }
     } finally {
       for (const { controller } of inflight.values()) controller.abort(new WorkerStoppedError());
-      await Promise.all([...inflight.values()].map((entry) => entry.done));
+      await Promise.all([...new Set(inflight.values())].map((entry) => entry.done));
       clearInterval(renewTimer);
       unsubscribe();
+      await this.engine.files.flush?.();
       options.signal?.removeEventListener('abort', wake);
     }
     return stats;
   }
 
-  private async execute(claim: StepClaim, signal: AbortSignal): Promise<RecordOutcome> {
-    return this.engine.executeClaim(claim, signal);
-  }
 }
 
 function outcomeKey(outcome: RecordOutcome): 'succeeded' | 'failed' | 'retrying' | 'waiting' | 'leaseLost' {

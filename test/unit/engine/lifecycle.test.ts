@@ -1,0 +1,292 @@
+import assert from 'node:assert/strict';
+import { Worker } from '../../../src/core/engine';
+import {
+  GateAlreadyDecidedError,
+  GateNotAllowedError,
+  GateNotFoundError,
+  InputInvalidError,
+  StepNotFoundError,
+} from '../../../src/core/errors';
+import { EventType } from '../../../src/core/model';
+import type { StepExecutionContext, StepExecutionResult, StepExecutor, TemplateResolver } from '../../../src/core/ports';
+import type { TemplateDefinition } from '../../../src/core/template/types';
+import {
+  createMemoryEngine,
+  drain,
+  gateStep,
+  runStep,
+  statuses,
+  template,
+  workflowStep,
+  type MemoryEngine,
+} from '../../support/engine-fixtures';
+
+/** Fails while `broken` is true; counts calls per step id. */
+class SwitchExecutor implements StepExecutor {
+  readonly kind = 'run';
+  broken = true;
+  failuresLeft = Number.POSITIVE_INFINITY;
+  calls = new Map<string, number>();
+  async execute(ctx: StepExecutionContext): Promise<StepExecutionResult> {
+    this.calls.set(ctx.step.id, (this.calls.get(ctx.step.id) ?? 0) + 1);
+    if (ctx.step.id.startsWith('x') && this.broken && this.failuresLeft-- > 0) {
+      return { kind: 'failed', error: 'broken', retryable: true };
+    }
+    return { kind: 'succeeded', outputs: { by: ctx.step.id, attempt: ctx.attempt } };
+  }
+}
+
+describe('engine lifecycle', () => {
+  let h: MemoryEngine;
+  let sw: SwitchExecutor;
+  beforeEach(() => {
+    sw = new SwitchExecutor();
+    h = createMemoryEngine({ executors: [sw] });
+  });
+  afterEach(() => h.close());
+
+  describe('retry with backoff', () => {
+    const retry = { max: 3, backoff: 'exponential' as const, delayMs: 1000, maxDelayMs: 10_000 };
+
+    it('waits the backoff delays on the clock and stops after max attempts', async () => {
+      const run = h.engine.startRun(template('r', [runStep('x', 'ok', { retry })]));
+      await drain(h.engine);
+      let row = h.engine.getRun(run.id).steps[0]!;
+      assert.equal(row.status, 'waiting');
+      assert.equal(row.dueAt, h.clock.now() + 1000);
+      h.clock.advance(999);
+      await drain(h.engine);
+      assert.equal(sw.calls.get('x'), 1, 'retried before the delay passed');
+      h.clock.advance(1);
+      await drain(h.engine);
+      assert.equal(sw.calls.get('x'), 2);
+      row = h.engine.getRun(run.id).steps[0]!;
+      assert.equal(row.dueAt, h.clock.now() + 2000);
+      h.clock.advance(2000);
+      await drain(h.engine);
+      assert.equal(sw.calls.get('x'), 3);
+      h.clock.advance(60_000);
+      await drain(h.engine);
+      assert.equal(sw.calls.get('x'), 3, 'ran more than max attempts');
+      const detail = h.engine.getRun(run.id);
+      assert.equal(detail.steps[0]!.status, 'failed');
+      assert.equal(detail.run.status, 'failed');
+      assert.deepEqual(h.engine.listAttempts(run.id, 'x').map((a) => [a.number, a.status]), [
+        [1, 'failed'],
+        [2, 'failed'],
+        [3, 'failed'],
+      ]);
+      const retrying = h.engine.listEvents(0, { runId: run.id }).filter((e) => e.type === EventType.StepRetrying);
+      assert.deepEqual(retrying.map((e) => e.payload.delayMs), [1000, 2000]);
+    });
+
+    it('succeeds on a later attempt and keeps every attempt as its own row', async () => {
+      sw.failuresLeft = 1;
+      const run = h.engine.startRun(template('r', [runStep('x', 'ok', { retry })]));
+      await drain(h.engine);
+      h.clock.advance(1000);
+      await drain(h.engine);
+      assert.equal(h.engine.getRun(run.id).run.status, 'succeeded');
+      assert.deepEqual(h.engine.getRun(run.id).steps[0]!.outputs, { by: 'x', attempt: 2 });
+      assert.deepEqual(h.engine.listAttempts(run.id, 'x').map((a) => a.status), ['failed', 'succeeded']);
+    });
+
+    it('fails at once on a non-retryable error', async () => {
+      const h2 = createMemoryEngine();
+      const run = h2.engine.startRun(template('r', [runStep('x', 'fatal missing binary', { retry: { ...retry, max: 5 } })]));
+      await drain(h2.engine);
+      assert.equal(h2.engine.getRun(run.id).steps[0]!.status, 'failed');
+      assert.equal(h2.engine.listAttempts(run.id, 'x').length, 1);
+      h2.close();
+    });
+  });
+
+  describe('gates', () => {
+    function gated(extra: Parameters<typeof gateStep>[1] = {}): TemplateDefinition {
+      return template('g', [runStep('before', 'ok'), gateStep('review', { needs: ['before'], ...extra }), runStep('after', 'ok', { needs: ['review'] })]);
+    }
+
+    it('waits durably, checks approvers, stores exactly one decision and continues on approve', async () => {
+      const run = h.engine.startRun(gated({ approvers: ['ann'], inputs: { properties: { reason: { type: 'string' } }, required: ['reason'] } }));
+      await drain(h.engine);
+      assert.equal(h.engine.getRun(run.id).run.status, 'waiting');
+      assert.throws(() => h.engine.decideGate(run.id, 'review', { decision: 'approve', by: 'bob', inputs: { reason: 'x' } }), GateNotAllowedError);
+      assert.throws(() => h.engine.decideGate(run.id, 'review', { decision: 'approve', by: 'ann' }), InputInvalidError);
+      assert.throws(() => h.engine.decideGate(run.id, 'nope', { decision: 'approve', by: 'ann' }), GateNotFoundError);
+      const gate = h.engine.decideGate(run.id, 'review', { decision: 'approve', by: 'ann', comment: 'lgtm', inputs: { reason: 'tested' } });
+      assert.equal(gate.decision, 'approved');
+      assert.equal(gate.decidedBy, 'ann');
+      assert.throws(() => h.engine.decideGate(run.id, 'review', { decision: 'reject', by: 'ann' }), GateAlreadyDecidedError);
+      await drain(h.engine);
+      const detail = h.engine.getRun(run.id);
+      assert.equal(detail.run.status, 'succeeded');
+      assert.deepEqual(detail.steps.find((s) => s.stepId === 'review')?.outputs, {
+        reason: 'tested',
+        decision: 'approved',
+        approved: true,
+        by: 'ann',
+        comment: 'lgtm',
+      });
+      assert.deepEqual(h.engine.listComments(run.id).map((c) => [c.author, c.body]), [['ann', 'lgtm']]);
+    });
+
+    it('a rejection fails the gate and skips what needs it', async () => {
+      const run = h.engine.startRun(gated());
+      await drain(h.engine);
+      h.engine.decideGate(run.id, 'review', { decision: 'reject', by: 'ann', comment: 'no' });
+      await drain(h.engine);
+      assert.deepEqual(statuses(h.engine, run.id), { before: 'succeeded', review: 'failed', after: 'skipped' });
+      assert.equal(h.engine.getRun(run.id).run.status, 'failed');
+    });
+
+    it('on_timeout proceed records timed_out (not an approval) and continues', async () => {
+      const run = h.engine.startRun(gated({ gateTimeoutMs: 5000, onTimeout: 'proceed' }));
+      await drain(h.engine);
+      h.clock.advance(4999);
+      await drain(h.engine);
+      assert.equal(h.engine.getRun(run.id).run.status, 'waiting');
+      h.clock.advance(1);
+      await drain(h.engine);
+      const [gate] = h.engine.listGates(run.id);
+      assert.equal(gate?.decision, 'timed_out');
+      assert.equal(gate?.decidedBy, null);
+      assert.equal(h.engine.getRun(run.id).steps.find((s) => s.stepId === 'review')?.outputs?.approved, false);
+      assert.equal(h.engine.getRun(run.id).run.status, 'succeeded');
+    });
+
+    it('on_timeout cancel cancels the run; escalate keeps waiting and flags the gate', async () => {
+      const cancelled = h.engine.startRun(gated({ gateTimeoutMs: 100, onTimeout: 'cancel' }));
+      const escalated = h.engine.startRun(gated({ gateTimeoutMs: 100, onTimeout: 'escalate' }));
+      await drain(h.engine);
+      h.clock.advance(100);
+      await drain(h.engine);
+      assert.equal(h.engine.getRun(cancelled.id).run.status, 'cancelled');
+      assert.equal(h.engine.listGates(cancelled.id)[0]?.decision, 'timed_out');
+      assert.equal(h.engine.getRun(escalated.id).run.status, 'waiting');
+      assert.equal(h.engine.listGates(escalated.id)[0]?.escalated, true);
+      assert.equal(h.engine.listGates(escalated.id)[0]?.decision, null);
+      assert.ok(h.engine.listEvents(0, { runId: escalated.id }).some((e) => e.type === EventType.GateEscalated));
+      h.engine.decideGate(escalated.id, 'review', { decision: 'approve', by: 'boss' });
+      await drain(h.engine);
+      assert.equal(h.engine.getRun(escalated.id).run.status, 'succeeded');
+    });
+  });
+
+  describe('cancel, pause, resume, retry-from, rerun', () => {
+    it('cancel reaches a running step through its lease and cancels the rest', async () => {
+      const h2 = createMemoryEngine();
+      const run = h2.engine.startRun(template('c', [runStep('slow', 'sleep 5000'), runStep('next', 'ok', { needs: ['slow'] })]));
+      const worker = new Worker(h2.engine, { pollMs: 5, renewEveryMs: 10 });
+      const stop = new AbortController();
+      const done = worker.run({ signal: stop.signal });
+      while (h2.engine.getRun(run.id).steps[0]!.status !== 'running') await new Promise((r) => setTimeout(r, 5));
+      const started = Date.now();
+      h2.engine.cancelRun(run.id, { by: 'me', reason: 'enough' });
+      while (h2.executor.running > 0) await new Promise((r) => setTimeout(r, 5));
+      assert.ok(Date.now() - started < 2000, 'running step was not aborted');
+      stop.abort();
+      await done;
+      assert.deepEqual(statuses(h2.engine, run.id), { slow: 'cancelled', next: 'cancelled' });
+      assert.equal(h2.engine.getRun(run.id).run.status, 'cancelled');
+      assert.deepEqual(h2.engine.listAttempts(run.id, 'slow').map((a) => a.status), ['cancelled']);
+      h2.close();
+    });
+
+    it('pause stops new steps from starting until resume', async () => {
+      sw.broken = false;
+      const run = h.engine.startRun(template('p', [runStep('a', 'ok'), runStep('b', 'ok', { needs: ['a'] })]));
+      h.engine.pauseRun(run.id);
+      await drain(h.engine);
+      assert.equal(sw.calls.size, 0);
+      assert.equal(h.engine.getRun(run.id).run.status, 'paused');
+      h.engine.resumeRun(run.id);
+      await drain(h.engine);
+      assert.equal(h.engine.getRun(run.id).run.status, 'succeeded');
+    });
+
+    it('resume after a failure re-runs only what failed and what it blocked', async () => {
+      const run = h.engine.startRun(
+        template('res', [runStep('a', 'ok'), runStep('x', 'ok', { needs: ['a'] }), runStep('y', 'ok', { needs: ['x'] }), runStep('side', 'ok')]),
+      );
+      await drain(h.engine);
+      assert.equal(h.engine.getRun(run.id).run.status, 'failed');
+      assert.deepEqual(statuses(h.engine, run.id), { a: 'succeeded', x: 'failed', y: 'skipped', side: 'succeeded' });
+      sw.broken = false;
+      h.engine.resumeRun(run.id);
+      await drain(h.engine);
+      assert.equal(h.engine.getRun(run.id).run.status, 'succeeded');
+      assert.deepEqual(Object.fromEntries(sw.calls), { a: 1, x: 2, y: 1, side: 1 });
+    });
+
+    it('retry from a step keeps upstream outputs and re-runs the step and its descendants', async () => {
+      sw.broken = false;
+      const run = h.engine.startRun(
+        template('rf', [runStep('a', 'ok'), runStep('b', 'ok', { needs: ['a'] }), runStep('c', 'ok', { needs: ['b'] }), runStep('d', 'ok', { needs: ['a'] })]),
+      );
+      await drain(h.engine);
+      assert.throws(() => h.engine.retryRun(run.id, { fromStep: 'zzz' }), StepNotFoundError);
+      h.engine.retryRun(run.id, { fromStep: 'b' });
+      await drain(h.engine);
+      assert.equal(h.engine.getRun(run.id).run.status, 'succeeded');
+      assert.deepEqual(Object.fromEntries(sw.calls), { a: 1, b: 2, d: 1, c: 2 });
+      assert.deepEqual(h.engine.getRun(run.id).steps.find((s) => s.stepId === 'a')?.outputs, { by: 'a', attempt: 1 });
+      assert.deepEqual(h.engine.getRun(run.id).steps.find((s) => s.stepId === 'b')?.outputs, { by: 'b', attempt: 2 });
+    });
+
+    it('rerun starts a new run with the same inputs', async () => {
+      sw.broken = false;
+      const t = template('rr', [runStep('a', 'ok')], { inputs: { properties: { n: { type: 'number' } }, required: ['n'] } });
+      const first = h.engine.startRun(t, { inputs: { n: 7 } });
+      await drain(h.engine);
+      const second = h.engine.rerun(first.id);
+      assert.notEqual(second.id, first.id);
+      assert.deepEqual(second.inputs, { n: 7 });
+      assert.deepEqual(second.trigger, { kind: 'rerun', payload: { runId: first.id } });
+      await drain(h.engine);
+      assert.equal(h.engine.getRun(second.id).run.status, 'succeeded');
+      assert.throws(() => h.engine.startRun(t, {}), InputInvalidError);
+    });
+  });
+
+  describe('leases', () => {
+    it('an expired lease is taken over as a new attempt; the old owner cannot finish the step', async () => {
+      sw.broken = false;
+      const run = h.engine.startRun(template('l', [runStep('a', 'ok')]));
+      const stale = h.engine.claimNext('dead-worker');
+      assert.ok(stale);
+      h.clock.advance(h.engine.leaseMs + 1);
+      await drain(h.engine, { owner: 'live-worker' });
+      assert.equal(h.engine.getRun(run.id).run.status, 'succeeded');
+      assert.deepEqual(h.engine.listAttempts(run.id, 'a').map((a) => [a.number, a.status, a.owner]), [
+        [1, 'abandoned', 'dead-worker'],
+        [2, 'succeeded', 'live-worker'],
+      ]);
+      const outcome = h.engine.recordResult(stale, { kind: 'succeeded', outputs: { late: true } });
+      assert.equal(outcome, 'lease_lost');
+      assert.equal(h.engine.listEvents(0, { runId: run.id }).filter((e) => e.type === EventType.StepSucceeded).length, 1);
+      assert.deepEqual(h.engine.getRun(run.id).steps[0]!.outputs, { by: 'a', attempt: 2 });
+    });
+  });
+
+  describe('child workflows', () => {
+    it('runs another template as a child run whose outputs become the step outputs', async () => {
+      sw.broken = false;
+      const child = template('child', [runStep('inner', 'ok')], { inputs: { properties: { who: { type: 'string' } }, required: ['who'] } });
+      const resolver: TemplateResolver = { resolve: async (id) => (id === 'child' ? child : Promise.reject(new Error(id))) };
+      const h2 = createMemoryEngine({ executors: [sw], templates: resolver });
+      const run = h2.engine.startRun(
+        template('parent', [runStep('pre', 'ok'), workflowStep('sub', 'child', { needs: ['pre'], with: { who: '${{ steps.pre.outputs.by }}' } }), runStep('post', 'ok', { needs: ['sub'] })]),
+      );
+      await drain(h2.engine);
+      const detail = h2.engine.getRun(run.id);
+      assert.equal(detail.run.status, 'succeeded');
+      const sub = detail.steps.find((s) => s.stepId === 'sub')!;
+      assert.deepEqual(sub.outputs, { inner: { by: 'inner', attempt: 1 } });
+      const childRun = h2.engine.getRun(sub.childRunId!).run;
+      assert.equal(childRun.parentRunId, run.id);
+      assert.deepEqual(childRun.inputs, { who: 'pre' });
+      assert.equal(childRun.trigger.kind, 'workflow');
+      h2.close();
+    });
+  });
+});

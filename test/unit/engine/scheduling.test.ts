@@ -1,0 +1,168 @@
+import assert from 'node:assert/strict';
+import { aggregateItemOutputs } from '../../../src/core/engine';
+import { InvalidTransitionError } from '../../../src/core/errors';
+import { EventType, RUN_TRANSITIONS, STEP_TRANSITIONS, canTransitionRun, canTransitionStep } from '../../../src/core/model';
+import { createMemoryEngine, drain, gateStep, runStep, statuses, template, type MemoryEngine } from '../../support/engine-fixtures';
+
+describe('engine scheduling', () => {
+  let h: MemoryEngine;
+  beforeEach(() => {
+    h = createMemoryEngine();
+  });
+  afterEach(() => h.close());
+
+  describe('transition table', () => {
+    it('allows exactly the listed transitions', () => {
+      for (const [from, tos] of Object.entries(STEP_TRANSITIONS)) {
+        for (const to of Object.keys(STEP_TRANSITIONS)) {
+          assert.equal(canTransitionStep(from as never, to as never), (tos as readonly string[]).includes(to), `${from}->${to}`);
+        }
+      }
+      for (const [from, tos] of Object.entries(RUN_TRANSITIONS)) {
+        for (const to of Object.keys(RUN_TRANSITIONS)) {
+          assert.equal(canTransitionRun(from as never, to as never), (tos as readonly string[]).includes(to), `${from}->${to}`);
+        }
+      }
+    });
+
+    it('rejects commands that would break the table with InvalidTransitionError', async () => {
+      const run = h.engine.startRun(template('t', [runStep('a', 'ok')]));
+      await drain(h.engine);
+      assert.equal(h.engine.getRun(run.id).run.status, 'succeeded');
+      assert.throws(() => h.engine.pauseRun(run.id), InvalidTransitionError);
+      assert.throws(() => h.engine.cancelRun(run.id), InvalidTransitionError);
+      assert.throws(() => h.engine.resumeRun(run.id), InvalidTransitionError);
+      assert.equal(h.engine.getRun(run.id).run.status, 'succeeded');
+    });
+  });
+
+  describe('readiness and failure isolation', () => {
+    it('a failed step fails only its dependents; independent branches finish; conditions follow GitHub semantics', async () => {
+      const t = template('iso', [
+        runStep('root', 'out v=1'),
+        runStep('bad', 'fatal boom', { needs: ['root'] }),
+        runStep('after_bad', 'ok', { needs: ['bad'] }),
+        runStep('on_failure', 'ok', { needs: ['bad'], if: 'failure()' }),
+        runStep('after_handler', 'ok', { needs: ['on_failure'] }),
+        runStep('cleanup', 'ok', { needs: ['after_bad'], if: 'always()' }),
+        runStep('good1', 'out x=${{ steps.root.outputs.v }}', { needs: ['root'] }),
+        runStep('good2', 'out y=${{ steps.good1.outputs.x }}2', { needs: ['good1'] }),
+      ]);
+      const run = h.engine.startRun(t);
+      await drain(h.engine);
+      assert.deepEqual(statuses(h.engine, run.id), {
+        root: 'succeeded',
+        bad: 'failed',
+        after_bad: 'skipped',
+        on_failure: 'succeeded',
+        // failure is transitive: a default success() step below a failure handler is skipped
+        after_handler: 'skipped',
+        cleanup: 'succeeded',
+        good1: 'succeeded',
+        good2: 'succeeded',
+      });
+      const detail = h.engine.getRun(run.id);
+      assert.equal(detail.run.status, 'failed');
+      assert.equal(detail.run.failedSteps, 1);
+      assert.deepEqual(detail.steps.find((s) => s.stepId === 'good2')?.outputs, { y: '12' });
+    });
+
+    it('skips propagate through default conditions but not through always()', async () => {
+      const run = h.engine.startRun(
+        template('skip', [
+          runStep('off', 'ok', { if: "inputs.mode == 'on'" }),
+          runStep('child', 'ok', { needs: ['off'] }),
+          runStep('grandchild', 'ok', { needs: ['child'] }),
+          runStep('always', 'ok', { needs: ['child'], if: 'always()' }),
+        ], { inputs: { properties: { mode: { type: 'string', default: 'off' } }, required: [] } }),
+      );
+      await drain(h.engine);
+      assert.deepEqual(statuses(h.engine, run.id), { off: 'skipped', child: 'skipped', grandchild: 'skipped', always: 'succeeded' });
+      assert.equal(h.engine.getRun(run.id).run.status, 'succeeded');
+      const skipped = h.engine.listEvents(0, { runId: run.id }).filter((e) => e.type === EventType.StepSkipped);
+      assert.deepEqual(skipped.map((e) => [e.stepId, e.payload.reason]), [
+        ['off', 'condition'],
+        ['child', 'upstream'],
+        ['grandchild', 'upstream'],
+      ]);
+    });
+
+    it('continue_on_error lets dependents run and the run succeed', async () => {
+      const run = h.engine.startRun(
+        template('coe', [runStep('flaky', 'fatal nope', { continueOnError: true }), runStep('next', 'ok', { needs: ['flaky'] })]),
+      );
+      await drain(h.engine);
+      assert.deepEqual(statuses(h.engine, run.id), { flaky: 'failed', next: 'succeeded' });
+      assert.equal(h.engine.getRun(run.id).run.status, 'succeeded');
+    });
+
+    it('marks the run waiting while only a gate is left and follows running steps with its phase', async () => {
+      const run = h.engine.startRun(
+        template('phases', [
+          runStep('plan', 'ok', { phase: 'plan' }),
+          runStep('build', 'ok', { phase: 'build', needs: ['plan'] }),
+          gateStep('review', { needs: ['build'] }),
+        ]),
+      );
+      await drain(h.engine);
+      const detail = h.engine.getRun(run.id);
+      assert.equal(detail.run.status, 'waiting');
+      assert.equal(detail.run.phase, 'build');
+      const phases = h.engine.listEvents(0, { runId: run.id }).filter((e) => e.type === EventType.RunPhaseChanged);
+      assert.deepEqual(phases.map((e) => [e.payload.from, e.payload.to]), [[null, 'plan'], ['plan', 'build']]);
+    });
+
+    it('touches only dependents when a step finishes (readiness is incremental)', async () => {
+      const steps = Array.from({ length: 50 }, (_, i) => runStep(`s${i}`, 'ok', { needs: i === 0 ? [] : [`s${i - 1}`] }));
+      const run = h.engine.startRun(template('chain', steps));
+      let listStepsCalls = 0;
+      const original = h.store.listSteps.bind(h.store);
+      h.store.listSteps = (runId: string) => {
+        listStepsCalls++;
+        return original(runId);
+      };
+      await drain(h.engine);
+      assert.equal(h.engine.getRun(run.id).run.status, 'succeeded');
+      // Only finalizing the run lists its steps (plus the getRun above); never once per step.
+      assert.ok(listStepsCalls <= 2, `listSteps called ${listStepsCalls} times`);
+    });
+  });
+
+  describe('foreach', () => {
+    it('runs one instance per item, at most max_parallel at once, outputs aggregated in item order', async () => {
+      const run = h.engine.startRun(
+        template('fan', [
+          { ...runStep('each', 'sleep 5\nout n=${{ item }}'), foreach: '${{ inputs.items }}', maxParallel: 3 },
+          runStep('sum', "out all=${{ join(steps.each.outputs.n, ',') }}", { needs: ['each'] }),
+        ], { inputs: { properties: { items: { type: 'array', default: [5, 4, 3, 2, 1, 0, 9] } }, required: [] } }),
+      );
+      await drain(h.engine, { maxConcurrency: 10 });
+      const detail = h.engine.getRun(run.id);
+      assert.equal(detail.run.status, 'succeeded');
+      assert.equal(h.executor.maxConcurrent, 3);
+      const each = detail.steps.find((s) => s.stepId === 'each' && s.itemKey === null);
+      assert.deepEqual(each?.outputs?.n, ['5', '4', '3', '2', '1', '0', '9']);
+      assert.equal((each?.outputs?.items as unknown[]).length, 7);
+      assert.deepEqual(detail.steps.find((s) => s.stepId === 'sum')?.outputs, { all: '5,4,3,2,1,0,9' });
+    });
+
+    it('aggregates per output name with nulls for items that lack it', () => {
+      assert.deepEqual(aggregateItemOutputs([{ a: 1 }, null, { a: 3, b: 'x' }]), {
+        a: [1, null, 3],
+        b: [null, null, 'x'],
+        items: [{ a: 1 }, null, { a: 3, b: 'x' }],
+      });
+    });
+
+    it('fails the foreach step when an item fails, after the other items finish', async () => {
+      const run = h.engine.startRun(
+        template('fan-fail', [{ ...runStep('each', '${{ item }}'), foreach: '${{ inputs.items }}', maxParallel: 2 }], {
+          inputs: { properties: { items: { type: 'array', default: ['ok', 'fatal bad', 'ok'] } }, required: [] },
+        }),
+      );
+      await drain(h.engine);
+      assert.deepEqual(statuses(h.engine, run.id), { each: 'failed', 'each[0]': 'succeeded', 'each[1]': 'failed', 'each[2]': 'succeeded' });
+      assert.match(h.engine.getRun(run.id).steps[0]?.error ?? '', /1 of 3 items failed \(1\)/);
+    });
+  });
+});
