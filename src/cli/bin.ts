@@ -2,6 +2,16 @@
 import { describeError } from '../core/errors';
 import { ExitCode, runCli } from './main';
 
+// The first Ctrl+C asks long-running commands (worker, run, --follow) to stop cleanly; a
+// second one exits at once.
+const interrupted = new AbortController();
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (interrupted.signal.aborted) process.exit(130);
+    interrupted.abort();
+  });
+}
+
 runCli(process.argv.slice(2), {
   stdout: (t) => process.stdout.write(t),
   stderr: (t) => process.stderr.write(t),
@@ -9,6 +19,7 @@ runCli(process.argv.slice(2), {
   env: process.env,
   isTTY: Boolean(process.stdout.isTTY),
   stdin: process.stdin,
+  signal: interrupted.signal,
 }).then(
   (code) => {
     process.exitCode = code;

@@ -23,6 +23,8 @@ export const ExitCode = {
   Database: 5,
   /** Unexpected internal error. */
   Internal: 70,
+  /** Interrupted (Ctrl+C / SIGTERM) before a followed run finished; the run stays resumable. */
+  Interrupted: 130,
 } as const;
 
 export function usage(): string {
@@ -42,6 +44,7 @@ export function usage(): string {
     '  4  conflict with the current state (e.g. gate already decided)',
     '  5  database unusable (corrupt or newer than this Baton)',
     '  70 internal error',
+    '  130 interrupted (Ctrl+C) while following a run; `baton resume <run>` continues it',
   ];
   return lines.join('\n');
 }

@@ -3,6 +3,18 @@
  * `CliCommand`; add it here to make it reachable.
  */
 import type { Readable } from 'node:stream';
+import { cancelCommand } from './cancel';
+import { eventsCommand } from './events';
+import { approveCommand, rejectCommand } from './gate';
+import { logsCommand } from './logs';
+import { pauseCommand } from './pause';
+import { rerunCommand } from './rerun';
+import { resumeCommand } from './resume';
+import { retryCommand } from './retry';
+import { runCommand } from './run';
+import { runsCommand } from './runs';
+import { showCommand } from './show';
+import { workerCommand } from './worker';
 
 /** The CLI's view of its process, injectable for tests. */
 export interface CliIO {
@@ -12,6 +24,8 @@ export interface CliIO {
   env: NodeJS.ProcessEnv;
   isTTY: boolean;
   stdin: Readable;
+  /** Aborted on SIGINT/SIGTERM: long-running commands (worker, --follow) stop cleanly. */
+  signal?: AbortSignal;
 }
 
 export interface CliCommand {
@@ -23,4 +37,18 @@ export interface CliCommand {
   run(args: string[], io: CliIO): Promise<number>;
 }
 
-export const commandTable: Record<string, CliCommand> = {};
+export const commandTable: Record<string, CliCommand> = {
+  run: runCommand,
+  runs: runsCommand,
+  show: showCommand,
+  logs: logsCommand,
+  events: eventsCommand,
+  resume: resumeCommand,
+  retry: retryCommand,
+  rerun: rerunCommand,
+  pause: pauseCommand,
+  cancel: cancelCommand,
+  approve: approveCommand,
+  reject: rejectCommand,
+  worker: workerCommand,
+};

@@ -1,0 +1,76 @@
+/** `baton run <template>`: starts a run and (unless --detach) executes it here, showing progress. */
+import { UsageError } from '../../core/errors';
+import { instantiate } from '../../core/template';
+import { parseCommandArgs, parseKeyValues } from '../args';
+import { executeAndFollow } from '../follow';
+import { cliTemplateRegistry, findTemplate, openRuntime, resolveDbPath, workspaceOf } from '../runtime';
+import { parseConcurrency } from './control';
+import type { CliCommand } from './index';
+
+const help = `Usage: baton run <template-id|path> [--input k=v]… [--detach] [--concurrency <n>] [--json] [--db <path>]
+
+Starts a run of a template and executes it in this process. On a terminal the step list is
+redrawn live; otherwise each step transition and output line is printed once. When the run
+fails, the failed steps and the last lines of their logs are printed; fix the cause and
+\`baton resume <run>\` continues without re-running finished steps.
+
+Templates are looked up by id in .baton/templates/, ~/.baton/templates and Baton's built-in
+templates; a path to a .yml/.yaml/.ts file works too.
+
+Options:
+  --input k=v        a template input (repeatable), converted to the input's declared type
+  --detach           only create the run and print its id; a \`baton worker\` (or VS Code) executes it
+  --concurrency <n>  steps run at once in this process (default 8)
+  --json             print the final run and steps (with --detach: the new run) as JSON
+  --db <path>        database file (default .baton/baton.db)
+
+Exit codes: 0 the run succeeded, 1 it failed, was cancelled or paused, 2 bad template
+inputs or usage, 3 template not found, 130 interrupted (the run stays resumable).`;
+
+export const runCommand: CliCommand = {
+  summary: 'start a run of a template and follow it',
+  help,
+  async run(args, io) {
+    const { values, positionals } = parseCommandArgs(args, {
+      input: { type: 'string', short: 'i', multiple: true },
+      detach: { type: 'boolean', short: 'd', default: false },
+      concurrency: { type: 'string' },
+    });
+    if (values.help) {
+      io.stdout(`${help}\n`);
+      return 0;
+    }
+    const [reference, extra] = positionals;
+    if (reference === undefined) throw new UsageError('missing <template-id|path>');
+    if (extra !== undefined) throw new UsageError(`unexpected argument "${extra}"`);
+    const raw = parseKeyValues(values.input, 'input');
+    const concurrency = parseConcurrency(values.concurrency);
+
+    // Find and check everything before the database is opened: a bad template or input
+    // must not leave a run (or a new .baton/ folder) behind.
+    const workspaceDir = workspaceOf(io, resolveDbPath(io, values.db));
+    const registry = cliTemplateRegistry(io, workspaceDir);
+    const template = await findTemplate(io, registry, reference);
+    const inputs = instantiate(template.definition, raw, { fromStrings: true });
+
+    const runtime = openRuntime(io, values.db, { templates: registry });
+    try {
+      const { engine } = runtime;
+      const afterEventId = engine.maxEventId();
+      const run = engine.startRun(template.definition, { inputs, trigger: { kind: 'cli', payload: { source: template.sourcePath } } });
+      if (values.detach) {
+        io.stdout(values.json ? `${JSON.stringify(run, null, 2)}\n` : `${run.id}\n`);
+        return 0;
+      }
+      if (!values.json) io.stdout(`run ${run.id}  ${template.definition.id}  (${template.sourcePath})\n`);
+      return await executeAndFollow(runtime, run.id, io, {
+        json: values.json,
+        afterEventId,
+        ...(concurrency === undefined ? {} : { maxConcurrency: concurrency }),
+      });
+    } finally {
+      runtime.close();
+      registry.dispose();
+    }
+  },
+};

@@ -1,0 +1,242 @@
+/**
+ * Executing a run in the CLI process while showing its progress: `run`, `resume`, `retry` and
+ * `rerun` all end here. On a TTY a live step list is redrawn in place; otherwise (CI logs,
+ * pipes) every step transition and output line is printed once, as plain lines.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { RunStatus, isRunFinished, type EventRecord, type RunRecord, type StepRecord } from '../core/model';
+import type { CliIO } from './commands';
+import { ExitCode } from './main';
+import { firstLine, formatDuration, lastLines, renderEvent, renderStepLines, stepLabel } from './format';
+import type { CliRuntime } from './runtime';
+
+/** Lines of a failed step's log printed when a run fails. */
+export const FAILED_LOG_TAIL_LINES = 20;
+
+export interface FollowOptions {
+  json: boolean;
+  /** Print events after this id (those before it were shown already or are history). */
+  afterEventId: number;
+  maxConcurrency?: number;
+}
+
+/**
+ * Executes ready work (this run's and any other in the database) until the run finishes,
+ * pauses, or the user interrupts. Returns the exit code: 0 succeeded, 1 failed, cancelled or
+ * paused, 130 interrupted (the run stays resumable: running steps are handed back).
+ */
+export async function executeAndFollow(runtime: CliRuntime, runId: string, io: CliIO, options: FollowOptions): Promise<number> {
+  const { engine } = runtime;
+  const view: ProgressView = options.json
+    ? { update() {}, finish() {} }
+    : io.isTTY
+      ? new LiveStepList(io, runId)
+      : new PlainProgress(io, runId, options.afterEventId);
+
+  const refresh = () => {
+    const detail = engine.getRun(runId);
+    view.update(detail.run, detail.steps, runtime);
+    return detail.run;
+  };
+  let stopReason: 'finished' | 'paused' | undefined;
+  const done = () => {
+    const run = engine.store.getRun(runId);
+    if (!run) return true;
+    if (isRunFinished(run.status)) stopReason = 'finished';
+    else if (run.status === RunStatus.Paused && !engine.store.listSteps(runId).some((s) => s.status === 'running')) {
+      stopReason = 'paused';
+    }
+    return stopReason !== undefined;
+  };
+
+  refresh();
+  const unsubscribe = engine.onChange(() => scheduleRefresh());
+  let refreshTimer: NodeJS.Timeout | undefined;
+  const scheduleRefresh = () => {
+    refreshTimer ??= setTimeout(() => {
+      refreshTimer = undefined;
+      refresh();
+    }, 50);
+  };
+  // Changes made by other processes (a gate approved elsewhere) do not call onChange.
+  const ticker = setInterval(() => refresh(), io.isTTY ? 250 : 500);
+  try {
+    const worker = runtime.newWorker(options.maxConcurrency === undefined ? {} : { maxConcurrency: options.maxConcurrency });
+    await worker.run({ until: done, ...(io.signal ? { signal: io.signal } : {}) });
+  } finally {
+    unsubscribe();
+    clearInterval(ticker);
+    if (refreshTimer) clearTimeout(refreshTimer);
+  }
+  const run = refresh();
+  view.finish(run);
+  const steps = engine.store.listSteps(runId);
+
+  if (options.json) {
+    io.stdout(`${JSON.stringify({ run, steps }, null, 2)}\n`);
+  } else {
+    io.stdout(outcomeText(run, steps, runtime));
+  }
+  if (run.status === RunStatus.Succeeded) return 0;
+  if (!isRunFinished(run.status) && stopReason === undefined) return ExitCode.Interrupted;
+  return 1;
+}
+
+/** The closing lines: outcome, and for a failed run each failed step with its log tail. */
+function outcomeText(run: RunRecord, steps: readonly StepRecord[], runtime: CliRuntime): string {
+  const took = run.startedAt !== null && run.finishedAt !== null ? ` in ${formatDuration(run.finishedAt - run.startedAt)}` : '';
+  switch (run.status) {
+    case RunStatus.Succeeded:
+      return `✓ run ${run.id} succeeded${took}\n`;
+    case RunStatus.Cancelled:
+      return `⊘ run ${run.id} cancelled${run.error ? `: ${run.error}` : ''}\n`;
+    case RunStatus.Paused:
+      return `⏸ run ${run.id} is paused; continue it with: baton resume ${run.id}\n`;
+    case RunStatus.Failed: {
+      const lines = [`✗ run ${run.id} failed${took}`];
+      for (const step of steps.filter((s) => s.status === 'failed' && !hasFailedItems(s, steps))) {
+        lines.push('', `step ${stepLabel(step)} failed: ${step.error ?? 'no error recorded'}`);
+        const logPath = runtime.engine.stepLogPath(run.id, step.stepId, step.itemKey);
+        const tail = existsSync(logPath) ? lastLines(readFileSync(logPath, 'utf8'), FAILED_LOG_TAIL_LINES) : [];
+        if (tail.length > 0) {
+          lines.push(`--- last ${tail.length} lines of ${logPath} ---`, ...tail.map((l) => `  ${l}`), '---');
+        } else {
+          lines.push('(the step wrote no output)');
+        }
+      }
+      lines.push('', `fix the cause, then: baton resume ${run.id}   (finished steps are not run again)`);
+      return `${lines.join('\n')}\n`;
+    }
+    default:
+      return `run ${run.id} is ${run.status}; continue it with: baton resume ${run.id}\n`;
+  }
+}
+
+/** A foreach step fails because its items did; show the items, not the parent twice. */
+function hasFailedItems(step: StepRecord, steps: readonly StepRecord[]): boolean {
+  return steps.some((s) => s.parentRowId === step.id && s.status === 'failed');
+}
+
+interface ProgressView {
+  update(run: RunRecord, steps: readonly StepRecord[], runtime: CliRuntime): void;
+  finish(run: RunRecord): void;
+}
+
+/** Redraws the step list in place (ANSI cursor movement); only used on a terminal. */
+class LiveStepList implements ProgressView {
+  private drawnLines = 0;
+  private lastFrame = '';
+
+  constructor(
+    private readonly io: CliIO,
+    private readonly runId: string,
+  ) {}
+
+  update(run: RunRecord, steps: readonly StepRecord[], runtime: CliRuntime): void {
+    const lines = [`run ${run.id}  ${run.templateId}  ${run.status}${run.phase ? `  phase ${run.phase}` : ''}`];
+    lines.push(...renderStepLines(steps, Date.now()));
+    for (const gate of runtime.engine.store.listGates(this.runId).filter((g) => g.decision === null)) {
+      lines.push(`  waiting for approval: baton approve ${run.id} ${gate.stepId}${gate.itemKey ? ` --item ${gate.itemKey}` : ''}`);
+    }
+    const frame = lines.join('\n');
+    if (frame === this.lastFrame) return;
+    this.lastFrame = frame;
+    const erase = this.drawnLines > 0 ? `\x1b[${this.drawnLines}A\x1b[0J` : '';
+    this.io.stdout(`${erase}${frame}\n`);
+    this.drawnLines = lines.length;
+  }
+
+  finish(): void {
+    this.drawnLines = 0;
+  }
+}
+
+/** Prints each new event of the run once, as a plain line; step output lines are prefixed. */
+class PlainProgress implements ProgressView {
+  private cursor: number;
+  private gateHintShown = new Set<string>();
+
+  constructor(
+    private readonly io: CliIO,
+    private readonly runId: string,
+    afterEventId: number,
+  ) {
+    this.cursor = afterEventId;
+  }
+
+  update(_run: RunRecord, _steps: readonly StepRecord[], runtime: CliRuntime): void {
+    for (;;) {
+      const batch = runtime.engine.listEvents(this.cursor, { runId: this.runId, limit: 500 });
+      for (const event of batch) this.print(event);
+      if (batch.length > 0) this.cursor = batch[batch.length - 1]!.id;
+      if (batch.length < 500) return;
+    }
+  }
+
+  finish(): void {}
+
+  private print(event: EventRecord): void {
+    const label = event.stepId ? (event.itemKey === null ? event.stepId : `${event.stepId}[${event.itemKey}]`) : '';
+    const p = event.payload;
+    const text = (key: string) => (typeof p[key] === 'string' ? (p[key] as string) : '');
+    switch (event.type) {
+      case 'step.progress': {
+        const output = text('text');
+        if (!output) return;
+        const lines = output.endsWith('\n') ? output.slice(0, -1).split('\n') : output.split('\n');
+        this.io.stdout(lines.map((l) => `  ${label} | ${l}\n`).join(''));
+        return;
+      }
+      case 'step.started':
+        this.io.stdout(`▶ ${label}${typeof p.attempt === 'number' && p.attempt > 1 ? ` (attempt ${p.attempt})` : ''}\n`);
+        return;
+      case 'step.succeeded':
+        this.io.stdout(`✓ ${label}\n`);
+        return;
+      case 'step.failed':
+        this.io.stdout(`✗ ${label}: ${firstLine(text('error') || 'failed')}${p.continueOnError ? ' (continue_on_error)' : ''}\n`);
+        return;
+      case 'step.retrying': {
+        const delay = typeof p.delayMs === 'number' ? ` in ${formatDuration(p.delayMs)}` : '';
+        this.io.stdout(`↻ ${label} attempt ${String(p.attempt ?? '?')} failed: ${firstLine(text('error'))}; retrying${delay}\n`);
+        return;
+      }
+      case 'step.skipped':
+        this.io.stdout(`- ${label} skipped${text('reason') ? `: ${text('reason')}` : ''}\n`);
+        return;
+      case 'step.cancelled':
+        this.io.stdout(`⊘ ${label} cancelled\n`);
+        return;
+      case 'gate.requested':
+        if (this.gateHintShown.has(label)) return;
+        this.gateHintShown.add(label);
+        this.io.stdout(
+          `⏸ ${label} waiting for approval: ${firstLine(text('message'))}\n    baton approve ${event.runId} ${event.stepId ?? ''}${event.itemKey ? ` --item ${event.itemKey}` : ''}   |   baton reject ${event.runId} ${event.stepId ?? ''}\n`,
+        );
+        return;
+      case 'gate.decided':
+        this.io.stdout(`${p.decision === 'approved' ? '✓' : '✗'} ${label} ${text('decision')}${text('by') ? ` by ${text('by')}` : ''}\n`);
+        return;
+      case 'step.reset':
+        this.io.stdout(`↺ ${label} will run again\n`);
+        return;
+      case 'run.resumed':
+        this.io.stdout(`run resumed${text('by') ? ` by ${text('by')}` : ''}\n`);
+        return;
+      case 'run.paused':
+        this.io.stdout(`run paused${text('by') ? ` by ${text('by')}` : ''}\n`);
+        return;
+      case 'step.ready':
+      case 'step.waiting':
+      case 'run.created':
+      case 'run.started':
+      case 'run.succeeded':
+      case 'run.failed':
+      case 'run.cancelled':
+        // Shown by the closing summary or implied by the next line.
+        return;
+      default:
+        this.io.stdout(`${renderEvent(event, { withRun: false })}\n`);
+    }
+  }
+}

@@ -1,0 +1,190 @@
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { DatabaseSync } from 'node:sqlite';
+import { Workspace, databaseFingerprint, runIdFrom } from './harness';
+
+const GATED = `id: gated
+name: Gated release
+steps:
+  - id: build
+    run: echo built
+  - id: ship-it
+    needs: [build]
+    gate:
+      message: Ship to production?
+      inputs:
+        properties:
+          percent:
+            type: integer
+  - id: deploy
+    needs: [ship-it]
+    run: echo "deploying \${{ steps.ship-it.outputs.percent }}% (\${{ steps.ship-it.outputs.decision }})"
+`;
+
+describe('baton approve/reject and bad input (in-process CLI)', function () {
+  this.timeout(30_000);
+  let ws: Workspace;
+  beforeEach(() => {
+    ws = new Workspace();
+    ws.template('gated.yml', GATED);
+  });
+  afterEach(() => ws.cleanup());
+
+  it('a gate approved from another connection lets the followed run finish', async () => {
+    let approval: Promise<{ code: number; stdout: string; stderr: string }> | undefined;
+    const running = ws.baton(['run', 'gated'], {
+      onStdout: (_text, all) => {
+        if (!approval && all.includes('waiting for approval')) {
+          const runId = runIdFrom(all);
+          approval = ws.baton(['approve', runId, 'ship-it', '--comment', 'looks good', '--input', 'percent=25']);
+        }
+      },
+    });
+    const result = await running;
+    assert.ok(approval, `the run never waited for approval:\n${result.stdout}`);
+    const approved = await approval;
+    assert.equal(approved.code, 0, approved.stderr);
+    assert.match(approved.stdout, /^gate ship-it in run \S+ approved by tester; run is (running|waiting|succeeded)\n$/);
+    assert.equal(result.code, 0, result.stdout);
+    assert.match(result.stdout, /⏸ ship-it waiting for approval: Ship to production\?/);
+    assert.match(result.stdout, /deploy \| deploying 25% \(approved\)/);
+    const detail = JSON.parse((await ws.baton(['show', runIdFrom(result.stdout), '--json'])).stdout);
+    assert.equal(detail.gates[0].decision, 'approved');
+    assert.equal(detail.gates[0].comment, 'looks good');
+    assert.deepEqual(detail.comments.map((c: { body: string }) => c.body), ['looks good']);
+  });
+
+  it('reject fails the gate and the run (exit 1 for the follower)', async () => {
+    let rejection: Promise<unknown> | undefined;
+    const result = await ws.baton(['run', 'gated'], {
+      onStdout: (_text, all) => {
+        if (!rejection && all.includes('waiting for approval')) {
+          rejection = ws.baton(['reject', runIdFrom(all), 'ship-it', '--comment', 'not today']);
+        }
+      },
+    });
+    await rejection;
+    assert.equal(result.code, 1);
+    assert.match(result.stdout, /step ship-it failed: rejected by tester: not today/);
+    assert.ok(!result.stdout.includes('deploying'));
+  });
+
+  describe('errors leave the database untouched', () => {
+    let runId: string;
+    let before: ReturnType<typeof databaseFingerprint>;
+
+    beforeEach(async () => {
+      // A finished run with a decided gate, so "already decided" can be tried.
+      let approval: Promise<unknown> | undefined;
+      const result = await ws.baton(['run', 'gated'], {
+        onStdout: (_t, all) => {
+          if (!approval && all.includes('waiting for approval')) approval = ws.baton(['approve', runIdFrom(all), 'ship-it']);
+        },
+      });
+      await approval;
+      assert.equal(result.code, 0, result.stdout);
+      runId = runIdFrom(result.stdout);
+      before = databaseFingerprint(ws.dbPath);
+    });
+
+    async function expectError(argv: string[], code: number, message: RegExp) {
+      const result = await ws.baton(argv);
+      assert.equal(result.code, code, `${argv.join(' ')}: ${result.stderr}`);
+      assert.equal(result.stdout, '');
+      assert.equal(result.stderr.split('\n').filter(Boolean).length, 1, `one line: ${result.stderr}`);
+      assert.match(result.stderr, message);
+      const after = databaseFingerprint(ws.dbPath);
+      assert.deepEqual(after.counts, before.counts);
+      assert.equal(after.hash, before.hash, `${argv.join(' ')} changed the database`);
+      assert.equal(after.fileSha, before.fileSha);
+    }
+
+    it('unknown run id: exit 3 for every command that takes a run', async () => {
+      for (const argv of [
+        ['show', 'no-such-run'],
+        ['logs', 'no-such-run', 'build'],
+        ['resume', 'no-such-run'],
+        ['retry', 'no-such-run'],
+        ['rerun', 'no-such-run'],
+        ['cancel', 'no-such-run'],
+        ['pause', 'no-such-run'],
+        ['approve', 'no-such-run', 'ship-it'],
+        ['reject', 'no-such-run', 'ship-it'],
+        ['events', '--run', 'no-such-run'],
+      ]) {
+        await expectError(argv, 3, new RegExp(`^baton ${argv[0]}: error: run not found: no-such-run \\[run_not_found\\]\\n$`));
+      }
+    });
+
+    it('unknown gate and unknown step: exit 3', async () => {
+      await expectError(['approve', runId, 'no-gate'], 3, /^baton approve: error: no gate no-gate waiting in run \S+ \[gate_not_found\]\n$/);
+      await expectError(['logs', runId, 'nostep'], 3, /^baton logs: error: step nostep not found in run \S+ \[step_not_found\]\n$/);
+      await expectError(['retry', runId, '--from', 'nostep'], 3, /\[step_not_found\]\n$/);
+    });
+
+    it('approving or rejecting a gate that was already decided: exit 4', async () => {
+      await expectError(
+        ['approve', runId, 'ship-it'],
+        4,
+        /^baton approve: error: gate ship-it in run \S+ was already approved by tester \[gate_already_decided\]\n$/,
+      );
+      await expectError(['reject', runId, 'ship-it', '--comment', 'too late'], 4, /\[gate_already_decided\]\n$/);
+    });
+
+    it('cancelling or pausing a finished run: exit 4', async () => {
+      await expectError(['cancel', runId], 4, /\[invalid_transition\]\n$/);
+      await expectError(['pause', runId], 4, /\[invalid_transition\]\n$/);
+    });
+
+    it('usage errors: exit 2 with the command help', async () => {
+      const result = await ws.baton(['approve', runId]);
+      assert.equal(result.code, 2);
+      assert.match(result.stderr, /^baton approve: missing <gate>\n\nUsage: baton approve/);
+      const flag = await ws.baton(['runs', '--bogus']);
+      assert.equal(flag.code, 2);
+      assert.match(flag.stderr, /Unknown option '--bogus'/);
+      const status = await ws.baton(['runs', '--status', 'done']);
+      assert.equal(status.code, 2);
+      assert.match(status.stderr, /--status must be one of pending, running/);
+      assert.equal(databaseFingerprint(ws.dbPath).hash, before.hash);
+    });
+  });
+
+  describe('unusable databases: exit 5, file untouched', () => {
+    async function expectDatabaseError(dbPath: string, message: RegExp) {
+      const bytes = readFileSync(dbPath);
+      for (const argv of [['runs'], ['show', 'x'], ['run', 'gated'], ['worker'], ['events']]) {
+        const result = await ws.baton([...argv, '--db', dbPath]);
+        assert.equal(result.code, 5, `${argv[0]}: ${result.stderr}`);
+        assert.equal(result.stderr.split('\n').filter(Boolean).length, 1, result.stderr);
+        assert.match(result.stderr, message);
+        assert.ok(readFileSync(dbPath).equals(bytes), `${argv[0]} modified the file`);
+      }
+    }
+
+    it('a file that is not a SQLite database', async () => {
+      const path = ws.file('corrupt.db');
+      writeFileSync(path, 'this is not a database, just some text that happens to be long enough');
+      await expectDatabaseError(path, /error: .*corrupt\.db is not a usable Baton database \[database_corrupt\]\n$/);
+    });
+
+    it('a SQLite file whose pages are damaged', async () => {
+      const path = ws.file('damaged.db');
+      const db = new DatabaseSync(path);
+      db.exec('CREATE TABLE t (x); INSERT INTO t VALUES (1);');
+      db.close();
+      const bytes = readFileSync(path);
+      bytes.fill(0xff, 100, bytes.length);
+      writeFileSync(path, bytes);
+      await expectDatabaseError(path, /damaged\.db is not a usable Baton database \[database_corrupt\]\n$/);
+    });
+
+    it('a database written by a newer Baton', async () => {
+      const path = ws.file('newer.db');
+      const db = new DatabaseSync(path);
+      db.exec('CREATE TABLE future (x); PRAGMA user_version = 999;');
+      db.close();
+      await expectDatabaseError(path, /newer\.db has schema version 999, newer than this Baton supports \(\d+\); update Baton \[database_too_new\]\n$/);
+    });
+  });
+});
