@@ -19,6 +19,12 @@ export interface CommandInfo {
 export const BATON_COMMANDS = {
   newTemplate: { id: 'baton.newTemplate', title: 'New Template', icon: '$(new-file)' },
   refresh: { id: 'baton.refresh', title: 'Refresh', icon: '$(refresh)' },
+  cancelRun: { id: 'baton.cancelRun', title: 'Cancel Run', icon: '$(debug-stop)' },
+  pauseRun: { id: 'baton.pauseRun', title: 'Pause Run', icon: '$(debug-pause)' },
+  resumeRun: { id: 'baton.resumeRun', title: 'Resume Run', icon: '$(debug-continue)' },
+  retryRun: { id: 'baton.retryRun', title: 'Retry Run', icon: '$(debug-restart)' },
+  retryFromStep: { id: 'baton.retryFromStep', title: 'Retry From Step', icon: '$(debug-step-back)' },
+  rerun: { id: 'baton.rerun', title: 'Rerun', icon: '$(refresh)' },
 } as const satisfies Record<string, CommandInfo>;
 
 export type BatonCommandName = keyof typeof BATON_COMMANDS;

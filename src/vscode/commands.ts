@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import { BATON_COMMANDS, type BatonCommandName } from './commandIds';
 import type { BatonContainer } from './container';
 import { createTemplateFromScaffold } from './newTemplate';
+import { cancelRun, pauseRun, rerun, resumeRun, retryFromStep, retryRun } from './runCommands';
 import { userMessage } from './userMessage';
 
 // Commands receive whatever VS Code passes (tree items, URIs, nothing from the palette).
@@ -15,6 +16,12 @@ type CommandHandler = (...args: unknown[]) => unknown;
 const handlers: Record<BatonCommandName, (container: BatonContainer) => CommandHandler> = {
   newTemplate: (c) => (presetId) => createTemplateFromScaffold(c, presetId),
   refresh: (c) => () => c.refresh(),
+  cancelRun: (c) => (arg) => cancelRun(c, arg),
+  pauseRun: (c) => (arg) => pauseRun(c, arg),
+  resumeRun: (c) => (arg) => resumeRun(c, arg),
+  retryRun: (c) => (arg) => retryRun(c, arg),
+  retryFromStep: (c) => (arg, step) => retryFromStep(c, arg, step),
+  rerun: (c) => (arg) => rerun(c, arg),
 };
 
 export function registerCommands(container: BatonContainer): vscode.Disposable[] {

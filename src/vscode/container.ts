@@ -3,7 +3,10 @@
  * lifetime), so deactivate() or a failed start releases everything.
  */
 import * as vscode from 'vscode';
+import type { Logger, SecretSource } from '../core/ports';
 import { registerCommands } from './commands';
+import { FolderRuntimes } from './runtimes';
+import { RunsTreeProvider } from './runsTree';
 
 export class BatonContainer implements vscode.Disposable {
   /** How long activate() took, in ms (reported by `npm run bench`). */
@@ -14,9 +17,15 @@ export class BatonContainer implements vscode.Disposable {
   /** Fires when views should re-read templates and runs (files changed, a command asked). */
   readonly onDidRequestRefresh = this.refreshEmitter.event;
 
+  /** Every folder's database, engine and worker. */
+  readonly runtimes: FolderRuntimes;
+  readonly runsTree: RunsTreeProvider;
+
   private constructor(readonly context: vscode.ExtensionContext) {
     this.log = this.own(vscode.window.createOutputChannel('Baton', { log: true }));
     this.own(this.refreshEmitter);
+    this.runtimes = this.own(new FolderRuntimes(this.logger(), this.secretSource()));
+    this.runsTree = this.own(new RunsTreeProvider(this.runtimes));
   }
 
   static async create(context: vscode.ExtensionContext): Promise<BatonContainer> {
@@ -31,7 +40,26 @@ export class BatonContainer implements vscode.Disposable {
   }
 
   private start(): void {
+    this.own(vscode.window.createTreeView('baton.runs', { treeDataProvider: this.runsTree, showCollapseAll: true }));
+    this.own(this.onDidRequestRefresh(() => this.runsTree.refresh()));
     for (const registration of registerCommands(this)) this.own(registration);
+  }
+
+  /** The engine's Logger port over the output channel. */
+  private logger(): Logger {
+    const log = this.log;
+    const line = (message: string, fields?: Record<string, unknown>) => (fields ? `${message} ${JSON.stringify(fields)}` : message);
+    return {
+      debug: (m, f) => log.debug(line(m, f)),
+      info: (m, f) => log.info(line(m, f)),
+      warn: (m, f) => log.warn(line(m, f)),
+      error: (m, f) => log.error(line(m, f)),
+    };
+  }
+
+  /** `secrets.NAME` in templates reads VS Code's SecretStorage (key `baton.secret.NAME`). */
+  private secretSource(): SecretSource {
+    return { get: async (name) => this.context.secrets.get(`baton.secret.${name}`) };
   }
 
   /** Registers something the container must dispose, and returns it. */
@@ -42,6 +70,12 @@ export class BatonContainer implements vscode.Disposable {
 
   refresh(): void {
     this.refreshEmitter.fire();
+  }
+
+  /** Stops workers (running steps are handed back for a later attempt), then disposes everything. */
+  async shutdown(): Promise<void> {
+    await this.runtimes.close();
+    this.dispose();
   }
 
   dispose(): void {

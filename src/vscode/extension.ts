@@ -20,7 +20,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<BatonC
   }
 }
 
-export function deactivate(): void {
-  container?.dispose();
+export async function deactivate(): Promise<void> {
+  const closing = container;
   container = undefined;
+  await closing?.shutdown();
 }

@@ -1,0 +1,130 @@
+/**
+ * The Runs view: runs newest first -> steps -> foreach items, an icon per status (spinning while
+ * running), phase/duration/attempt in the description, error and outputs in the tooltip, and a
+ * contextValue per kind and status that package.json menus match on.
+ */
+import * as vscode from 'vscode';
+import type { RunRecord, StepRecord } from '../core/model';
+import type { StepDefinition } from '../core/template/types';
+import type { FolderRuntime } from './folderRuntime';
+import { elapsedText, formatAgo } from './format';
+import type { FolderRuntimes } from './runtimes';
+import { STATUS_ICONS } from './statusIcons';
+
+/** How many runs the view lists per folder. */
+const RUNS_SHOWN = 200;
+
+export type RunsNode =
+  | { kind: 'folder'; runtime: FolderRuntime }
+  | { kind: 'run'; runtime: FolderRuntime; run: RunRecord }
+  | { kind: 'step'; runtime: FolderRuntime; run: RunRecord; step: StepRecord; definition?: StepDefinition };
+
+/** Codicon for a run or step status (exported for tests and the status bar). */
+export function statusIcon(status: string): vscode.ThemeIcon {
+  const spec = STATUS_ICONS[status] ?? { icon: 'question' };
+  return new vscode.ThemeIcon(spec.icon, spec.color ? new vscode.ThemeColor(spec.color) : undefined);
+}
+
+function jsonBlock(value: unknown): string {
+  return `\n\`\`\`json\n${JSON.stringify(value, null, 2)}\n\`\`\`\n`;
+}
+
+export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<RunsNode | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private readonly subscription: vscode.Disposable;
+
+  constructor(private readonly runtimes: FolderRuntimes) {
+    this.subscription = runtimes.onDidChange(() => this.changed.fire(undefined));
+  }
+
+  refresh(): void {
+    this.changed.fire(undefined);
+  }
+
+  getChildren(node?: RunsNode): RunsNode[] {
+    if (!node) {
+      const open = this.runtimes.open();
+      if (open.length > 1) return open.map((runtime) => ({ kind: 'folder', runtime }));
+      return open[0] ? this.runsOf(open[0]) : [];
+    }
+    if (node.kind === 'folder') return this.runsOf(node.runtime);
+    if (node.kind === 'run') {
+      const steps = node.runtime.engine.getRun(node.run.id).steps;
+      const definitions = this.definitionsOf(node.runtime, node.run.id);
+      return steps
+        .filter((s) => s.parentRowId === null)
+        .map((step) => ({ kind: 'step', runtime: node.runtime, run: node.run, step, definition: definitions.get(step.stepId) }));
+    }
+    return node.runtime.opened.store
+      .listItems(node.step.id)
+      .map((step) => ({ kind: 'step', runtime: node.runtime, run: node.run, step, definition: node.definition }));
+  }
+
+  private runsOf(runtime: FolderRuntime): RunsNode[] {
+    // Child runs of `workflow:` steps are reached through their parent step, not listed twice.
+    return runtime.engine
+      .listRuns({ limit: RUNS_SHOWN })
+      .filter((run) => run.parentRunId === null)
+      .map((run) => ({ kind: 'run', runtime, run }));
+  }
+
+  private definitionsOf(runtime: FolderRuntime, runId: string): Map<string, StepDefinition> {
+    try {
+      return new Map(runtime.engine.getRunDefinition(runId).steps.map((s) => [s.id, s]));
+    } catch {
+      return new Map();
+    }
+  }
+
+  getTreeItem(node: RunsNode): vscode.TreeItem {
+    const now = Date.now();
+    if (node.kind === 'folder') {
+      const item = new vscode.TreeItem(node.runtime.folder.folder.name, vscode.TreeItemCollapsibleState.Expanded);
+      item.id = `folder:${node.runtime.folder.folder.uri}`;
+      item.iconPath = vscode.ThemeIcon.Folder;
+      item.contextValue = 'baton.folder';
+      return item;
+    }
+    if (node.kind === 'run') {
+      const { run } = node;
+      const item = new vscode.TreeItem(run.templateName || run.templateId, vscode.TreeItemCollapsibleState.Collapsed);
+      item.id = `run:${node.runtime.folder.folder.uri}:${run.id}`;
+      item.iconPath = statusIcon(run.status);
+      item.description = [run.status, run.phase, elapsedText(run.startedAt, run.finishedAt, now), formatAgo(run.createdAt, now)]
+        .filter(Boolean)
+        .join(' · ');
+      item.contextValue = `baton.run.${run.status}`;
+      const tooltip = new vscode.MarkdownString(`**${run.templateName}** \`${run.id}\`\n\n${run.status}, started by ${run.trigger.kind}`);
+      if (run.error) tooltip.appendMarkdown(`\n\n**Error:** ${run.error}`);
+      if (Object.keys(run.inputs).length > 0) tooltip.appendMarkdown(`\n\n**Inputs**${jsonBlock(run.inputs)}`);
+      item.tooltip = tooltip;
+      return item;
+    }
+    const { step } = node;
+    const isForeach = step.parentRowId === null && node.definition?.foreach !== undefined;
+    const label = step.itemKey !== null ? `${step.stepId} [${step.itemKey}]` : (node.definition?.name ?? step.stepId);
+    const item = new vscode.TreeItem(label, isForeach ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+    item.id = `step:${node.runtime.folder.folder.uri}:${step.id}`;
+    item.iconPath = statusIcon(step.status);
+    item.description = [
+      step.status,
+      step.phase,
+      elapsedText(step.startedAt, step.finishedAt, now),
+      step.attempts > 1 ? `attempt ${step.attempts}` : undefined,
+    ]
+      .filter(Boolean)
+      .join(' · ');
+    item.contextValue = `baton.step.${step.status}.${step.kind}`;
+    const tooltip = new vscode.MarkdownString(`**${label}** (${step.kind}) — ${step.status}`);
+    if (step.error) tooltip.appendMarkdown(`\n\n**Error:** ${step.error}`);
+    if (step.outputs && Object.keys(step.outputs).length > 0) tooltip.appendMarkdown(`\n\n**Outputs**${jsonBlock(step.outputs)}`);
+    item.tooltip = tooltip;
+    return item;
+  }
+
+  dispose(): void {
+    this.subscription.dispose();
+    this.changed.dispose();
+  }
+}

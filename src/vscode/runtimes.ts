@@ -1,0 +1,121 @@
+/**
+ * The runtimes of all workspace folders, opened on demand, and the one change signal the views
+ * listen to. Changes made in this window arrive at once (engine.onChange); changes by the CLI or
+ * another window are noticed by polling each database's max event id, which is one indexed read.
+ */
+import { existsSync } from 'node:fs';
+import * as vscode from 'vscode';
+import type { Logger, SecretSource } from '../core/ports';
+import { FolderRuntime } from './folderRuntime';
+import { batonFolders, type BatonFolder } from './workspaceFolders';
+
+export const CHANGE_POLL_MS = 1000;
+
+export class FolderRuntimes implements vscode.Disposable {
+  private readonly runtimes = new Map<string, FolderRuntime>();
+  private readonly unsubscribe = new Map<string, () => void>();
+  private readonly changed = new vscode.EventEmitter<void>();
+  /** Something in some folder's runs changed (coalesced). */
+  readonly onDidChange = this.changed.event;
+  private readonly timer: NodeJS.Timeout;
+  private pendingFire: NodeJS.Timeout | undefined;
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(
+    private readonly logger: Logger,
+    private readonly secrets: SecretSource,
+  ) {
+    this.timer = setInterval(() => this.poll(), CHANGE_POLL_MS);
+    this.disposables.push(
+      this.changed,
+      vscode.workspace.onDidGrantWorkspaceTrust(() => {
+        for (const runtime of this.runtimes.values()) runtime.startWorker();
+      }),
+      vscode.workspace.onDidChangeWorkspaceFolders(() => this.forgetRemovedFolders()),
+    );
+  }
+
+  /**
+   * The runtime of a folder. With `create`, opens the database even when it does not exist yet
+   * (starting a run); without, only an existing database is opened (viewing never creates files).
+   */
+  get(folder: BatonFolder, options: { create: boolean }): FolderRuntime | undefined {
+    const key = folder.folder.uri.toString();
+    const existing = this.runtimes.get(key);
+    if (existing) return existing;
+    if (!options.create && !existsSync(folder.databasePath)) return undefined;
+    const runtime = FolderRuntime.open(folder, this.logger, this.secrets);
+    this.runtimes.set(key, runtime);
+    this.unsubscribe.set(key, runtime.engine.onChange(() => this.fireSoon()));
+    // Nothing runs by itself in an untrusted workspace; trust granted later starts the worker.
+    if (vscode.workspace.isTrusted) runtime.startWorker();
+    this.fireSoon();
+    return runtime;
+  }
+
+  /** Runtimes of every folder that has a database. */
+  open(): FolderRuntime[] {
+    for (const folder of batonFolders()) this.safeGet(folder);
+    return [...this.runtimes.values()];
+  }
+
+  private safeGet(folder: BatonFolder): FolderRuntime | undefined {
+    try {
+      return this.get(folder, { create: false });
+    } catch (error) {
+      this.logger.error(`cannot open ${folder.databasePath}`, { error: String(error) });
+      return undefined;
+    }
+  }
+
+  private poll(): void {
+    for (const folder of batonFolders()) this.safeGet(folder);
+    for (const runtime of this.runtimes.values()) {
+      try {
+        const latest = runtime.opened.store.maxEventId();
+        if (latest !== runtime.lastEventId) {
+          runtime.lastEventId = latest;
+          this.fireSoon();
+        }
+      } catch (error) {
+        this.logger.warn(`polling ${runtime.folder.databasePath} failed`, { error: String(error) });
+      }
+    }
+  }
+
+  /** Coalesces bursts (a step finishing appends several events) into one view refresh. */
+  private fireSoon(): void {
+    if (this.pendingFire) return;
+    this.pendingFire = setTimeout(() => {
+      this.pendingFire = undefined;
+      this.changed.fire();
+    }, 50);
+  }
+
+  private forgetRemovedFolders(): void {
+    const current = new Set(batonFolders().map((f) => f.folder.uri.toString()));
+    for (const [key, runtime] of this.runtimes) {
+      if (current.has(key)) continue;
+      this.unsubscribe.get(key)?.();
+      this.unsubscribe.delete(key);
+      this.runtimes.delete(key);
+      void runtime.close();
+    }
+    this.fireSoon();
+  }
+
+  /** Stops workers (handing running steps back) and closes every database. */
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    if (this.pendingFire) clearTimeout(this.pendingFire);
+    for (const off of this.unsubscribe.values()) off();
+    const closing = [...this.runtimes.values()].map((r) => r.close());
+    this.runtimes.clear();
+    await Promise.all(closing);
+  }
+
+  dispose(): void {
+    void this.close();
+    for (const d of this.disposables.splice(0)) d.dispose();
+  }
+}

@@ -1,0 +1,135 @@
+import assert from 'node:assert/strict';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import type { RunsNode } from '../../../src/vscode/runsTree';
+import { screenshot } from './bridge';
+import { batonContainer, outsideEngine, scriptTemplate, waitForRun, waitUntil, workspaceDir } from './helpers';
+
+describe('runs tree and run commands', () => {
+  const outside = outsideEngine();
+  after(() => outside.opened.close());
+
+  function treeLabels(nodes: RunsNode[], provider: vscode.TreeDataProvider<RunsNode>) {
+    return nodes.map((n) => provider.getTreeItem(n) as vscode.TreeItem);
+  }
+
+  it('executes a run started by another process and shows it with its steps turning green', async () => {
+    const container = await batonContainer();
+    const run = outside.engine.startRun(
+      scriptTemplate('e2e-two-steps', [
+        { id: 'first', run: 'echo "value=42" >> "$BATON_OUTPUT"' },
+        { id: 'second', run: 'echo got ${{ steps.first.outputs.value }}', needs: ['first'] },
+      ]),
+      { trigger: { kind: 'cli' } },
+    );
+    const finished = await waitForRun(outside.engine, run.id, ['succeeded', 'failed']);
+    assert.equal(finished.status, 'succeeded', finished.error ?? '');
+    const steps = outside.engine.getRun(run.id).steps;
+    assert.deepEqual(
+      steps.map((s) => [s.stepId, s.status, s.attempts]),
+      [
+        ['first', 'succeeded', 1],
+        ['second', 'succeeded', 1],
+      ],
+    );
+    assert.equal(steps[0]!.outputs?.value, '42');
+
+    // The view learns about it from the event log (poll) and lists it first with its steps.
+    const provider = container.runsTree;
+    let runNode: RunsNode | undefined;
+    await waitUntil('the run in the Runs tree, succeeded', () => {
+      runNode = provider.getChildren().find((n) => n.kind === 'run' && n.run.id === run.id);
+      return runNode?.kind === 'run' && runNode.run.status === 'succeeded';
+    });
+    const runItem = provider.getTreeItem(runNode!) as vscode.TreeItem;
+    assert.equal(runItem.label, 'e2e-two-steps');
+    assert.equal((runItem.iconPath as vscode.ThemeIcon).id, 'pass-filled');
+    assert.equal(runItem.contextValue, 'baton.run.succeeded');
+    const stepItems = treeLabels(provider.getChildren(runNode), provider);
+    assert.deepEqual(
+      stepItems.map((i) => [i.label, (i.iconPath as vscode.ThemeIcon).id]),
+      [
+        ['first', 'pass-filled'],
+        ['second', 'pass-filled'],
+      ],
+    );
+    assert.match(String((stepItems[0]!.tooltip as vscode.MarkdownString).value), /"value": "42"/);
+
+    await vscode.commands.executeCommand('baton.runs.focus');
+    await new Promise((r) => setTimeout(r, 500));
+    await screenshot('runs-tree-succeeded');
+  });
+
+  it('lists runs newest first and spins the icon of a running step', async () => {
+    const container = await batonContainer();
+    const marker = join(workspaceDir(), 'release-sleeper');
+    const run = outside.engine.startRun(scriptTemplate('e2e-sleeper', [{ id: 'wait', run: `while [ ! -f "${marker}" ]; do sleep 0.2; done` }]));
+    await waitForRun(outside.engine, run.id, ['running']);
+    await waitUntil('the running step spinning in the tree', () => {
+      const first = container.runsTree.getChildren()[0];
+      if (first?.kind !== 'run' || first.run.id !== run.id) return false;
+      const step = container.runsTree.getChildren(first)[0];
+      return step !== undefined && (container.runsTree.getTreeItem(step) as vscode.TreeItem).iconPath instanceof vscode.ThemeIcon
+        && ((container.runsTree.getTreeItem(step) as vscode.TreeItem).iconPath as vscode.ThemeIcon).id === 'sync~spin';
+    });
+    await screenshot('runs-tree-running');
+    writeFileSync(marker, '');
+    await waitForRun(outside.engine, run.id, ['succeeded']);
+  });
+
+  it('Cancel Run stops a running step and records the cancel', async () => {
+    const marker = join(workspaceDir(), 'cancel-started');
+    const run = outside.engine.startRun(scriptTemplate('e2e-cancel', [{ id: 'long', run: `touch "${marker}"; sleep 60` }]));
+    await waitUntil('the long step to start', () => existsSync(marker));
+    await vscode.commands.executeCommand('baton.cancelRun', run.id);
+    const cancelled = await waitForRun(outside.engine, run.id, ['cancelled'], 15_000);
+    assert.equal(cancelled.status, 'cancelled');
+    await waitUntil('the step to be cancelled', () => outside.engine.getRun(run.id).steps[0]!.status === 'cancelled', 15_000);
+    const events = outside.engine.listEvents(0, { runId: run.id }).map((e) => e.type);
+    assert.ok(events.includes('run.cancelled'), events.join(','));
+  });
+
+  it('Retry Run re-runs only what failed, keeping finished steps', async () => {
+    const marker = join(workspaceDir(), 'retry-fixed');
+    const run = outside.engine.startRun(
+      scriptTemplate('e2e-retry', [
+        { id: 'prepare', run: 'echo prepared' },
+        { id: 'flaky', run: `test -f "${marker}"`, needs: ['prepare'] },
+      ]),
+    );
+    const failed = await waitForRun(outside.engine, run.id, ['failed', 'succeeded']);
+    assert.equal(failed.status, 'failed');
+    writeFileSync(marker, '');
+    await vscode.commands.executeCommand('baton.retryRun', run.id);
+    const retried = await waitForRun(outside.engine, run.id, ['succeeded', 'failed']);
+    assert.equal(retried.status, 'succeeded', retried.error ?? '');
+    const byId = new Map(outside.engine.getRun(run.id).steps.map((s) => [s.stepId, s]));
+    assert.equal(byId.get('prepare')!.attempts, 1, 'the finished step did not run again');
+    assert.equal(byId.get('flaky')!.attempts, 2);
+  });
+
+  it('Pause Run holds the next step until Resume Run', async () => {
+    const gateFile = join(workspaceDir(), 'pause-release');
+    const run = outside.engine.startRun(
+      scriptTemplate('e2e-pause', [
+        { id: 'one', run: `while [ ! -f "${gateFile}" ]; do sleep 0.2; done` },
+        { id: 'two', run: 'echo two', needs: ['one'] },
+      ]),
+    );
+    await waitUntil('step one to run', () => outside.engine.getRun(run.id).steps[0]!.status === 'running');
+    await vscode.commands.executeCommand('baton.pauseRun', run.id);
+    assert.equal(outside.engine.getRun(run.id).run.status, 'paused');
+    writeFileSync(gateFile, '');
+    await waitUntil('step one to finish', () => outside.engine.getRun(run.id).steps[0]!.status === 'succeeded').catch((error: Error) => {
+      const state = outside.engine.getRun(run.id).steps.map((s) => `${s.stepId}:${s.status}:${s.attempts}:${s.error}`);
+      const events = outside.engine.listEvents(0, { runId: run.id }).map((e) => `${e.type} ${e.stepId ?? ''} ${JSON.stringify(e.payload)}`);
+      throw new Error(`${error.message}\n${state.join('\n')}\n${events.join('\n')}`);
+    });
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal(outside.engine.getRun(run.id).steps[1]!.attempts, 0, 'nothing new starts while paused');
+    await vscode.commands.executeCommand('baton.resumeRun', run.id);
+    const done = await waitForRun(outside.engine, run.id, ['succeeded', 'failed']);
+    assert.equal(done.status, 'succeeded');
+  });
+});
