@@ -3,6 +3,7 @@
  * and a tiny in-process `run:` executor that interprets a few commands (so engine tests do
  * not depend on shells and stay fast).
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -259,4 +260,24 @@ export function statuses(engine: Engine, runId: string): Record<string, string> 
   const out: Record<string, string> = {};
   for (const row of engine.getRun(runId).steps) out[row.itemKey === null ? row.stepId : `${row.stepId}[${row.itemKey}]`] = row.status;
   return out;
+}
+
+/** Starts a fixture script as `node --import tsx <script> ...args` (same Node as the tests). */
+export function spawnTs(script: string, args: string[]): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', '--no-warnings=ExperimentalWarning', script, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+/** Runs a fixture script to completion. */
+export function runTs(script: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawnTs(script, args);
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
 }

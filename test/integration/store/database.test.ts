@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { DatabaseCorruptError, DatabaseTooNewError } from '../../../src/core/errors';
+import { SCHEMA_VERSION, openDatabase, openStore } from '../../../src/store';
+import { tempDir } from '../../support/engine-fixtures';
+
+function sha(path: string): string {
+  return createHash('sha256').update(readFileSync(path)).digest('hex');
+}
+
+describe('store: opening the database', () => {
+  let temp: ReturnType<typeof tempDir>;
+  beforeEach(() => {
+    temp = tempDir('baton-store-');
+  });
+  afterEach(() => temp.cleanup());
+
+  it('creates .baton/ with a .gitignore for the database and run folders, and sets the pragmas', () => {
+    const dbPath = join(temp.dir, '.baton', 'baton.db');
+    const db = openDatabase(dbPath);
+    try {
+      assert.equal(readFileSync(join(temp.dir, '.baton', '.gitignore'), 'utf8').split('\n').filter((l) => l && !l.startsWith('#')).join(','), 'baton.db*,runs/');
+      const pragma = (name: string) => Object.values(db.prepare(`PRAGMA ${name}`).get() as object)[0];
+      assert.equal(pragma('journal_mode'), 'wal');
+      assert.equal(pragma('foreign_keys'), 1);
+      assert.equal(pragma('synchronous'), 1); // NORMAL
+      assert.equal(pragma('busy_timeout'), 5000);
+      assert.equal(pragma('user_version'), SCHEMA_VERSION);
+      const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as Array<{ name: string }>).map((r) => r.name);
+      for (const table of ['runs', 'run_snapshots', 'steps', 'attempts', 'events', 'gates', 'comments', 'artifacts', 'schedules', 'webhook_deliveries']) {
+        assert.ok(tables.includes(table), `missing table ${table}`);
+      }
+    } finally {
+      db.close();
+    }
+  });
+
+  it('keeps an existing .gitignore and reopens an up-to-date database without changes', () => {
+    mkdirSync(join(temp.dir, '.baton'));
+    writeFileSync(join(temp.dir, '.baton', '.gitignore'), 'mine\n');
+    const dbPath = join(temp.dir, '.baton', 'baton.db');
+    openDatabase(dbPath).close();
+    openDatabase(dbPath).close();
+    assert.equal(readFileSync(join(temp.dir, '.baton', '.gitignore'), 'utf8'), 'mine\n');
+  });
+
+  it('refuses a file that is not SQLite without modifying it', () => {
+    const dbPath = join(temp.dir, 'baton.db');
+    writeFileSync(dbPath, 'this is not a database, just some text that is long enough\n'.repeat(20));
+    const before = sha(dbPath);
+    assert.throws(() => openDatabase(dbPath), (error: unknown) => error instanceof DatabaseCorruptError && error.path === dbPath);
+    assert.equal(sha(dbPath), before);
+    assert.equal(existsSync(`${dbPath}-wal`), false);
+  });
+
+  it('refuses a SQLite file whose pages are garbage without modifying it', () => {
+    const dbPath = join(temp.dir, 'baton.db');
+    openDatabase(dbPath).close();
+    const bytes = readFileSync(dbPath);
+    // Keep the header, destroy the schema page.
+    for (let i = 100; i < Math.min(bytes.length, 4096); i++) bytes[i] = 0xa5;
+    writeFileSync(dbPath, bytes);
+    const before = sha(dbPath);
+    assert.throws(() => openDatabase(dbPath), DatabaseCorruptError);
+    assert.equal(sha(dbPath), before);
+  });
+
+  it('refuses a database written by a newer Baton without modifying it', () => {
+    const dbPath = join(temp.dir, 'baton.db');
+    const raw = new DatabaseSync(dbPath);
+    raw.exec(`CREATE TABLE future (x); PRAGMA user_version = ${SCHEMA_VERSION + 1}`);
+    raw.close();
+    const before = sha(dbPath);
+    assert.throws(
+      () => openDatabase(dbPath),
+      (error: unknown) => error instanceof DatabaseTooNewError && error.found === SCHEMA_VERSION + 1 && error.supported === SCHEMA_VERSION,
+    );
+    assert.equal(sha(dbPath), before);
+  });
+
+  it('writes run snapshots and step files under runs/<run-id>', async () => {
+    const opened = openStore(join(temp.dir, '.baton', 'baton.db'));
+    try {
+      opened.files.writeRunSnapshot('r1', { id: 't' } as never, { a: 1 });
+      opened.files.writeStepInput('r1', 'build', null, { x: 1 });
+      opened.files.appendStepLog('r1', 'each', '3', 'line 1\n');
+      opened.files.appendStepLog('r1', 'each', '3', 'line 2\n');
+      await opened.files.flush();
+      const runDir = join(temp.dir, '.baton', 'runs', 'r1');
+      assert.deepEqual(JSON.parse(readFileSync(join(runDir, 'inputs.json'), 'utf8')), { a: 1 });
+      assert.deepEqual(JSON.parse(readFileSync(join(runDir, 'steps', 'build', 'input.json'), 'utf8')), { x: 1 });
+      assert.equal(readFileSync(opened.files.stepLogPath('r1', 'each', '3'), 'utf8'), 'line 1\nline 2\n');
+    } finally {
+      opened.close();
+    }
+  });
+});
