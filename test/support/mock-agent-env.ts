@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AgentKind } from '../../src/core/template/types';
+import type { MockReply } from './mock-model-server';
 
 /** Model names each CLI knows (Codex emits an error item for names it does not know). */
 export const MOCK_MODELS: Record<AgentKind, string> = {
@@ -94,3 +95,15 @@ export async function installedAgentClis(): Promise<InstalledClis> {
 
 /** The command CI and developers run to install the CLIs. */
 export const INSTALL_AGENT_CLIS_COMMAND = 'node scripts/install-agent-clis.mjs install';
+
+/** A shell tool call in each CLI's own tool vocabulary (what the CLI offers the model). */
+export function shellToolCall(kind: AgentKind, command: string): MockReply {
+  switch (kind) {
+    case 'claude':
+      return { type: 'tool_call', name: 'Bash', input: { command, description: 'Run the command' } };
+    case 'codex':
+      return { type: 'tool_call', name: 'exec_command', input: { cmd: command } };
+    case 'gemini':
+      return { type: 'tool_call', name: 'run_shell_command', input: { command } };
+  }
+}

@@ -15,7 +15,7 @@ import type { AgentKind, AgentPermission } from '../../src/core/template/types';
 import type { AgentInvocationRequest } from '../../src/executors/agent/adapter';
 import { agentAdapter } from '../../src/executors/agent/adapters';
 import { runProcess } from '../../src/executors/process';
-import { createMockAgentHome, installedAgentClis, MOCK_MODELS } from './mock-agent-env';
+import { createMockAgentHome, installedAgentClis, MOCK_MODELS, shellToolCall } from './mock-agent-env';
 import { MockModelServer, type MockModelServerOptions, type MockReply } from './mock-model-server';
 
 const fixturesRoot = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'agent-streams');
@@ -30,18 +30,6 @@ interface Scenario {
   maxTurns?: number;
   /** Merged into the test HOME's ~/.gemini/settings.json. */
   geminiSettings?: Record<string, unknown>;
-}
-
-/** A shell tool call in each CLI's own tool vocabulary. */
-export function shellToolCall(kind: AgentKind, command: string): MockReply {
-  switch (kind) {
-    case 'claude':
-      return { type: 'tool_call', name: 'Bash', input: { command, description: 'Run the command' } };
-    case 'codex':
-      return { type: 'tool_call', name: 'exec_command', input: { cmd: command } };
-    case 'gemini':
-      return { type: 'tool_call', name: 'run_shell_command', input: { command } };
-  }
 }
 
 function scenarios(kind: AgentKind): Scenario[] {
