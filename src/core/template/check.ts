@@ -597,7 +597,27 @@ class TemplateChecker {
   }
 }
 
-/** Output names a step promises: its `outputs`, a gate's form fields, an llm's json_schema members. */
+/**
+ * Outputs Baton sets itself, by step kind, whatever the step declares: a script's exit code
+ * and stdout tail, an agent's final text, a gate's decision. Foreach steps add `items`.
+ */
+export const BUILTIN_OUTPUTS: Readonly<Record<string, readonly string[]>> = {
+  run: ['exit_code', 'stdout_tail'],
+  agent: ['result'],
+  llm: ['text', 'result'],
+  gate: ['decision', 'approved', 'by', 'comment'],
+  mcp: ['result'],
+  workflow: [],
+};
+
+/** Outputs every gate step has, whatever its form. */
+export const GATE_OUTPUTS = BUILTIN_OUTPUTS.gate!;
+
+/**
+ * Output names a step promises, or undefined when it declares none (then any name may be
+ * read): its `outputs`, a gate's form fields, an llm's json_schema members, plus the
+ * outputs Baton sets for its kind.
+ */
 function declaredOutputs(step: RawRecord): string[] | undefined {
   const names = new Set<string>();
   let declared = false;
@@ -609,19 +629,18 @@ function declaredOutputs(step: RawRecord): string[] | undefined {
     declared = true;
     const form = isRecord(step.gate.inputs) && isRecord(step.gate.inputs.properties) ? step.gate.inputs.properties : {};
     for (const name of Object.keys(form)) names.add(name);
-    // Every gate reports its decision.
-    for (const name of GATE_OUTPUTS) names.add(name);
   }
   if (isRecord(step.llm) && isRecord(step.llm.json_schema) && isRecord(step.llm.json_schema.properties)) {
     declared = true;
     for (const name of Object.keys(step.llm.json_schema.properties)) names.add(name);
   }
   if (!declared) return undefined;
+  for (const kind of STEP_KINDS) {
+    if (step[kind] !== undefined) for (const name of BUILTIN_OUTPUTS[kind] ?? []) names.add(name);
+  }
+  if (step.foreach !== undefined) names.add('items');
   return [...names];
 }
-
-/** Outputs every gate step has, whatever its form: the decision, who made it and their comment. */
-export const GATE_OUTPUTS = ['decision', 'decided_by', 'comment'] as const;
 
 function isValidTimeZone(zone: string): boolean {
   try {

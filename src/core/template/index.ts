@@ -15,7 +15,7 @@ export {
   type TypeScriptTemplateEvaluator,
 } from './load';
 export { coerceInputString, instantiate, secretInputNames, validateInputValues, type InstantiateOptions } from './inputs';
-export { GATE_OUTPUTS } from './check';
+export { BUILTIN_OUTPUTS, GATE_OUTPUTS } from './check';
 export { DEFAULT_AGENT, FILE_DEBOUNCE_DEFAULT_MS, RETRY_DEFAULTS } from './normalize';
 export { templateSchema } from './schema';
 export { formatPath, type SourceLocator } from './problems';
