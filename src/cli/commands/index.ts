@@ -14,6 +14,8 @@ import { retryCommand } from './retry';
 import { runCommand } from './run';
 import { runsCommand } from './runs';
 import { showCommand } from './show';
+import { templatesCommand } from './templates';
+import { validateCommand } from './validate';
 import { workerCommand } from './worker';
 
 /** The CLI's view of its process, injectable for tests. */
@@ -51,4 +53,6 @@ export const commandTable: Record<string, CliCommand> = {
   approve: approveCommand,
   reject: rejectCommand,
   worker: workerCommand,
+  validate: validateCommand,
+  templates: templatesCommand,
 };
