@@ -89,12 +89,15 @@ export const STEP_TRANSITIONS: Readonly<Record<StepStatus, readonly StepStatus[]
   cancelled: ['pending', 'ready'],
 };
 
+const RUN_TRANSITION_KEYS = new Set(Object.entries(RUN_TRANSITIONS).flatMap(([from, tos]) => tos.map((to) => `${from}>${to}`)));
+const STEP_TRANSITION_KEYS = new Set(Object.entries(STEP_TRANSITIONS).flatMap(([from, tos]) => tos.map((to) => `${from}>${to}`)));
+
 export function canTransitionRun(from: RunStatus, to: RunStatus): boolean {
-  return RUN_TRANSITIONS[from].includes(to);
+  return RUN_TRANSITION_KEYS.has(`${from}>${to}`);
 }
 
 export function canTransitionStep(from: StepStatus, to: StepStatus): boolean {
-  return STEP_TRANSITIONS[from].includes(to);
+  return STEP_TRANSITION_KEYS.has(`${from}>${to}`);
 }
 
 /** Every event type written to the append-only event log. */

@@ -241,6 +241,8 @@ export interface Store {
   noteNeedFinished(rowId: number, upstreamBits: number): { needsRemaining: number; upstream: number };
   /** The oldest `ready` step of a `running` run, skipping runs of the given templates. */
   findClaimableStep(excludeTemplateIds: readonly string[]): StepRecord | undefined;
+  /** Cheap probe: is any step of a running run ready? */
+  hasClaimableStep(): boolean;
   /** Extends a lease; false when the step is no longer running under this owner. */
   renewLease(rowId: number, owner: string, expiresAt: number): boolean;
   /** Running steps with a lease that expired before `now`. */

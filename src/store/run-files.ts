@@ -6,7 +6,7 @@
  * does not wait on the file system, which costs far more than a SQLite commit here; `flush()`
  * resolves when everything queued is on disk.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { JsonValue } from '../core/model';
@@ -38,32 +38,30 @@ export class FsRunFiles implements RunFiles {
   }
 
   writeRunSnapshot(runId: string, definition: TemplateDefinition, inputs: Record<string, JsonValue>): void {
-    const dir = this.ensure(this.runDir(runId));
-    // Snapshots are immutable: a resumed or reopened run keeps the original files.
-    if (!existsSync(join(dir, 'definition.json'))) {
-      writeFileSync(join(dir, 'definition.json'), `${JSON.stringify(definition, null, 2)}\n`);
-    }
-    if (!existsSync(join(dir, 'inputs.json'))) writeFileSync(join(dir, 'inputs.json'), `${JSON.stringify(inputs, null, 2)}\n`);
+    // Snapshots are immutable: 'wx' never replaces a file that exists (a reopened run keeps its originals).
+    const dir = this.runDir(runId);
+    this.queueWrite(dir, 'definition.json', `${JSON.stringify(definition, null, 2)}\n`, 'create');
+    this.queueWrite(dir, 'inputs.json', `${JSON.stringify(inputs, null, 2)}\n`, 'create');
   }
 
   writeStepInput(runId: string, stepId: string, itemKey: string | null, input: JsonValue): void {
-    this.queueWrite(this.stepDir(runId, stepId, itemKey), 'input.json', `${JSON.stringify(input, null, 2)}\n`, false);
+    this.queueWrite(this.stepDir(runId, stepId, itemKey), 'input.json', `${JSON.stringify(input, null, 2)}\n`, 'replace');
   }
 
   writeStepOutput(runId: string, stepId: string, itemKey: string | null, output: JsonValue): void {
-    this.queueWrite(this.stepDir(runId, stepId, itemKey), 'output.json', `${JSON.stringify(output, null, 2)}\n`, false);
+    this.queueWrite(this.stepDir(runId, stepId, itemKey), 'output.json', `${JSON.stringify(output, null, 2)}\n`, 'replace');
   }
 
   writeStepSummary(runId: string, stepId: string, itemKey: string | null, markdown: string): void {
-    this.queueWrite(this.stepDir(runId, stepId, itemKey), 'summary.md', markdown, false);
+    this.queueWrite(this.stepDir(runId, stepId, itemKey), 'summary.md', markdown, 'replace');
   }
 
   appendStepLog(runId: string, stepId: string, itemKey: string | null, text: string): void {
-    this.queueWrite(this.stepDir(runId, stepId, itemKey), 'stdout.log', text, true);
+    this.queueWrite(this.stepDir(runId, stepId, itemKey), 'stdout.log', text, 'append');
   }
 
   appendStepEvent(runId: string, stepId: string, itemKey: string | null, event: JsonValue): void {
-    this.queueWrite(this.stepDir(runId, stepId, itemKey), 'events.jsonl', `${JSON.stringify(event)}\n`, true);
+    this.queueWrite(this.stepDir(runId, stepId, itemKey), 'events.jsonl', `${JSON.stringify(event)}\n`, 'append');
   }
 
   /** Resolves when every queued write is on disk; rejects with the first write error since the last flush. */
@@ -82,7 +80,7 @@ export class FsRunFiles implements RunFiles {
   private readonly dirs = new Map<string, Promise<unknown>>();
   private writeErrors: unknown[] = [];
 
-  private queueWrite(dir: string, name: string, text: string, append: boolean): void {
+  private queueWrite(dir: string, name: string, text: string, mode: 'replace' | 'append' | 'create'): void {
     const path = join(dir, name);
     let made = this.dirs.get(dir);
     if (!made) {
@@ -92,8 +90,9 @@ export class FsRunFiles implements RunFiles {
     }
     const previous = this.tails.get(path) ?? made;
     const tail = previous
-      .then(() => (append ? appendFile(path, text) : writeFile(path, text)))
+      .then(() => (mode === 'append' ? appendFile(path, text) : writeFile(path, text, { flag: mode === 'create' ? 'wx' : 'w' })))
       .catch((error: unknown) => {
+        if (mode === 'create' && (error as NodeJS.ErrnoException).code === 'EEXIST') return;
         this.writeErrors.push(error);
       });
     this.tails.set(path, tail);

@@ -254,6 +254,8 @@ export class SqliteStore implements Store {
         ORDER BY s.id LIMIT 1`),
       findClaimableAny: p(`SELECT ${STEP_COLUMNS.replace(/(^|,\s*)(\w+)/g, '$1s.$2')} FROM steps s CROSS JOIN runs r ON r.id = s.run_id
         WHERE s.status = 'ready' AND r.status = 'running' ORDER BY s.id LIMIT 1`),
+      hasClaimable: p(`SELECT 1 AS x FROM steps s CROSS JOIN runs r ON r.id = s.run_id
+        WHERE s.status = 'ready' AND r.status = 'running' LIMIT 1`),
       renewLease: p(`UPDATE steps SET lease_expires_at = ? WHERE id = ? AND lease_owner = ? AND status = 'running'`),
       expiredLeases: p(`SELECT ${STEP_COLUMNS} FROM steps WHERE status = 'running' AND lease_owner IS NOT NULL
         AND lease_expires_at < ? ORDER BY lease_expires_at LIMIT ?`),
@@ -469,6 +471,10 @@ export class SqliteStore implements Store {
         : this.stmt('findClaimable').get(JSON.stringify(excludeTemplateIds))
     ) as Row | undefined;
     return row ? toStep(row) : undefined;
+  }
+
+  hasClaimableStep(): boolean {
+    return this.stmt('hasClaimable').get() !== undefined;
   }
 
   renewLease(rowId: number, owner: string, expiresAt: number): boolean {

@@ -514,7 +514,7 @@ export class Engine {
   /** Claims the oldest ready step under a lease for `owner`; undefined when there is none. */
   claimNext(owner: string, excludeTemplateIds: readonly string[] = []): StepClaim | undefined {
     // A read outside the write lock first: an idle worker must not take the lock to find nothing.
-    if (!this.store.findClaimableStep(excludeTemplateIds)) return undefined;
+    if (!this.store.hasClaimableStep()) return undefined;
     return this.tx(() => this.claimInTx(owner, excludeTemplateIds));
   }
 
