@@ -78,7 +78,8 @@ export interface CliRuntime {
   engine: Engine;
   /** A worker that executes ready steps in this process. */
   newWorker(options?: { maxConcurrency?: number }): Worker;
-  close(): void;
+  /** Waits for step files written behind, then closes the database. */
+  close(): Promise<void>;
 }
 
 export interface RuntimeOptions {
@@ -113,7 +114,13 @@ export function openRuntime(io: CliIO, dbFlag: string | undefined, options: Runt
     engine,
     newWorker: (workerOptions = {}) =>
       new Worker(engine, { owner, ...workerOptions, ...(logger ? { logger } : {}) }),
-    close: () => opened.close(),
+    close: async () => {
+      try {
+        await opened.files.flush();
+      } finally {
+        opened.close();
+      }
+    },
   };
 }
 

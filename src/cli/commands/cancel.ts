@@ -24,14 +24,14 @@ export const cancelCommand: CliCommand = {
       return 0;
     }
     const [runId] = expectPositionals(positionals, ['<run>']) as [string];
-    const runtime = openRuntimeForRun(io, values.db, runId);
+    const runtime = await openRuntimeForRun(io, values.db, runId);
     try {
       const by = currentUser(io);
       const run = runtime.engine.cancelRun(runId, { by, reason: values.reason ?? `cancelled by ${by}` });
       io.stdout(values.json ? `${JSON.stringify(run, null, 2)}\n` : `run ${run.id} is ${run.status}\n`);
       return 0;
     } finally {
-      runtime.close();
+      await runtime.close();
     }
   },
 };

@@ -20,11 +20,11 @@ export function expectPositionals(positionals: readonly string[], names: readonl
  * Opens the runtime for a command about an existing run. Without a database there is no run:
  * RunNotFoundError, and no `.baton/` folder is created.
  */
-export function openRuntimeForRun(io: CliIO, dbFlag: string | undefined, runId: string): CliRuntime {
+export async function openRuntimeForRun(io: CliIO, dbFlag: string | undefined, runId: string): Promise<CliRuntime> {
   if (!existsSync(resolveDbPath(io, dbFlag))) throw new RunNotFoundError(runId);
   const runtime = openRuntime(io, dbFlag);
   if (!runtime.engine.store.getRun(runId)) {
-    runtime.close();
+    await runtime.close();
     throw new RunNotFoundError(runId);
   }
   return runtime;

@@ -40,7 +40,7 @@ function gateCommand(verb: 'approve' | 'reject'): CliCommand {
       }
       const [runId, gateId] = expectPositionals(positionals, ['<run>', '<gate>']) as [string, string];
       const raw = parseKeyValues(values.input, 'input');
-      const runtime = openRuntimeForRun(io, values.db, runId);
+      const runtime = await openRuntimeForRun(io, values.db, runId);
       try {
         const { engine } = runtime;
         const step = engine.getRunDefinition(runId).steps.find((s) => s.id === gateId);
@@ -63,7 +63,7 @@ function gateCommand(verb: 'approve' | 'reject'): CliCommand {
         }
         return 0;
       } finally {
-        runtime.close();
+        await runtime.close();
       }
     },
   };

@@ -23,14 +23,14 @@ export const pauseCommand: CliCommand = {
       return 0;
     }
     const [runId] = expectPositionals(positionals, ['<run>']) as [string];
-    const runtime = openRuntimeForRun(io, values.db, runId);
+    const runtime = await openRuntimeForRun(io, values.db, runId);
     try {
       const run = runtime.engine.pauseRun(runId, { by: currentUser(io) });
       const now = runtime.engine.store.getRun(runId) ?? run;
       io.stdout(values.json ? `${JSON.stringify(now, null, 2)}\n` : `run ${now.id} is ${now.status}; continue with: baton resume ${now.id}\n`);
       return 0;
     } finally {
-      runtime.close();
+      await runtime.close();
     }
   },
 };

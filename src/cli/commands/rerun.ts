@@ -31,7 +31,7 @@ export const rerunCommand: CliCommand = {
     }
     const [runId] = expectPositionals(positionals, ['<run>']) as [string];
     const concurrency = parseConcurrency(values.concurrency);
-    const runtime = openRuntimeForRun(io, values.db, runId);
+    const runtime = await openRuntimeForRun(io, values.db, runId);
     try {
       const { engine } = runtime;
       const afterEventId = engine.maxEventId();
@@ -47,7 +47,7 @@ export const rerunCommand: CliCommand = {
         ...(concurrency === undefined ? {} : { maxConcurrency: concurrency }),
       });
     } finally {
-      runtime.close();
+      await runtime.close();
     }
   },
 };

@@ -35,7 +35,7 @@ export const retryCommand: CliCommand = {
     }
     const [runId] = expectPositionals(positionals, ['<run>']) as [string];
     const concurrency = parseConcurrency(values.concurrency);
-    const runtime = openRuntimeForRun(io, values.db, runId);
+    const runtime = await openRuntimeForRun(io, values.db, runId);
     try {
       const { engine } = runtime;
       const afterEventId = engine.maxEventId();
@@ -51,7 +51,7 @@ export const retryCommand: CliCommand = {
         ...(concurrency === undefined ? {} : { maxConcurrency: concurrency }),
       });
     } finally {
-      runtime.close();
+      await runtime.close();
     }
   },
 };

@@ -69,7 +69,7 @@ export const runCommand: CliCommand = {
         ...(concurrency === undefined ? {} : { maxConcurrency: concurrency }),
       });
     } finally {
-      runtime.close();
+      await runtime.close();
       registry.dispose();
     }
   },

@@ -86,7 +86,7 @@ export const workerCommand: CliCommand = {
       return 0;
     } finally {
       io.signal?.removeEventListener('abort', onAbort);
-      runtime.close();
+      await runtime.close();
     }
   },
 };
