@@ -676,9 +676,6 @@ export const WEBVIEW_REQUESTS = [
 // ---------------------------------------------------------------------------------------------
 // Host side: one router any host (VS Code panel, the test fake host) uses for the boundary check.
 
-type ParamsOf<M> = M extends IpcRequest<infer P, unknown> ? P : M extends IpcCommand<infer P> ? P : never;
-type ReplyOf<M> = M extends IpcRequest<unknown, infer R> ? R : never;
-
 /**
  * Routes webview messages to handlers after checking them. A malformed or unknown message is
  * reported to `onInvalid` and, for a request with an id, answered with an `invalid_message` error,
@@ -693,12 +690,12 @@ export class WebviewMessageRouter {
     private readonly onInvalid: (msg: unknown, reason: string) => void = () => {},
   ) {}
 
-  onRequest<M extends IpcRequest<never, unknown>>(type: M, handler: (params: ParamsOf<M>) => ReplyOf<M> | Promise<ReplyOf<M>>): this {
+  onRequest<P, R>(type: IpcRequest<P, R>, handler: (params: P) => R | Promise<R>): this {
     this.requests.set(type.method, { type: type as unknown as IpcRequest<unknown, unknown>, handler: handler as (p: unknown) => unknown });
     return this;
   }
 
-  onCommand<M extends IpcCommand<never>>(type: M, handler: (params: ParamsOf<M>) => void | Promise<void>): this {
+  onCommand<P>(type: IpcCommand<P>, handler: (params: P) => void | Promise<void>): this {
     this.commands.set(type.method, { type: type as unknown as IpcCommand<unknown>, handler: handler as (p: unknown) => unknown });
     return this;
   }

@@ -1,0 +1,35 @@
+/** Checks every panel test shares: accessibility (axe), CSP, screenshots in both themes. */
+import AxeBuilder from '@axe-core/playwright';
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FakePanel, Theme, WebviewServer } from './fakeHost';
+import { SCREENSHOT_DIR } from './fakeHost';
+
+/** Fails on any serious or critical axe violation, listing them. */
+export async function assertNoSeriousA11yViolations(panel: FakePanel): Promise<void> {
+  const result = await new AxeBuilder({ page: panel.page }).analyze();
+  const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  assert.deepEqual(
+    bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(' | ')})`),
+    [],
+  );
+}
+
+export async function assertNoCspViolations(panel: FakePanel): Promise<void> {
+  assert.deepEqual(await panel.cspViolations(), []);
+}
+
+/**
+ * Saves `<name>-<theme>.png` for both themes. The page is reloaded in each theme; the webview
+ * restores its UI state (getState) and gets its data again through the ready handshake.
+ */
+export async function screenshotBothThemes(panel: FakePanel, server: WebviewServer, name: string, settle: () => Promise<void>): Promise<void> {
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  for (const theme of ['light', 'dark'] as Theme[]) {
+    await panel.goto(server, theme);
+    await settle();
+    await panel.page.screenshot({ path: join(SCREENSHOT_DIR, `${name}-${theme}.png`), fullPage: false });
+    await assertNoCspViolations(panel);
+  }
+}
