@@ -4,6 +4,7 @@
  * shell tools, write transcripts and report usage.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ExecutableNotFoundError } from '../../../src/core/errors';
@@ -208,6 +209,54 @@ function describeCli(kind: AgentKind): void {
       const lines = readFileSync(join(home.workDir, 'turns.txt'), 'utf8').trim().split('\n');
       assert.ok(lines.length <= 2 && lines[0] === 'one', `at most the next call slipped through: ${lines.join(',')}`);
       assert.ok(!lines.includes('three'));
+    });
+
+    it('cancel and timeout kill the CLI and the command its tool started', async function () {
+      // Found with ps by a unique duration: Codex runs tools in a PID namespace (bubblewrap), so
+      // a pid the tool itself prints is not a pid of this machine.
+      const sleeper = (seconds: string) => shellToolCall(kind, `sh -c 'exec sleep ${seconds}'`);
+      const pidOf = async (seconds: string): Promise<number> => {
+        for (let i = 0; i < 200; i++) {
+          const ps = spawnSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' }).stdout;
+          const line = ps.split('\n').find((l) => l.trim().endsWith(`sleep ${seconds}`) && !l.includes('sh -c'));
+          if (line) return Number(line.trim().split(/\s+/)[0]);
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        throw new Error(`no sleep ${seconds} process appeared`);
+      };
+      const alive = (pid: number) => {
+        try {
+          process.kill(pid, 0);
+          return true;
+        } catch {
+          return false;
+        }
+      };
+
+      mock.enqueue(sleeper('117.25'));
+      const controller = new AbortController();
+      const running = runStep(executor, home, agentStep(kind, 'cancel-me', 'Sleep.'), { signal: controller.signal });
+      const cancelledPid = await pidOf('117.25');
+      assert.ok(alive(cancelledPid));
+      controller.abort();
+      const cancelled = (await running).result;
+      assert.ok(cancelled.kind === 'failed');
+      assert.equal(cancelled.retryable, false);
+      assert.match(cancelled.error, /cancelled/);
+      for (let i = 0; i < 40 && alive(cancelledPid); i++) await new Promise((r) => setTimeout(r, 50));
+      assert.equal(alive(cancelledPid), false, 'the sleep started by the tool is gone');
+
+      mock.enqueue(sleeper('118.75'));
+      const timedPidPromise = pidOf('118.75');
+      // Long enough for the CLI to start and reach the tool (Gemini takes 3-4 s to start).
+      const timeoutMs = kind === 'gemini' ? 12_000 : 4_000;
+      const timed = (await runStep(executor, home, agentStep(kind, 'slow', 'Sleep.'), { timeoutMs })).result;
+      assert.ok(timed.kind === 'failed');
+      assert.equal(timed.retryable, true);
+      assert.match(timed.error, new RegExp(`timed out after ${timeoutMs} ms`));
+      const timedPid = await timedPidPromise;
+      for (let i = 0; i < 40 && alive(timedPid); i++) await new Promise((r) => setTimeout(r, 50));
+      assert.equal(alive(timedPid), false);
     });
 
     it('starts a fresh session on retry, and continues the recorded one with resume: true', async () => {
