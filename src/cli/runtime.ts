@@ -11,6 +11,7 @@ import { TemplateNotFoundError } from '../core/errors';
 import type { Logger, SecretSource, StepExecutor, TemplateResolver } from '../core/ports';
 import { TemplateRegistry, loadTemplateFile, type LoadedTemplate, TEMPLATE_EXTENSIONS } from '../core/template';
 import { evaluateTypeScriptTemplate } from '../loaders/typescript';
+import { AgentExecutor } from '../executors/agent';
 import { ScriptExecutor } from '../executors/script';
 import { openStore, type OpenedStore } from '../store';
 import type { CliIO } from './commands';
@@ -85,7 +86,7 @@ export interface CliRuntime {
 export interface RuntimeOptions {
   /** For `workflow:` steps (default: the CLI's template registry). */
   templates?: TemplateResolver;
-  /** Extra executors (agent, llm, mcp) next to the built-in `run` executor. */
+  /** Extra executors (llm, mcp, …) next to the built-in `run` and `agent` executors; same kind replaces. */
   executors?: readonly StepExecutor[];
 }
 
@@ -100,7 +101,7 @@ export function openRuntime(io: CliIO, dbFlag: string | undefined, options: Runt
     store: opened.store,
     files: opened.files,
     workspaceDir,
-    executors: [new ScriptExecutor({ baseEnv: io.env }), ...(options.executors ?? [])],
+    executors: [new ScriptExecutor({ baseEnv: io.env }), new AgentExecutor({ baseEnv: io.env }), ...(options.executors ?? [])],
     secrets: new EnvSecretSource(io.env),
     templates,
     ...(logger ? { logger } : {}),
