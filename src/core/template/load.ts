@@ -9,7 +9,7 @@ import { TemplateInvalidError, type TemplateProblem } from '../errors';
 import { checkTemplateSemantics } from './check';
 import { nodeTemplateFileSystem, type TemplateFileSystem } from './fs';
 import { normalizeTemplate } from './normalize';
-import { lineOneLocator, ProblemList, type FieldPath, type SourceLocator, type SourcePosition } from './problems';
+import { lineOneLocator, ProblemList, SourceTextLocator, type FieldPath, type SourceLocator, type SourcePosition } from './problems';
 import { checkTemplateSchema } from './schema';
 import type { LoadedTemplate, TemplateDefinition, TemplateSourceKind } from './types';
 
@@ -185,7 +185,7 @@ export async function checkTemplateFile(path: string, options: TemplateLoadOptio
       hash,
     };
   }
-  return { ...checkTemplateObject(exported, path), hash };
+  return { ...checkTemplateObject(exported, path, new SourceTextLocator(text, exported)), hash };
 }
 
 /** Loads one template file; throws TemplateInvalidError with every problem when it has errors. */

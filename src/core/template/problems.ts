@@ -116,3 +116,78 @@ export function didYouMean(word: string, candidates: Iterable<string>): string |
   const match = closestMatch(word, candidates);
   return match === undefined ? undefined : `did you mean "${match}"?`;
 }
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * Best-effort positions in a TypeScript template's source, found by searching the text:
+ * a step is anchored at its `id: '…'`, a field at `name:` after that anchor, a string value
+ * at its quoted text. Anything not found falls back to the anchor, then to line 1.
+ */
+export class SourceTextLocator implements SourceLocator {
+  private readonly lineStarts: number[] = [0];
+
+  constructor(
+    private readonly text: string,
+    private readonly data: unknown,
+  ) {
+    for (let i = 0; i < text.length; i += 1) if (text[i] === '\n') this.lineStarts.push(i + 1);
+  }
+
+  private pos(offset: number): SourcePosition {
+    let low = 0;
+    let high = this.lineStarts.length - 1;
+    while (low < high) {
+      const mid = Math.ceil((low + high) / 2);
+      if (this.lineStarts[mid]! <= offset) low = mid;
+      else high = mid - 1;
+    }
+    return { line: low + 1, column: offset - this.lineStarts[low]! + 1 };
+  }
+
+  private valueAt(path: FieldPath): unknown {
+    let current = this.data;
+    for (const segment of path) {
+      if (current === null || typeof current !== 'object') return undefined;
+      current = (current as Record<string, unknown>)[segment as string];
+    }
+    return current;
+  }
+
+  /** Offset from which to search for `path`: its step's `id:` when it is inside a step. */
+  private anchor(path: FieldPath): number {
+    if (path[0] !== 'steps' || typeof path[1] !== 'number') return 0;
+    const id = this.valueAt(['steps', path[1], 'id']);
+    if (typeof id !== 'string') return 0;
+    const match = new RegExp(`\\bid\\s*:\\s*(['"\`])${escapeRegExp(id)}\\1`).exec(this.text);
+    return match ? match.index : 0;
+  }
+
+  position(path: FieldPath, at: 'key' | 'value' = 'value'): SourcePosition {
+    const start = this.anchor(path);
+    const last = path[path.length - 1];
+    const value = this.valueAt(path);
+    const rest = this.text.slice(start);
+    if (typeof last === 'string' && !(path.length === 2 && path[0] === 'steps')) {
+      const key = new RegExp(`(?:\\b|['"])${escapeRegExp(last)}['"]?\\s*:\\s*`).exec(rest);
+      if (key) return this.pos(start + key.index + (at === 'key' ? 0 : key[0].length));
+    }
+    if (typeof value === 'string') {
+      for (const quote of ["'", '"', '`']) {
+        const index = rest.indexOf(`${quote}${value}${quote}`);
+        if (index >= 0) return this.pos(start + index);
+      }
+    }
+    return start > 0 ? this.pos(start) : { line: 1, column: 1 };
+  }
+
+  positionInText(path: FieldPath, needle: string, offset: number): SourcePosition {
+    const start = this.anchor(path);
+    let index = this.text.indexOf(needle, start);
+    if (index < 0) index = this.text.indexOf(needle);
+    if (index < 0) return this.position(path);
+    return this.pos(index + Math.min(offset, needle.length));
+  }
+}

@@ -164,8 +164,32 @@ describe('template loader', () => {
       );
       const result = await checkTemplateFile(file, { evaluateTypeScript: evaluateTypeScriptTemplate });
       assert.deepEqual(
-        result.problems.map((p) => `${p.code} ${p.path}`),
-        ['unknown-need steps[0].needs'],
+        result.problems.map((p) => `${p.line}:${p.column} ${p.code} ${p.path}`),
+        ['2:80 unknown-need steps[0].needs'],
+      );
+    });
+
+    it('locates expression problems in a TypeScript template by searching its source', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'baton-ts-'));
+      const file = join(dir, 'expr.ts');
+      writeFileSync(
+        file,
+        [
+          "import { defineWorkflow } from 'baton';",
+          'export default defineWorkflow({',
+          "  id: 'expr',",
+          '  steps: [',
+          "    { id: 'a', run: 'echo' },",
+          "    { id: 'b', run: 'echo ${{ inputs.missing }}' },",
+          "    { id: 'c', nedds: 'a', run: 'echo' },",
+          '  ],',
+          '});',
+        ].join('\n'),
+      );
+      const result = await checkTemplateFile(file, { evaluateTypeScript: evaluateTypeScriptTemplate });
+      assert.deepEqual(
+        result.problems.map((p) => `${p.line}:${p.column} ${p.code}`),
+        ['6:31 unknown-input', '7:16 unknown-key'],
       );
     });
 
