@@ -17,6 +17,8 @@ export interface CommandInfo {
 }
 
 export const BATON_COMMANDS = {
+  runTemplate: { id: 'baton.runTemplate', title: 'Run Workflow Template', icon: '$(play)' },
+  validateTemplates: { id: 'baton.validateTemplates', title: 'Validate Templates', icon: '$(check-all)' },
   newTemplate: { id: 'baton.newTemplate', title: 'New Template', icon: '$(new-file)' },
   refresh: { id: 'baton.refresh', title: 'Refresh', icon: '$(refresh)' },
   cancelRun: { id: 'baton.cancelRun', title: 'Cancel Run', icon: '$(debug-stop)' },

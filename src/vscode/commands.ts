@@ -7,6 +7,8 @@ import * as vscode from 'vscode';
 import { BATON_COMMANDS, type BatonCommandName } from './commandIds';
 import type { BatonContainer } from './container';
 import { createTemplateFromScaffold } from './newTemplate';
+import { runTemplate } from './runTemplate';
+import { validateTemplates } from './validateTemplates';
 import { cancelRun, pauseRun, rerun, resumeRun, retryFromStep, retryRun } from './runCommands';
 import { userMessage } from './userMessage';
 
@@ -14,6 +16,8 @@ import { userMessage } from './userMessage';
 type CommandHandler = (...args: unknown[]) => unknown;
 
 const handlers: Record<BatonCommandName, (container: BatonContainer) => CommandHandler> = {
+  runTemplate: (c) => (template, inputs) => runTemplate(c, template, inputs),
+  validateTemplates: (c) => () => validateTemplates(c),
   newTemplate: (c) => (presetId) => createTemplateFromScaffold(c, presetId),
   refresh: (c) => () => c.refresh(),
   cancelRun: (c) => (arg) => cancelRun(c, arg),

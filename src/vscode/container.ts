@@ -6,7 +6,9 @@ import * as vscode from 'vscode';
 import type { Logger, SecretSource } from '../core/ports';
 import { registerCommands } from './commands';
 import { FolderRuntimes } from './runtimes';
-import { RunsTreeProvider } from './runsTree';
+import { RunsTreeProvider, type RunsNode } from './runsTree';
+import { WorkspaceTemplates } from './templates';
+import { TemplatesTreeProvider } from './templatesTree';
 
 export class BatonContainer implements vscode.Disposable {
   /** How long activate() took, in ms (reported by `npm run bench`). */
@@ -20,12 +22,19 @@ export class BatonContainer implements vscode.Disposable {
   /** Every folder's database, engine and worker. */
   readonly runtimes: FolderRuntimes;
   readonly runsTree: RunsTreeProvider;
+  /** Every folder's template registry. */
+  readonly templates: WorkspaceTemplates;
+  readonly templatesTree: TemplatesTreeProvider;
+  /** The Runs view (for reveal). */
+  runsView: vscode.TreeView<RunsNode> | undefined;
 
   private constructor(readonly context: vscode.ExtensionContext) {
     this.log = this.own(vscode.window.createOutputChannel('Baton', { log: true }));
     this.own(this.refreshEmitter);
     this.runtimes = this.own(new FolderRuntimes(this.logger(), this.secretSource()));
     this.runsTree = this.own(new RunsTreeProvider(this.runtimes));
+    this.templates = this.own(new WorkspaceTemplates(vscode.Uri.joinPath(context.extensionUri, 'templates').fsPath));
+    this.templatesTree = this.own(new TemplatesTreeProvider(this.templates));
   }
 
   static async create(context: vscode.ExtensionContext): Promise<BatonContainer> {
@@ -40,8 +49,14 @@ export class BatonContainer implements vscode.Disposable {
   }
 
   private start(): void {
-    this.own(vscode.window.createTreeView('baton.runs', { treeDataProvider: this.runsTree, showCollapseAll: true }));
-    this.own(this.onDidRequestRefresh(() => this.runsTree.refresh()));
+    this.runsView = this.own(vscode.window.createTreeView('baton.runs', { treeDataProvider: this.runsTree, showCollapseAll: true }));
+    this.own(vscode.window.createTreeView('baton.templates', { treeDataProvider: this.templatesTree, showCollapseAll: true }));
+    this.own(
+      this.onDidRequestRefresh(() => {
+        this.runsTree.refresh();
+        void this.templates.reloadAll();
+      }),
+    );
     for (const registration of registerCommands(this)) this.own(registration);
   }
 
