@@ -303,3 +303,41 @@ export interface RunFiles {
   /** Resolves when queued writes are on disk (adapters that write behind). */
   flush?(): Promise<void>;
 }
+
+/** One persisted cron schedule (the cron trigger keeps last/next fire times here). */
+export interface ScheduleRecord {
+  /** Stable id, e.g. `<template-id>#<index>`. */
+  id: string;
+  templateId: string;
+  cron: string;
+  timezone: string | null;
+  catchup: string;
+  enabled: boolean;
+  lastFiredAt: number | null;
+  nextFireAt: number | null;
+  updatedAt: number;
+}
+
+export interface WebhookDeliveryRecord {
+  id: string;
+  templateId: string;
+  receivedAt: number;
+  bodySha256: string | null;
+  runId: string | null;
+}
+
+/** Durable state of triggers (cron schedules, webhook replay protection); SqliteStore implements it. */
+export interface TriggerStore {
+  upsertSchedule(schedule: ScheduleRecord): void;
+  listSchedules(): ScheduleRecord[];
+  deleteSchedule(id: string): void;
+  /**
+   * Records a fire only if `lastFiredAt` still equals `expectedLastFiredAt` (compare-and-set), so
+   * two processes never both fire one tick. Returns whether this caller won.
+   */
+  markScheduleFired(id: string, firedAt: number, nextFireAt: number | null, expectedLastFiredAt: number | null): boolean;
+  /** Remembers a delivery id; false when it was seen before (a replay). */
+  recordWebhookDelivery(delivery: WebhookDeliveryRecord): boolean;
+  /** Forgets deliveries received before `before`; returns how many. */
+  pruneWebhookDeliveries(before: number): number;
+}

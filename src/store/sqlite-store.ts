@@ -23,8 +23,11 @@ import type {
   RunPatch,
   RunQuery,
   RunState,
+  ScheduleRecord,
   StepPatch,
   Store,
+  TriggerStore,
+  WebhookDeliveryRecord,
 } from '../core/ports';
 import type { TemplateDefinition } from '../core/template/types';
 
@@ -220,7 +223,7 @@ function toGate(row: Row): GateRecord {
 }
 
 /** SQLite implementation of the Store port. Construct with an already opened database (openDatabase). */
-export class SqliteStore implements Store {
+export class SqliteStore implements Store, TriggerStore {
   private depth = 0;
   private readonly updateCache = new Map<string, StatementSync>();
   private readonly s: Record<string, StatementSync>;
@@ -292,6 +295,19 @@ export class SqliteStore implements Store {
         VALUES (?, ?, ?, ?, ?, ?, ?)`),
       listArtifacts: p(`SELECT id, run_id AS runId, step_id AS stepId, name, path, media_type AS mediaType,
         size_bytes AS sizeBytes, created_at AS createdAt FROM artifacts WHERE run_id = ? ORDER BY id`),
+      upsertSchedule: p(`INSERT INTO schedules (id, template_id, cron, timezone, catchup, enabled, last_fired_at, next_fire_at, updated_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (id) DO UPDATE SET template_id = excluded.template_id, cron = excluded.cron, timezone = excluded.timezone,
+          catchup = excluded.catchup, enabled = excluded.enabled, last_fired_at = excluded.last_fired_at,
+          next_fire_at = excluded.next_fire_at, updated_at = excluded.updated_at`),
+      listSchedules: p(`SELECT id, template_id AS templateId, cron, timezone, catchup, enabled, last_fired_at AS lastFiredAt,
+        next_fire_at AS nextFireAt, updated_at AS updatedAt FROM schedules ORDER BY id`),
+      deleteSchedule: p('DELETE FROM schedules WHERE id = ?'),
+      markScheduleFired: p(`UPDATE schedules SET last_fired_at = ?, next_fire_at = ?, updated_at = ?
+        WHERE id = ? AND last_fired_at IS ?`),
+      recordWebhookDelivery: p(`INSERT INTO webhook_deliveries (id, template_id, received_at, body_sha256, run_id)
+        VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`),
+      pruneWebhookDeliveries: p('DELETE FROM webhook_deliveries WHERE received_at < ?'),
     };
   }
 
@@ -619,5 +635,49 @@ export class SqliteStore implements Store {
 
   listArtifacts(runId: string): ArtifactRecord[] {
     return this.stmt('listArtifacts').all(runId) as unknown as ArtifactRecord[];
+  }
+
+  upsertSchedule(schedule: ScheduleRecord): void {
+    this.stmt('upsertSchedule').run(
+      schedule.id,
+      schedule.templateId,
+      schedule.cron,
+      schedule.timezone,
+      schedule.catchup,
+      schedule.enabled ? 1 : 0,
+      schedule.lastFiredAt,
+      schedule.nextFireAt,
+      schedule.updatedAt,
+    );
+  }
+
+  listSchedules(): ScheduleRecord[] {
+    return (this.stmt('listSchedules').all() as Row[]).map((row) => ({
+      ...(row as unknown as ScheduleRecord),
+      enabled: row.enabled === 1,
+    }));
+  }
+
+  deleteSchedule(id: string): void {
+    this.stmt('deleteSchedule').run(id);
+  }
+
+  markScheduleFired(id: string, firedAt: number, nextFireAt: number | null, expectedLastFiredAt: number | null): boolean {
+    return Number(this.stmt('markScheduleFired').run(firedAt, nextFireAt, firedAt, id, expectedLastFiredAt).changes) === 1;
+  }
+
+  recordWebhookDelivery(delivery: WebhookDeliveryRecord): boolean {
+    const result = this.stmt('recordWebhookDelivery').run(
+      delivery.id,
+      delivery.templateId,
+      delivery.receivedAt,
+      delivery.bodySha256,
+      delivery.runId,
+    );
+    return Number(result.changes) === 1;
+  }
+
+  pruneWebhookDeliveries(before: number): number {
+    return Number(this.stmt('pruneWebhookDeliveries').run(before).changes);
   }
 }

@@ -712,11 +712,19 @@ export class Engine {
     const { row } = claim;
     if (progress.kind === 'output') this.files.appendStepLog(row.runId, row.stepId, row.itemKey, progress.text);
     this.files.appendStepEvent(row.runId, row.stepId, row.itemKey, { at: this.clock.now(), attempt: claim.attempt, ...progress } as JsonValue);
+    this.recordProgressBatch(claim, [progress]);
+  }
+
+  /** Several progress chunks in one transaction (executors stream many small chunks). */
+  private recordProgressBatch(claim: StepClaim, batch: readonly StepProgress[]): void {
+    const { row } = claim;
     this.tx(() => {
-      this.emit(row.runId, row.stepId, row.itemKey, EventType.StepProgress, {
-        attempt: claim.attempt,
-        ...(progress as unknown as Record<string, JsonValue>),
-      });
+      for (const progress of batch) {
+        this.emit(row.runId, row.stepId, row.itemKey, EventType.StepProgress, {
+          attempt: claim.attempt,
+          ...(progress as unknown as Record<string, JsonValue>),
+        });
+      }
     });
   }
 
@@ -803,6 +811,7 @@ export class Engine {
       { attempt: claim.attempt, itemKey: row.itemKey, item: row.item, resolved, upstream, inputs: plan.inputs },
       secrets,
     ));
+    const progressBuffer = this.progressBuffer(claim);
     return executor.execute({
       runId: row.runId,
       step,
@@ -817,47 +826,80 @@ export class Engine {
       ...(timeoutMs === undefined ? {} : { timeoutMs }),
       signal,
       secrets,
-      progress: (progress) => {
-        try {
-          this.recordProgress(claim, progress);
-        } catch (error) {
-          this.logger.warn('could not record progress', { error: describeError(error) });
-        }
-      },
+      progress: (progress) => progressBuffer.add(progress),
       upstream,
       inputs: plan.inputs,
-    });
+    }).finally(() => progressBuffer.flush());
+  }
+
+  /**
+   * Step logs are appended at once; `step.progress` events are batched (50 ms or 200 chunks per
+   * commit) so a chatty script does not cost a commit per line. Flushed before the result is recorded.
+   */
+  private progressBuffer(claim: StepClaim): { add(progress: StepProgress): void; flush(): void } {
+    const { row } = claim;
+    let pending: StepProgress[] = [];
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const flush = () => {
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+      if (pending.length === 0) return;
+      const batch = pending;
+      pending = [];
+      try {
+        this.recordProgressBatch(claim, batch);
+      } catch (error) {
+        this.logger.warn('could not record progress', { error: describeError(error) });
+      }
+    };
+    return {
+      add: (progress) => {
+        if (progress.kind === 'output') this.files.appendStepLog(row.runId, row.stepId, row.itemKey, progress.text);
+        this.files.appendStepEvent(row.runId, row.stepId, row.itemKey, { at: this.clock.now(), attempt: claim.attempt, ...progress } as JsonValue);
+        pending.push(progress);
+        if (pending.length >= 200) flush();
+        else timer ??= setTimeout(flush, 50);
+      },
+      flush,
+    };
   }
 
   /** Resolves the template of a `workflow:` step and starts (or resumes) the child run; the step then waits for it. */
   private async startChildWorkflow(claim: StepClaim, plan: RunPlan, step: WorkflowStep): Promise<StepExecutionResult> {
-    if (!this.deps.templates) return { kind: 'failed', error: 'workflow steps need a template resolver', retryable: false };
-    const context = this.expressionContext(plan, step, claim.row, new Map());
-    const reference = interpolate(step.workflow, context);
-    const childInputs = resolveValue(step.with as JsonValue, context) as Record<string, JsonValue>;
-    const template = await this.deps.templates.resolve(reference, plan.definition);
-    const childId = (this.deps.newRunId ?? (() => defaultRunId(this.clock.now())))();
-    const inputs = applyInputDefaults(template, childInputs ?? {});
-    this.files.writeRunSnapshot(childId, template, inputs);
-    const outcome = this.tx(() => {
+    const previous = claim.row.childRunId ? this.store.getRunState(claim.row.childRunId) : undefined;
+    // A retried workflow step resumes its failed child: the child's finished steps are not redone.
+    const resumeChild = previous !== undefined && (previous.status === RunStatus.Failed || previous.status === RunStatus.Cancelled);
+    let child: { id: string; template: TemplateDefinition; inputs: Record<string, JsonValue> } | undefined;
+    if (!resumeChild) {
+      if (!this.deps.templates) return { kind: 'failed', error: 'workflow steps need a template resolver', retryable: false };
+      const context = this.expressionContext(plan, step, claim.row, new Map());
+      const reference = interpolate(step.workflow, context);
+      const childInputs = resolveValue(step.with as JsonValue, context) as Record<string, JsonValue>;
+      const template = await this.deps.templates.resolve(reference, plan.definition);
+      const id = (this.deps.newRunId ?? (() => defaultRunId(this.clock.now())))();
+      const inputs = applyInputDefaults(template, childInputs ?? {});
+      this.files.writeRunSnapshot(id, template, inputs);
+      child = { id, template, inputs };
+    }
+    const started = this.tx(() => {
       const row = this.store.getStep(claim.row.id);
       if (!row || row.status !== StepStatus.Running || row.leaseOwner !== claim.owner || row.attempts !== claim.attempt) {
         return false;
       }
-      const existing = row.childRunId ? this.store.getRun(row.childRunId) : undefined;
-      this.moveStep(row, StepStatus.Waiting, { leaseOwner: null, leaseExpiresAt: null, childRunId: existing?.id ?? childId }, EventType.StepWaiting, {
+      const childRunId = child?.id ?? (previous?.id as string);
+      this.moveStep(row, StepStatus.Waiting, { leaseOwner: null, leaseExpiresAt: null, childRunId }, EventType.StepWaiting, {
         reason: 'child_run',
-        childRunId: existing?.id ?? childId,
+        childRunId,
       });
-      if (existing && (existing.status === RunStatus.Failed || existing.status === RunStatus.Cancelled)) {
-        // A retried workflow step resumes its child: the child's finished steps are not redone.
-        this.reopen(existing, undefined, null);
+      if (child) {
+        const trigger: TriggerInfo = { kind: 'workflow', payload: { parentRunId: row.runId, parentStepId: row.stepId } };
+        this.createRun(child.id, child.template, child.inputs, trigger, row);
       } else {
-        this.createRun(childId, template, inputs, { kind: 'workflow', payload: { parentRunId: row.runId, parentStepId: row.stepId } }, row);
+        this.reopen(this.requireRun(childRunId), undefined, null);
       }
       return true;
     });
-    if (!outcome) throw new LeaseLostError(claim.row.id, claim.owner);
+    if (!started) throw new LeaseLostError(claim.row.id, claim.owner);
     return { kind: 'succeeded', outputs: {} };
   }
 

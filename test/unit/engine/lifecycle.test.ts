@@ -288,5 +288,52 @@ describe('engine lifecycle', () => {
       assert.equal(childRun.trigger.kind, 'workflow');
       h2.close();
     });
+
+    it('resuming the parent resumes the failed child run instead of starting a new one', async () => {
+      const child = template('child', [runStep('inner', 'ok'), runStep('x_inner', 'ok', { needs: ['inner'] })]);
+      const h2 = createMemoryEngine({ executors: [sw], templates: { resolve: async () => child } });
+      const run = h2.engine.startRun(template('parent', [workflowStep('sub', 'child'), runStep('post', 'ok', { needs: ['sub'] })]));
+      await drain(h2.engine);
+      const sub = h2.engine.getRun(run.id).steps.find((s) => s.stepId === 'sub')!;
+      assert.equal(h2.engine.getRun(run.id).run.status, 'failed');
+      assert.equal(h2.engine.getRun(sub.childRunId!).run.status, 'failed');
+      sw.broken = false;
+      h2.engine.resumeRun(run.id);
+      await drain(h2.engine);
+      assert.equal(h2.engine.getRun(run.id).run.status, 'succeeded');
+      const after = h2.engine.getRun(run.id).steps.find((s) => s.stepId === 'sub')!;
+      assert.equal(after.childRunId, sub.childRunId, 'a new child run was started');
+      assert.equal(h2.engine.listRuns({ parentRunId: run.id }).length, 1);
+      assert.deepEqual(Object.fromEntries(sw.calls), { inner: 1, x_inner: 2, post: 1 });
+      h2.close();
+    });
+  });
+
+  describe('worker', () => {
+    it('a stopping worker hands its running steps back instead of failing them', async () => {
+      const h2 = createMemoryEngine();
+      const run = h2.engine.startRun(template('stop', [runStep('slow', 'sleep 5000')]));
+      const stop = new AbortController();
+      const done = new Worker(h2.engine, { pollMs: 5 }).run({ signal: stop.signal });
+      while (h2.executor.running === 0) await new Promise((r) => setTimeout(r, 5));
+      stop.abort();
+      await done;
+      assert.equal(h2.engine.getRun(run.id).steps[0]!.status, 'ready');
+      assert.deepEqual(h2.engine.listAttempts(run.id, 'slow').map((a) => a.status), ['abandoned']);
+      h2.close();
+    });
+
+    it('streams output to the step log and batches step.progress events', async () => {
+      const h2 = createMemoryEngine();
+      const run = h2.engine.startRun(template('log', [runStep('talk', 'echo one\necho two\nout done=1')]));
+      await drain(h2.engine);
+      assert.equal(h2.files.files.get(h2.engine.stepLogPath(run.id, 'talk')), 'one\ntwo\n');
+      const events = h2.engine.listEvents(0, { runId: run.id });
+      const progress = events.filter((e) => e.type === EventType.StepProgress);
+      assert.deepEqual(progress.map((e) => e.payload.text), ['one\n', 'two\n']);
+      const succeeded = events.findIndex((e) => e.type === EventType.StepSucceeded);
+      assert.ok(events.indexOf(progress[1]!) < succeeded, 'progress recorded after the result');
+      h2.close();
+    });
   });
 });
