@@ -159,8 +159,11 @@ export function BoardApp() {
   // Keyboard movement between cards: arrows within a column and across columns.
   const columnRefs = useRef(new Map<string, { scrollTo: (index: number) => void }>());
   const moveFocus = useCallback(
-    (columnIndex: number, index: number) => {
-      const col = columns[columnIndex];
+    (columnIndex: number, index: number, direction: -1 | 0 | 1) => {
+      // Left/right skip empty columns.
+      let ci = columnIndex;
+      while (direction !== 0 && columns[ci] && columns[ci]!.runs.length === 0) ci += direction;
+      const col = columns[ci];
       if (!col || col.runs.length === 0) return;
       const target = Math.max(0, Math.min(index, col.runs.length - 1));
       const run = col.runs[target]!;
@@ -297,7 +300,7 @@ function BoardColumn(props: {
   columnIndex: number;
   now: number;
   register: (api: { scrollTo: (index: number) => void } | null) => void;
-  onMove: (columnIndex: number, index: number) => void;
+  onMove: (columnIndex: number, index: number, direction: -1 | 0 | 1) => void;
   onFocusCard: (runId: string) => void;
   onMenu: (run: RunSummary, x: number, y: number) => void;
   onDecide: (run: RunSummary, gate: GateSummary, decision: 'approved' | 'rejected') => void;
@@ -353,10 +356,11 @@ function BoardColumn(props: {
                       onMenu(run, r.left + 16, r.top + 24);
                     } else if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
                       e.preventDefault();
-                      onMove(columnIndex, item.index + (e.key === 'ArrowDown' ? 1 : -1));
+                      onMove(columnIndex, item.index + (e.key === 'ArrowDown' ? 1 : -1), 0);
                     } else if (e.key === 'ArrowRight' || e.key === 'ArrowLeft') {
                       e.preventDefault();
-                      onMove(columnIndex + (e.key === 'ArrowRight' ? 1 : -1), item.index);
+                      const direction = e.key === 'ArrowRight' ? 1 : -1;
+                      onMove(columnIndex + direction, item.index, direction);
                     }
                   }}
                   onFocus={() => onFocusCard(run.id)}
@@ -449,7 +453,7 @@ function RunCard(props: {
         </span>
         <span>{elapsed(run.startedAt ?? run.createdAt, run.finishedAt, now)}</span>
         {cost && <span>{cost}</span>}
-        <span>{run.trigger}</span>
+        <span>via {run.trigger}</span>
       </div>
       {run.waitingGates.length > 0 && (
         <ul className="run-card-gates">

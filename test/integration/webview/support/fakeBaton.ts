@@ -69,6 +69,8 @@ export class FakeBaton {
   /** Every decision stored (there must be exactly one per gate). */
   readonly decisions: Array<{ gateId: number; decision: string; by: string; comment: string; formInputs: Record<string, unknown> }> = [];
   readonly panels = new Set<FakePanel>();
+  /** How each ready handshake was answered, in order. */
+  readonly syncReplies: Array<'snapshot' | 'replay'> = [];
   private nextEventId = 1;
   private nextRunNumber = 1000;
   private nextCommentId = 1;
@@ -123,11 +125,13 @@ export class FakeBaton {
       if (lastEventId !== null && lastEventId >= oldest - 1) {
         const missed = this.events.filter((e) => e.id > lastEventId);
         const touched = new Set(missed.map((e) => e.runId));
+        this.syncReplies.push('replay');
         return {
           kind: 'replay' as const,
           changes: { lastEventId: this.lastEventId, events: missed, runs: [...touched].flatMap((id) => (this.runs.has(id) ? [toSummary(this.runs.get(id)!)] : [])) },
         };
       }
+      this.syncReplies.push('snapshot');
       return { kind: 'snapshot' as const, snapshot: { runs: [...this.runs.values()].map(toSummary), currentUser: this.user, lastEventId: this.lastEventId } };
     });
     r.onRequest(RunReady, ({ runId }) => {

@@ -12,7 +12,8 @@ import type {
   TemplateDetail,
 } from '../../../../src/shared/protocol';
 
-const T0 = Date.UTC(2026, 10, 22, 9, 0, 0);
+// Ten minutes ago, so durations and countdowns read like a real board.
+const T0 = Date.now() - 600_000;
 
 export function template(id: string, over: Partial<TemplateDetail> = {}): TemplateDetail {
   const steps = over.steps ?? [
