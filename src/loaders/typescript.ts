@@ -40,8 +40,24 @@ function withoutUndefined(value: unknown): unknown {
 }
 
 /** Bundles and evaluates a TypeScript template; returns its default export (undefined if none). */
-export const evaluateTypeScriptTemplate: TypeScriptTemplateEvaluator = async (path) => {
-  const esbuild = await import('esbuild');
+export const evaluateTypeScriptTemplate: TypeScriptTemplateEvaluator = async (path, source) => {
+  let esbuild: typeof import('esbuild');
+  try {
+    esbuild = await import('esbuild');
+  } catch {
+    // The VS Code package ships without esbuild's native binary: single-file templates still work.
+    return evaluateTypeScriptTemplateWithoutBundler(path, source);
+  }
+  try {
+    return await bundleAndEvaluate(esbuild, path);
+  } catch (error) {
+    if (error instanceof TypeScriptTemplateError) throw error;
+    // esbuild is present but cannot start (e.g. bundled without its binary).
+    return evaluateTypeScriptTemplateWithoutBundler(path, source);
+  }
+};
+
+async function bundleAndEvaluate(esbuild: typeof import('esbuild'), path: string): Promise<unknown> {
   let code: string;
   try {
     const result = await esbuild.build({
@@ -82,4 +98,38 @@ export const evaluateTypeScriptTemplate: TypeScriptTemplateEvaluator = async (pa
   }
   const exported = module.exports;
   return 'default' in exported ? withoutUndefined(exported.default) : undefined;
-};
+}
+
+/**
+ * Without esbuild: Node's own type stripping (22.13+) and an ES module import. Supports a
+ * template that imports only `baton` (and `node:` modules); other imports need esbuild.
+ */
+export async function evaluateTypeScriptTemplateWithoutBundler(path: string, source: string): Promise<unknown> {
+  const { stripTypeScriptTypes } = (await import('node:module')) as { stripTypeScriptTypes?: (code: string) => string };
+  if (!stripTypeScriptTypes) {
+    throw new TypeScriptTemplateError('TypeScript templates need esbuild or Node 22.13 or later', 1, 1);
+  }
+  let code: string;
+  try {
+    code = stripTypeScriptTypes(source);
+  } catch (error) {
+    throw new TypeScriptTemplateError(error instanceof Error ? error.message : String(error), 1, 1);
+  }
+  const sdkUrl = `data:text/javascript;base64,${Buffer.from(SDK_RUNTIME).toString('base64')}`;
+  code = code.replace(/(\bfrom\s*)(['"])baton(?:\/sdk)?\2/g, `$1'${sdkUrl}'`);
+  const otherImport = /\bfrom\s*['"](?!data:|node:)([^'"]+)['"]/.exec(code);
+  if (otherImport) {
+    throw new TypeScriptTemplateError(
+      `${path} imports "${otherImport[1]}": templates that import other modules need esbuild (npm install esbuild)`,
+      1,
+      1,
+    );
+  }
+  let module: { default?: unknown };
+  try {
+    module = (await import(`data:text/javascript;base64,${Buffer.from(code).toString('base64')}`)) as { default?: unknown };
+  } catch (error) {
+    throw new TypeScriptTemplateError(`evaluating the template threw: ${error instanceof Error ? error.message : String(error)}`, 1, 1);
+  }
+  return 'default' in module ? withoutUndefined(module.default) : undefined;
+}

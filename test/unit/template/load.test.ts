@@ -241,3 +241,27 @@ describe('template loader', () => {
     });
   });
 });
+
+describe('TypeScript templates without esbuild', () => {
+  it("loads a single-file template through Node's type stripping", async () => {
+    const { evaluateTypeScriptTemplateWithoutBundler } = await import('../../../src/loaders/typescript');
+    const source = readFileSync(join(validDir, 'typescript-template.ts'), 'utf8');
+    const exported = (await evaluateTypeScriptTemplateWithoutBundler(join(validDir, 'typescript-template.ts'), source)) as {
+      id: string;
+      steps: Array<{ id: string }>;
+    };
+    assert.equal(exported.id, 'typescript-template');
+    assert.deepEqual(
+      exported.steps.map((s) => s.id),
+      ['test-core', 'test-cli', 'report'],
+    );
+  });
+
+  it('says that imports of other files need esbuild', async () => {
+    const { evaluateTypeScriptTemplateWithoutBundler } = await import('../../../src/loaders/typescript');
+    await assert.rejects(
+      evaluateTypeScriptTemplateWithoutBundler('/x/t.ts', "import { steps } from './shared';\nexport default { id: 'x', steps };\n"),
+      /imports "\.\/shared": templates that import other modules need esbuild/,
+    );
+  });
+});
