@@ -17,7 +17,7 @@
  * - Non-zero exit: failed, retryable. Timeout: failed, retryable, "timed out". Cancelled
  *   (ctx.signal aborted): failed, not retryable. Missing shell: failed, not retryable.
  */
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BatonError, StepFailedError, StepTimeoutError, describeError } from '../core/errors';
 import type { Outputs } from '../core/model';
@@ -96,17 +96,17 @@ export class ScriptExecutor implements StepExecutor {
     const script = typeof ctx.resolved.run === 'string' ? ctx.resolved.run : ctx.step.run;
     const shellField = typeof ctx.resolved.shell === 'string' ? ctx.resolved.shell : ctx.step.shell;
 
-    await mkdir(ctx.stepDir, { recursive: true });
+    // Synchronous on purpose: these are a few tiny files, and a thread-pool round trip for
+    // each costs more than the write itself (script steps should cost little more than a spawn).
+    mkdirSync(ctx.stepDir, { recursive: true });
     const outputFile = join(ctx.stepDir, OUTPUT_FILE_NAME);
     const summaryFile = join(ctx.stepDir, SUMMARY_FILE_NAME);
     const shell = shellCommandFor(shellField, (ext) => join(ctx.stepDir, `script${ext}`));
     const scriptFile = join(ctx.stepDir, `script${shell.extension}`);
     // Each attempt starts with empty files so a retry never sees the previous attempt's outputs.
-    await Promise.all([
-      writeFile(scriptFile, script, { mode: 0o600 }),
-      writeFile(outputFile, ''),
-      writeFile(summaryFile, ''),
-    ]);
+    writeFileSync(scriptFile, script, { mode: 0o600 });
+    writeFileSync(outputFile, '');
+    writeFileSync(summaryFile, '');
 
     const env: Record<string, string | undefined> = {
       ...(this.options.baseEnv ?? process.env),
@@ -154,15 +154,16 @@ export class ScriptExecutor implements StepExecutor {
       stdout.end();
       stderr.end();
       // The interpolated script may contain secrets; it must not stay in the run folder.
-      await rm(scriptFile, { force: true });
+      rmSync(scriptFile, { force: true });
     }
 
     const base: Outputs = { exit_code: result.exitCode ?? -1, stdout_tail: redact(tail.text()) };
-    const summary = await readSummary(summaryFile, redact);
-    const outputText = await readFile(outputFile, 'utf8').catch(() => '');
+    const summary = readSummary(summaryFile, redact);
+    const outputText = readText(outputFile);
     if (ctx.secrets.length > 0) {
       // What the script wrote stays on disk for debugging, but never with secrets in it.
-      await Promise.all([writeFile(outputFile, redact(outputText)), writeFile(summaryFile, summary ?? '')]);
+      writeFileSync(outputFile, redact(outputText));
+      writeFileSync(summaryFile, summary ?? '');
     }
 
     if (result.timedOut || (result.cancelled && ctx.signal.reason instanceof StepTimeoutError)) {
@@ -213,13 +214,17 @@ export class ScriptExecutor implements StepExecutor {
   }
 }
 
-async function readSummary(file: string, redact: Redactor): Promise<string | undefined> {
-  let text: string;
+/** A file's text, or '' when the script deleted it. */
+function readText(file: string): string {
   try {
-    text = await readFile(file, 'utf8');
+    return readFileSync(file, 'utf8');
   } catch {
-    return undefined;
+    return '';
   }
+}
+
+function readSummary(file: string, redact: Redactor): string | undefined {
+  let text = readText(file);
   if (text.trim() === '') return undefined;
   if (text.length > MAX_SUMMARY_BYTES) text = `${text.slice(0, MAX_SUMMARY_BYTES)}\n\n…(summary truncated at 1 MiB)\n`;
   return redact(text);
