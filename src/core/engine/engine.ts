@@ -266,6 +266,8 @@ export class Engine {
   private readonly plans = new Map<string, RunPlan>();
   private readonly listeners = new Set<() => void>();
   private dirty = false;
+  /** Counts steps made claimable; lets a completion skip the run-activity check when it readied work. */
+  private madeClaimable = 0;
 
   constructor(private readonly deps: EngineDeps) {
     this.store = deps.store;
@@ -654,9 +656,11 @@ export class Engine {
       const settle: Decision[] = [];
       if (result.kind === 'succeeded') {
         this.store.updateAttempt(claim.attemptId, { status: AttemptStatus.Succeeded, finishedAt: now, costUsd: session?.costUsd ?? null });
+        const readied = this.madeClaimable;
         this.finishStep(row, StepStatus.Succeeded, { outputs: result.outputs, patch: sessionPatch, attempt: claim.attempt }, settle);
         this.settle(settle);
-        this.refreshActivity(row.runId);
+        // The run was running (this step was); if the step readied more work it still is.
+        if (this.madeClaimable === readied) this.refreshActivity(row.runId);
         return 'succeeded';
       }
       const failures = row.failures + 1;
@@ -1130,9 +1134,8 @@ export class Engine {
     while (queue.length > 0) {
       const next = queue.shift() as Decision;
       const row = this.store.getStep(next.rowId);
+      // A pending step implies a live run: cancelling a run cancels all its unfinished steps.
       if (!row || row.status !== StepStatus.Pending) continue;
-      const run = this.runState(row.runId);
-      if (isRunFinished(run.status)) continue;
       const plan = this.plan(row.runId);
       const step = plan.graph.steps.get(row.stepId) as StepDefinition;
       const status = statusFunctionsFor(row.upstream);
@@ -1159,6 +1162,8 @@ export class Engine {
       this.expandForeach(row, step, plan, queue);
     } else if (step.kind === 'gate') {
       this.openGate(row, step);
+    } else {
+      this.madeClaimable++;
     }
   }
 
