@@ -365,6 +365,17 @@ export function conditionExpression(ifText: string): string | undefined {
   return undefined;
 }
 
+/**
+ * Evaluates a filter that has no run status (a trigger's `event.if`): with or without
+ * `${{ }}`, truthy or not; undefined or empty means true. Throws ExpressionError.
+ */
+export function evaluateFilter(ifText: string | undefined, context: ExpressionContext): boolean {
+  if (ifText === undefined || ifText.trim() === '') return true;
+  const expression = conditionExpression(ifText);
+  if (expression === undefined) return isTruthy(interpolate(ifText, context));
+  return isTruthy(evaluateExpression(expression, context));
+}
+
 /** Decides a step's `if:` with GitHub semantics (undefined = `success()`); throws ExpressionError. */
 export function evaluateCondition(ifText: string | undefined, context: ExpressionContext, status: StatusFunctions): boolean {
   if (ifText === undefined || ifText.trim() === '') return status.success();

@@ -53,8 +53,11 @@ export function coerceInputString(value: string, schema: InputSchema | undefined
       } catch {
         return value;
       }
-    default:
-      return value;
+    default: {
+      // No type but an enum of numbers or booleans: `--input level=2` means the enum's 2.
+      const match = schema?.enum?.find((candidate) => candidate !== null && typeof candidate !== 'object' && String(candidate) === value);
+      return match ?? value;
+    }
   }
 }
 

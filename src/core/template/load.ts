@@ -97,6 +97,29 @@ class YamlLocator implements SourceLocator {
   }
 }
 
+/** Field path of the key or value at `offset` (for YAML errors, which come with offsets only). */
+function pathAtOffset(doc: Document, offset: number): Array<string | number> {
+  const path: Array<string | number> = [];
+  let node: unknown = doc.contents;
+  const within = (n: unknown) => isNode(n) && n.range !== undefined && n.range !== null && offset >= n.range[0] && offset < n.range[2];
+  for (;;) {
+    if (isMap(node)) {
+      const pair = node.items.find((p) => within(p.key) || within(p.value));
+      if (!pair || !isScalar(pair.key)) return path;
+      path.push(String(pair.key.value));
+      if (within(pair.key)) return path;
+      node = pair.value;
+    } else if (isSeq(node)) {
+      const index = node.items.findIndex((item) => within(item));
+      if (index < 0) return path;
+      path.push(index);
+      node = node.items[index];
+    } else {
+      return path;
+    }
+  }
+}
+
 /** Schema + semantic checks + normalization of an already parsed template object. */
 export function checkTemplateObject(raw: unknown, file: string, locator: SourceLocator = lineOneLocator): TemplateCheckResult {
   const problems = new ProblemList(file, locator);
@@ -120,7 +143,9 @@ export function parseTemplateText(text: string, file: string): TemplateCheckResu
     const [line, column] = error.linePos ? [error.linePos[0].line, error.linePos[0].col] : [1, 1];
     const duplicate = error.code === 'DUPLICATE_KEY';
     if (!duplicate) structural = true;
-    problems.add([], duplicate ? 'duplicate-key' : 'yaml-syntax', firstLine(error.message), {
+    const path = duplicate ? pathAtOffset(doc, error.pos[0]) : [];
+    const message = duplicate && path.length > 0 ? `duplicate field "${String(path.at(-1))}"` : firstLine(error.message);
+    problems.add(path, duplicate ? 'duplicate-key' : 'yaml-syntax', message, {
       position: { line, column },
       ...(duplicate ? { hint: 'each key may appear once in a mapping' } : {}),
     });

@@ -200,3 +200,13 @@ describe('expressions', () => {
     });
   });
 });
+
+describe('evaluateFilter', () => {
+  it('evaluates a trigger filter with or without ${{ }}, empty meaning true', async () => {
+    const { evaluateFilter } = await import('../../../src/core/expressions');
+    const event = { trigger: { template: 'nightly', status: 'failed' } };
+    assert.equal(evaluateFilter(undefined, event), true);
+    assert.equal(evaluateFilter("trigger.template == 'nightly'", event), true);
+    assert.equal(evaluateFilter("${{ trigger.status == 'succeeded' }}", event), false);
+  });
+});

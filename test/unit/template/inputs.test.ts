@@ -114,5 +114,7 @@ describe('instantiate', () => {
     assert.equal(coerceInputString('{bad', { type: 'object' }), '{bad');
     assert.equal(coerceInputString('off', { type: 'boolean' }), false);
     assert.equal(coerceInputString('42', undefined), '42');
+    assert.equal(coerceInputString('2', { enum: [1, 2] }), 2);
+    assert.equal(coerceInputString('true', { enum: ['true', true] }), 'true');
   });
 });
