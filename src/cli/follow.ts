@@ -30,7 +30,7 @@ export async function executeAndFollow(runtime: CliRuntime, runId: string, io: C
   const view: ProgressView = options.json
     ? { update() {}, finish() {} }
     : io.isTTY
-      ? new LiveStepList(io, runId)
+      ? new LiveStepList(io, runId, options.afterEventId)
       : new PlainProgress(io, runId, options.afterEventId);
 
   const refresh = () => {
@@ -126,29 +126,67 @@ interface ProgressView {
 class LiveStepList implements ProgressView {
   private drawnLines = 0;
   private lastFrame = '';
+  private cursor: number;
+  /** Last non-empty output line of each step instance, shown under it while it runs. */
+  private readonly lastOutput = new Map<string, string>();
+  private readonly width: number;
 
   constructor(
     private readonly io: CliIO,
     private readonly runId: string,
-  ) {}
+    afterEventId: number,
+  ) {
+    this.cursor = afterEventId;
+    const columns = Number(io.env.COLUMNS);
+    this.width = Number.isInteger(columns) && columns > 20 ? columns : 100;
+  }
 
   update(run: RunRecord, steps: readonly StepRecord[], runtime: CliRuntime): void {
+    this.readOutput(runtime);
     const lines = [`run ${run.id}  ${run.templateId}  ${run.status}${run.phase ? `  phase ${run.phase}` : ''}`];
-    lines.push(...renderStepLines(steps, Date.now()));
+    const stepLines = renderStepLines(steps, Date.now());
+    steps.forEach((step, i) => {
+      lines.push(stepLines[i]!);
+      const output = step.status === 'running' ? this.lastOutput.get(stepLabel(step)) : undefined;
+      if (output) lines.push(`      \x1b[2m› ${output}\x1b[22m`);
+    });
     for (const gate of runtime.engine.store.listGates(this.runId).filter((g) => g.decision === null)) {
       lines.push(`  waiting for approval: baton approve ${run.id} ${gate.stepId}${gate.itemKey ? ` --item ${gate.itemKey}` : ''}`);
     }
-    const frame = lines.join('\n');
+    // A line wider than the terminal wraps and would break the cursor arithmetic below.
+    const fitted = lines.map((line) => fit(line, this.width));
+    const frame = fitted.join('\n');
     if (frame === this.lastFrame) return;
     this.lastFrame = frame;
     const erase = this.drawnLines > 0 ? `\x1b[${this.drawnLines}A\x1b[0J` : '';
     this.io.stdout(`${erase}${frame}\n`);
-    this.drawnLines = lines.length;
+    this.drawnLines = fitted.length;
   }
 
   finish(): void {
     this.drawnLines = 0;
   }
+
+  private readOutput(runtime: CliRuntime): void {
+    for (;;) {
+      const batch = runtime.engine.listEvents(this.cursor, { runId: this.runId, limit: 500 });
+      for (const event of batch) {
+        const text = event.type === 'step.progress' ? event.payload.text : undefined;
+        if (typeof text !== 'string' || event.stepId === null) continue;
+        const line = text.split('\n').filter((l) => l.trim() !== '').pop();
+        if (line) this.lastOutput.set(event.itemKey === null ? event.stepId : `${event.stepId}[${event.itemKey}]`, line.trim());
+      }
+      if (batch.length > 0) this.cursor = batch[batch.length - 1]!.id;
+      if (batch.length < 500) return;
+    }
+  }
+}
+
+/** Cuts a line to `width` visible characters (escape sequences do not count). */
+function fit(line: string, width: number): string {
+  const plain = line.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '');
+  if (plain.length <= width) return line;
+  return `${plain.slice(0, width - 1)}…`;
 }
 
 /** Prints each new event of the run once, as a plain line; step output lines are prefixed. */

@@ -159,13 +159,20 @@ describe('baton run / resume (in-process CLI, real SQLite, real bash)', function
     assert.equal(JSON.parse((await ws.baton(['show', runId, '--json'])).stdout).run.status, 'succeeded');
   });
 
-  it('draws a live step list on a terminal', async () => {
+  it('draws a live step list on a terminal, with the last output line of running steps', async () => {
     writeFileSync(ws.file('fixed'), '');
-    const result = await ws.baton(['run', 'chain'], { isTTY: true });
+    ws.template('slowish.yml', 'id: slowish\nsteps:\n  - id: talk\n    run: |\n      echo "warming up"; sleep 0.6; echo "almost"; sleep 0.4\n');
+    const result = await ws.baton(['run', 'slowish'], { isTTY: true, env: { COLUMNS: '60' } });
     assert.equal(result.code, 0);
     assert.match(result.stdout, /\x1b\[\d+A\x1b\[0J/, 'redraws in place with cursor movement');
-    assert.match(result.stdout, / {2}✓ publish +succeeded/);
-    assert.ok(!result.stdout.includes('build | '), 'no raw output lines in the live view');
+    assert.match(result.stdout, / {2}▶ talk +running/);
+    assert.match(result.stdout, /› warming up/);
+    assert.match(result.stdout, / {2}✓ talk +succeeded/);
+    assert.ok(!result.stdout.includes('talk | '), 'no raw output lines in the live view');
+    // Every redrawn line (not the header with the template path) fits the terminal.
+    const redrawn = result.stdout.split('\n').slice(1).map((l) => l.replace(/\x1b\[[0-9;]*[A-Za-z]/g, ''));
+    const widest = Math.max(...redrawn.map((l) => l.length));
+    assert.ok(widest <= 60, `lines fit the terminal width (widest ${widest})`);
   });
 
   it('rejects bad inputs before creating anything (exit 2)', async () => {
