@@ -11,6 +11,8 @@
  * - Streaming: stdout is parsed line by line by the CLI's adapter; each event goes to
  *   `ctx.progress` (which the engine persists as events and the step log); the raw stream is
  *   kept as `agent-stream.jsonl`. Secrets are redacted from everything reported or written.
+ * - Baton's MCP server (src/mcp): when `options.mcpServers` gives one, the CLI starts it; outputs
+ *   the agent sets with `set_output` (`mcp-outputs.json`) are merged into the step's outputs.
  * - Outcome: `outputs.result` is the agent's final text; `session` carries the session id,
  *   transcript path, cost and tokens. Failures are classified (classifyOutcome): turn limit,
  *   auth errors and bad input are not retryable; API errors and crashes are. Timeout and cancel
@@ -19,7 +21,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ExecutableNotFoundError, StepTimeoutError } from '../../core/errors';
 import type { JsonValue } from '../../core/model';
@@ -36,6 +38,8 @@ import { assembleAgentPrompt } from './prompt';
 export const AGENT_PROMPT_FILE = 'prompt.md';
 export const AGENT_STREAM_FILE = 'agent-stream.jsonl';
 export const AGENT_SESSION_FILE = 'agent-session.json';
+/** Outputs the agent set through Baton's MCP server (`set_output`), merged into the step's outputs. */
+export const AGENT_MCP_OUTPUTS_FILE = 'mcp-outputs.json';
 
 /** Tool results longer than this are cut in progress events (the raw stream keeps them whole). */
 const MAX_PROGRESS_TEXT = 4_000;
@@ -90,6 +94,8 @@ export class AgentExecutor implements StepExecutor {
       ...(ctx.itemKey !== undefined ? { item: { key: ctx.itemKey } } : {}),
     });
     await writeFile(join(ctx.stepDir, AGENT_PROMPT_FILE), redact(prompt));
+    // Outputs set through Baton's MCP server belong to one attempt only.
+    await rm(join(ctx.stepDir, AGENT_MCP_OUTPUTS_FILE), { force: true });
 
     const previous = step.resume && ctx.attempt > 1 ? await readRecordedSession(ctx.stepDir, step.agent) : undefined;
     const newSessionId = (this.options.newSessionId ?? randomUUID)();
@@ -170,7 +176,9 @@ export class AgentExecutor implements StepExecutor {
     const exitCode = result.exitCode === null ? {} : { exitCode: result.exitCode };
     if (outcome.kind === AgentOutcomeKind.Succeeded) {
       const text = summary.result?.text ?? summary.assistantTexts[summary.assistantTexts.length - 1] ?? '';
-      return { kind: 'succeeded', outputs: { result: redact(text) }, session };
+      const fromMcp = await readMcpOutputs(ctx.stepDir);
+      const outputs = { ...(redactJson(fromMcp, redact) as Record<string, JsonValue>), result: redact(text) };
+      return { kind: 'succeeded', outputs, session };
     }
     return { kind: 'failed', error: redact(outcome.message), retryable: outcome.retryable, ...exitCode, session };
   }
@@ -349,6 +357,15 @@ function redactJson(value: JsonValue, redact: Redactor): JsonValue {
     return out;
   }
   return value;
+}
+
+async function readMcpOutputs(stepDir: string): Promise<JsonValue> {
+  try {
+    const value = JSON.parse(await readFile(join(stepDir, AGENT_MCP_OUTPUTS_FILE), 'utf8')) as unknown;
+    return value && typeof value === 'object' && !Array.isArray(value) ? (value as JsonValue) : {};
+  } catch {
+    return {};
+  }
 }
 
 async function readRecordedSession(stepDir: string, agent: AgentKind): Promise<RecordedSession | undefined> {
