@@ -46,7 +46,7 @@ describe('docs/templates.md', () => {
   it('documents every top-level and step field of the schema', async () => {
     const { templateSchema } = await import('../../../src/core/template/schema');
     const top = Object.keys(templateSchema.properties as object).filter((k) => k !== '$schema');
-    const step = Object.keys(((templateSchema.definitions as Record<string, { properties: object }>).step).properties);
+    const step = Object.keys((templateSchema.definitions as { step: { properties: object } }).step.properties);
     const missing = [...top, ...step].filter((field) => !docs.includes(`\`${field}\``));
     assert.deepEqual(missing, []);
   });
