@@ -192,7 +192,7 @@ export async function checkTemplateFile(path: string, options: TemplateLoadOptio
   const hash = hashTemplateSource(text);
   if (extname(path).toLowerCase() !== '.ts') return { ...parseTemplateText(text, path), hash };
   if (!options.evaluateTypeScript) {
-    return { problems: [fileProblem(path, 'typescript-unsupported', 'TypeScript templates need the TypeScript loader here')], hash };
+    return { problems: [fileProblem(path, 'typescript-unsupported', 'TypeScript templates run code and are not loaded here (for example in an untrusted workspace)')], hash };
   }
   let exported: unknown;
   try {
