@@ -9,7 +9,7 @@ function afterListing(files: string[]): ExpressionContext {
   return {
     inputs: { base: 'main', focus: 'bugs', max_parallel_reviews: 3 },
     steps: {
-      'changed-files': { outputs: { files: JSON.stringify(files), count: String(files.length) }, outcome: 'success', conclusion: 'success' },
+      'changed-files': { outputs: { files: JSON.stringify(files), count: String(files.length) }, outcome: 'succeeded', conclusion: 'succeeded' },
     },
   };
 }

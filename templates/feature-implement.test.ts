@@ -54,8 +54,8 @@ describe('built-in template feature-implement', () => {
     const prompt = interpolate(implement.prompt, {
       inputs: { feature: 'Add dark mode', test_command: 'npm test' },
       steps: {
-        plan: { outputs: { result: '1. add a theme toggle' }, outcome: 'success', conclusion: 'success' },
-        'approve-plan': { outputs: { notes: 'keep the default light' }, outcome: 'success', conclusion: 'success' },
+        plan: { outputs: { result: '1. add a theme toggle' }, outcome: 'succeeded', conclusion: 'succeeded' },
+        'approve-plan': { outputs: { notes: 'keep the default light' }, outcome: 'succeeded', conclusion: 'succeeded' },
       },
     });
     assert.match(prompt, /Implement this feature: Add dark mode/);

@@ -5,11 +5,11 @@ import { instantiate, loadTemplateFile, type AgentStep, type RunStep } from '../
 
 const succeeded: StatusFunctions = { success: () => true, failure: () => false, always: () => true, cancelled: () => false };
 
-function afterTests(outcome: 'success' | 'failure'): ExpressionContext {
+function afterTests(outcome: 'succeeded' | 'failed'): ExpressionContext {
   return {
     inputs: { test_command: 'npm test' },
     // continue_on_error: the step concludes success even when its outcome is failure.
-    steps: { 'run-tests': { outputs: { exit_code: outcome === 'failure' ? 1 : 0, stdout_tail: '1 failing' }, outcome, conclusion: 'success' } },
+    steps: { 'run-tests': { outputs: { exit_code: outcome === 'failed' ? 1 : 0, stdout_tail: '1 failing' }, outcome, conclusion: 'succeeded' } },
   };
 }
 
@@ -30,15 +30,15 @@ describe('built-in template fix-failing-tests', () => {
     const { definition } = await load();
     const [, fix, verify] = definition.steps;
     for (const step of [fix!, verify!]) {
-      assert.equal(evaluateCondition(step.if, afterTests('failure'), succeeded), true, step.id);
-      assert.equal(evaluateCondition(step.if, afterTests('success'), succeeded), false, step.id);
+      assert.equal(evaluateCondition(step.if, afterTests('failed'), succeeded), true, step.id);
+      assert.equal(evaluateCondition(step.if, afterTests('succeeded'), succeeded), false, step.id);
     }
   });
 
   it('runs the command given as input and shows the agent the failures', async () => {
     const { definition } = await load();
     const inputs = instantiate(definition, { test_command: 'pytest -x' }, { fromStrings: true });
-    const context = { ...afterTests('failure'), inputs };
+    const context = { ...afterTests('failed'), inputs };
     assert.equal(interpolate((definition.steps[0] as RunStep).run, context), 'pytest -x');
     const prompt = interpolate((definition.steps[1] as AgentStep).prompt, context);
     assert.match(prompt, /`pytest -x` fails/);

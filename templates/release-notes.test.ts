@@ -30,8 +30,8 @@ describe('built-in template release-notes', () => {
     const context = (edited: string) => ({
       inputs: { version: '1.0.0', since: '', output_file: 'NOTES.md' },
       steps: {
-        draft: { outputs: { text: 'draft text' }, outcome: 'success', conclusion: 'success' },
-        approve: { outputs: { edited, decision: 'approved' }, outcome: 'success', conclusion: 'success' },
+        draft: { outputs: { text: 'draft text' }, outcome: 'succeeded', conclusion: 'succeeded' },
+        approve: { outputs: { edited, decision: 'approved' }, outcome: 'succeeded', conclusion: 'succeeded' },
       },
     });
     assert.deepEqual(resolveValue(write.env, context('')), { NOTES: 'draft text', FILE: 'NOTES.md' });

@@ -5,7 +5,7 @@
  * an implicit `success() &&` when a condition names no status function.
  */
 import { Evaluator, Lexer, Parser, data, type Expr } from '@actions/expressions';
-import { ContextAccess, FunctionCall, IndexAccess, Literal } from '@actions/expressions/ast';
+import { Binary, ContextAccess, FunctionCall, IndexAccess, Literal } from '@actions/expressions/ast';
 import type { FunctionDefinition } from '@actions/expressions/funcs/info';
 import { ExpressionError } from './errors';
 import type { JsonValue } from './model';
@@ -206,6 +206,33 @@ export function collectReferences(ast: Expr, expression?: string): ExpressionRef
     }
   });
   return refs.sort((a, b) => a.column - b.column);
+}
+
+/** A context path compared with a string literal: `steps.build.outcome == 'failure'`. */
+export interface ExpressionComparison {
+  reference: ExpressionReference;
+  value: string;
+  /** 0-based offset of the string literal in the expression text. */
+  column: number;
+}
+
+/** Comparisons (`==`, `!=`) of a context path with a string literal, on either side. */
+export function collectComparisons(ast: Expr, expression: string): ExpressionComparison[] {
+  const found: ExpressionComparison[] = [];
+  walk(ast, (node) => {
+    if (!(node instanceof Binary) || !['==', '!='].includes(node.operator.lexeme)) return;
+    for (const [side, other] of [
+      [node.left, node.right],
+      [node.right, node.left],
+    ] as const) {
+      if (!(other instanceof Literal) || other.literal.kind !== data.Kind.String) continue;
+      const [reference] = collectReferences(side, expression);
+      if (!reference || (!(side instanceof IndexAccess) && !(side instanceof ContextAccess))) continue;
+      const start = other.token.range.start;
+      found.push({ reference, value: other.literal.coerceString(), column: offsetOf(expression, start.line, start.column) });
+    }
+  });
+  return found;
 }
 
 /** Names (lower case) of the functions a parsed expression calls. */

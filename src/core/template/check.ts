@@ -10,6 +10,7 @@ import { Cron } from 'croner';
 import {
   EXPRESSION_CONTEXTS,
   STATUS_FUNCTION_NAMES,
+  collectComparisons,
   collectReferences,
   conditionExpression,
   parseExpression,
@@ -46,6 +47,17 @@ const FUNCTION_NAMES = [
 ] as const;
 
 const STEP_PROPERTIES = ['outputs', 'outcome', 'conclusion'];
+
+/** Values of `steps.<id>.outcome` and `.conclusion`: Baton's finished step statuses. */
+export const STEP_RESULTS = ['succeeded', 'failed', 'skipped', 'cancelled'] as const;
+
+/** GitHub Actions' words for step results, which authors coming from Actions will write. */
+const GITHUB_RESULT_WORDS: Record<string, string> = {
+  success: 'succeeded',
+  failure: 'failed',
+  cancelled: 'cancelled',
+  skipped: 'skipped',
+};
 
 /** Fields that belong to one step kind only. */
 const KIND_ONLY_FIELDS: Record<string, { kind: string; hint?: string }> = {
@@ -532,6 +544,18 @@ class TemplateChecker {
     }
     for (const reference of collectReferences(parsed.ast, expression)) {
       this.checkReference(reference, path, at(reference.column), step);
+    }
+    for (const comparison of collectComparisons(parsed.ast, expression)) {
+      const { reference, value } = comparison;
+      const property = reference.path[1]?.toLowerCase();
+      const isStatus = (reference.context === 'steps' || reference.context === 'needs') && reference.path.length === 2;
+      if (!isStatus || (property !== 'outcome' && property !== 'conclusion')) continue;
+      if ((STEP_RESULTS as readonly string[]).includes(value.toLowerCase())) continue;
+      const hint = GITHUB_RESULT_WORDS[value.toLowerCase()] ?? didYouMean(value, STEP_RESULTS);
+      this.problems.add(path, 'bad-step-result', `a step's ${property} is one of ${STEP_RESULTS.join(', ')}; '${value}' never matches`, {
+        position: at(comparison.column),
+        ...(hint ? { hint: hint.startsWith('did') ? hint : `write '${hint}'` } : {}),
+      });
     }
   }
 

@@ -48,6 +48,7 @@ const CHECK_CODES = [
   'not-a-need',
   'item-outside-foreach',
   'if-mixed-text',
+  'bad-step-result',
   'expression-not-allowed',
   'bad-cron',
   'bad-timezone',
