@@ -84,6 +84,16 @@ describe('baton validate', () => {
     assert.match(stdout(), /^two\.yml:1:1: warning: template id "same" is also used by one\.yml \[duplicate-template-id\]\nok: 2 templates valid\n$/);
   });
 
+  it('warns about workflow steps naming unknown templates, at the workflow field', async () => {
+    writeFileSync(join(dir, 'parent.yml'), 'id: parent\nsteps:\n  - id: a\n    run: echo\n  - id: b\n    workflow: no-such-template\n  - id: c\n    workflow: fix-failing-tests\n');
+    const { io, stdout } = fakeIO(dir, { HOME: dir, BATON_BUILTIN_TEMPLATES: join(import.meta.dirname, '..', '..', 'templates') });
+    assert.equal(await runCli(['validate', 'parent.yml'], io), 0);
+    assert.equal(
+      stdout(),
+      'parent.yml:6:15: warning: workflow "no-such-template" is not a known template [unknown-workflow]\nok: 1 template valid\n',
+    );
+  });
+
   it('prints JSON with --json', async () => {
     writeFileSync(join(dir, 'three.yml'), THREE_MISTAKES);
     const { io, stdout } = fakeIO(dir);

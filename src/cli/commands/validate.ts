@@ -2,9 +2,18 @@
 import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { TemplateProblem } from '../../core/errors';
-import { checkTemplateFile, isTemplateFile, nodeTemplateFileSystem } from '../../core/template';
+import {
+  checkTemplateFile,
+  findWorkflowCycles,
+  isTemplateFile,
+  nodeTemplateFileSystem,
+  workflowReferences,
+  type SourceLocator,
+  type TemplateDefinition,
+} from '../../core/template';
 import { evaluateTypeScriptTemplate } from '../../loaders/typescript';
 import { parseCommandArgs } from '../args';
+import { cliTemplateRegistry } from '../runtime';
 import type { CliCommand, CliIO } from './index';
 
 const help = `Usage: baton validate [paths…] [--json]
@@ -27,6 +36,8 @@ interface FileReport {
   id?: string;
   valid: boolean;
   problems: TemplateProblem[];
+  definition?: TemplateDefinition;
+  locator?: SourceLocator;
 }
 
 /** The template files named by `paths` (folders expand to the template files directly in them). */
@@ -50,6 +61,39 @@ async function templateFiles(io: CliIO, paths: string[]): Promise<{ files: strin
 export function formatProblem(problem: TemplateProblem, displayFile: string): string {
   const hint = problem.hint ? ` (${problem.hint})` : '';
   return `${displayFile}:${problem.line}:${problem.column}: ${problem.severity}: ${problem.message}${hint} [${problem.code}]`;
+}
+
+/**
+ * Warnings for `workflow:` steps naming a template that neither the validated files nor the
+ * registry (built-in, user, workspace) holds, and for templates that start each other in a cycle.
+ */
+async function checkWorkflowReferences(io: CliIO, reports: FileReport[]): Promise<void> {
+  const checked = reports.filter((r) => r.definition);
+  if (!checked.some((r) => workflowReferences(r.definition!).length > 0)) return;
+  const registry = cliTemplateRegistry(io, io.cwd);
+  await registry.reload();
+  const definitions = new Map(registry.list().map((t) => [t.definition.id, t.definition]));
+  for (const report of checked) definitions.set(report.definition!.id, report.definition!);
+  const warn = (report: FileReport, stepIndex: number, message: string, code: string) => {
+    const position = report.locator?.position(['steps', stepIndex, 'workflow']) ?? { line: 1, column: 1 };
+    report.problems.push({ file: report.file, ...position, path: `steps[${stepIndex}].workflow`, message, code, severity: 'warning' });
+  };
+  for (const report of checked) {
+    for (const reference of workflowReferences(report.definition!)) {
+      if (!definitions.has(reference.target)) {
+        warn(report, reference.stepIndex, `workflow "${reference.target}" is not a known template`, 'unknown-workflow');
+      }
+    }
+  }
+  for (const cycle of findWorkflowCycles(definitions)) {
+    for (const report of checked) {
+      const at = cycle.indexOf(report.definition!.id);
+      if (at < 0 || at === cycle.length - 1) continue;
+      const reference = workflowReferences(report.definition!).find((r) => r.target === cycle[at + 1]);
+      if (reference) warn(report, reference.stepIndex, `templates start each other in a cycle: ${cycle.join(' -> ')}`, 'workflow-cycle');
+    }
+  }
+  for (const report of checked) report.problems.sort((a, b) => a.line - b.line || a.column - b.column);
 }
 
 export const validateCommand: CliCommand = {
@@ -78,11 +122,13 @@ export const validateCommand: CliCommand = {
       const result = await checkTemplateFile(file, { evaluateTypeScript: evaluateTypeScriptTemplate });
       reports.push({
         file,
-        ...(result.definition ? { id: result.definition.id } : {}),
+        ...(result.definition ? { id: result.definition.id, definition: result.definition } : {}),
+        ...(result.locator ? { locator: result.locator } : {}),
         valid: result.definition !== undefined,
         problems: result.problems,
       });
     }
+    await checkWorkflowReferences(io, reports);
     // Two files with one id: the registry would use only one of them.
     const byId = new Map<string, string>();
     for (const report of reports) {
@@ -103,7 +149,8 @@ export const validateCommand: CliCommand = {
 
     const errorCount = reports.reduce((n, r) => n + r.problems.filter((p) => p.severity === 'error').length, 0);
     if (values.json) {
-      io.stdout(`${JSON.stringify(reports.map((r) => ({ ...r, file: display(r.file) })), null, 2)}\n`);
+      const json = reports.map(({ file, id, valid, problems }) => ({ file: display(file), ...(id ? { id } : {}), valid, problems }));
+      io.stdout(`${JSON.stringify(json, null, 2)}\n`);
       return errorCount > 0 ? 1 : 0;
     }
     for (const report of reports) {

@@ -18,7 +18,8 @@ export { coerceInputString, instantiate, secretInputNames, validateInputValues, 
 export { BUILTIN_OUTPUTS, GATE_OUTPUTS } from './check';
 export { DEFAULT_AGENT, FILE_DEBOUNCE_DEFAULT_MS, RETRY_DEFAULTS } from './normalize';
 export { templateSchema } from './schema';
-export { formatPath, type SourceLocator } from './problems';
+export { formatPath, type SourceLocator, type SourcePosition } from './problems';
+export { findWorkflowCycles, workflowReferences, type WorkflowReference } from './references';
 export {
   hasTrigger,
   TemplateRegistry,

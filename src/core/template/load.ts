@@ -17,6 +17,8 @@ import type { LoadedTemplate, TemplateDefinition, TemplateSourceKind } from './t
 export interface TemplateCheckResult {
   definition?: TemplateDefinition;
   problems: TemplateProblem[];
+  /** Positions in the checked source, for problems found later (e.g. across templates). */
+  locator?: SourceLocator;
 }
 
 /** Evaluates a TypeScript template file and returns its default export (esbuild lives outside core). */
@@ -129,8 +131,8 @@ export function checkTemplateObject(raw: unknown, file: string, locator: SourceL
   }
   checkTemplateSchema(raw, problems);
   checkTemplateSemantics(raw, problems);
-  if (problems.hasErrors) return { problems: problems.sorted() };
-  return { definition: normalizeTemplate(raw as Record<string, unknown>), problems: problems.sorted() };
+  if (problems.hasErrors) return { problems: problems.sorted(), locator };
+  return { definition: normalizeTemplate(raw as Record<string, unknown>), problems: problems.sorted(), locator };
 }
 
 /** Parses and checks YAML template text; never throws for a bad template. */
@@ -168,6 +170,7 @@ export function parseTemplateText(text: string, file: string): TemplateCheckResu
   return {
     ...(checked.definition && !hasDuplicateKeys ? { definition: checked.definition } : {}),
     problems: sorted.sorted(),
+    ...(checked.locator ? { locator: checked.locator } : {}),
   };
 }
 

@@ -8,6 +8,7 @@ import { TemplateNotFoundError, type TemplateProblem } from '../errors';
 import type { TemplateResolver } from '../ports';
 import { nodeTemplateFileSystem, type TemplateFileSystem } from './fs';
 import { checkTemplateFile, isTemplateFile, type TypeScriptTemplateEvaluator } from './load';
+import { findWorkflowCycles, workflowReferences } from './references';
 import type { LoadedTemplate, TemplateDefinition, TemplateSourceKind } from './types';
 
 /** One folder of templates. */
@@ -28,14 +29,17 @@ export interface InvalidTemplate {
   problems: TemplateProblem[];
 }
 
-/** Something the registry wants users to know: an override, or an id used twice in one source. */
+/**
+ * Something the registry wants users to know: an override, an id used twice in one source,
+ * a `workflow:` step naming no known template, or templates that start each other in a cycle.
+ */
 export interface RegistryNotice {
-  code: 'template-overridden' | 'duplicate-template-id';
+  code: 'template-overridden' | 'duplicate-template-id' | 'unknown-workflow' | 'workflow-cycle';
   templateId: string;
   message: string;
-  /** The file that wins. */
+  /** The file that wins (overrides, duplicates), else the file the notice is about. */
   sourcePath: string;
-  /** The file that is hidden. */
+  /** The file to show the warning on: the hidden one for overrides and duplicates, else the file the notice is about. */
   hiddenPath: string;
 }
 
@@ -70,6 +74,35 @@ export function hasTrigger(definition: TemplateDefinition, kind: TriggerKind): b
     default:
       return definition.on[kind].length > 0;
   }
+}
+
+/** Notices about `workflow:` steps: unknown targets and templates that start each other in a cycle. */
+function referenceNotices(byId: ReadonlyMap<string, LoadedTemplate>): RegistryNotice[] {
+  const notices: RegistryNotice[] = [];
+  for (const template of byId.values()) {
+    for (const reference of workflowReferences(template.definition)) {
+      if (byId.has(reference.target)) continue;
+      notices.push({
+        code: 'unknown-workflow',
+        templateId: template.definition.id,
+        message: `step "${reference.stepId}" of template "${template.definition.id}" runs workflow "${reference.target}", which is not a known template`,
+        sourcePath: template.sourcePath,
+        hiddenPath: template.sourcePath,
+      });
+    }
+  }
+  const definitions = new Map([...byId].map(([id, t]) => [id, t.definition]));
+  for (const cycle of findWorkflowCycles(definitions)) {
+    const first = byId.get(cycle[0]!)!;
+    notices.push({
+      code: 'workflow-cycle',
+      templateId: first.definition.id,
+      message: `templates start each other in a cycle: ${cycle.join(' -> ')}`,
+      sourcePath: first.sourcePath,
+      hiddenPath: first.sourcePath,
+    });
+  }
+  return notices;
 }
 
 export class TemplateRegistry implements TemplateResolver {
@@ -153,6 +186,7 @@ export class TemplateRegistry implements TemplateResolver {
         byId.set(id, loaded);
       }
     }
+    notices.push(...referenceNotices(byId));
     this.byId = byId;
     this.invalidFiles = invalid;
     this.noticeList = notices;

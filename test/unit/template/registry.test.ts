@@ -130,4 +130,23 @@ describe('TemplateRegistry', () => {
     assert.ok(duplicate);
     assert.equal(duplicate.hiddenPath, join(workspace, 'review.yml'));
   });
+
+  it('reports workflow steps naming unknown templates and templates that start each other', async () => {
+    const workflowStep = (id: string, target: string) => `id: ${id}\nsteps:\n  - id: child\n    workflow: ${target}\n`;
+    writeFileSync(join(workspace, 'ping.yml'), workflowStep('ping', 'pong'));
+    writeFileSync(join(workspace, 'pong.yml'), workflowStep('pong', 'ping'));
+    writeFileSync(join(workspace, 'lost.yml'), workflowStep('lost', 'nowhere'));
+    writeFileSync(join(workspace, 'dynamic.yml'), workflowStep('dynamic', '"${{ inputs.which }}"').replace('steps:', 'inputs:\n  properties:\n    which: { type: string }\nsteps:'));
+    const r = registry();
+    await r.reload();
+    const notices = r.notices().filter((n) => n.code !== 'template-overridden');
+    assert.deepEqual(
+      notices.map((n) => `${n.code} ${n.templateId} ${n.message}`),
+      [
+        'unknown-workflow lost step "child" of template "lost" runs workflow "nowhere", which is not a known template',
+        'workflow-cycle ping templates start each other in a cycle: ping -> pong -> ping',
+      ],
+    );
+    assert.equal(notices[0]!.hiddenPath, join(workspace, 'lost.yml'));
+  });
 });
