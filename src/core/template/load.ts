@@ -162,6 +162,11 @@ export function parseTemplateText(text: string, file: string): TemplateCheckResu
     return { problems: problems.sorted() };
   }
   const raw: unknown = doc.toJS({ maxAliasCount: 100 });
+  // `version: 1.10` is a number to YAML; keep what the author wrote.
+  const version = isMap(doc.contents) ? doc.contents.get('version', true) : undefined;
+  if (isScalar(version) && typeof version.value === 'number' && typeof version.source === 'string' && raw && typeof raw === 'object') {
+    (raw as Record<string, unknown>).version = version.source;
+  }
   const checked = checkTemplateObject(raw, file, new YamlLocator(doc, text, lineCounter));
   const all = [...problems.items, ...checked.problems];
   const hasDuplicateKeys = problems.hasErrors;

@@ -91,6 +91,11 @@ describe('template loader', () => {
       assert.deepEqual(env.concurrency, { group: 'deploy-${{ inputs.branch }}', limit: 2 });
     });
 
+    it('keeps a numeric version as written (1.10 stays 1.10)', () => {
+      const result = parseTemplateText('id: v\nversion: 1.10\nsteps:\n  - id: a\n    run: echo\n', 'v.yml');
+      assert.equal(result.definition!.version, '1.10');
+    });
+
     it('honours YAML anchors and merge keys, and ignores x- fields', () => {
       const step = load('anchors-and-blocks.yml').steps[0] as RunStep;
       assert.equal(step.timeoutMs, 300_000);
