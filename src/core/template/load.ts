@@ -122,6 +122,34 @@ function pathAtOffset(doc: Document, offset: number): Array<string | number> {
   }
 }
 
+/**
+ * Fields that become text (`version`, `env` values) keep a number as the author wrote it:
+ * YAML reads `1.10` as the number 1.1.
+ */
+function keepNumbersAsWritten(doc: Document, raw: unknown): void {
+  if (!isMap(doc.contents) || raw === null || typeof raw !== 'object') return;
+  const record = raw as Record<string, unknown>;
+  const asWritten = (node: unknown): string | undefined =>
+    isScalar(node) && typeof node.value === 'number' && typeof node.source === 'string' ? node.source : undefined;
+  const fixEnv = (envNode: unknown, env: unknown) => {
+    if (!isMap(envNode) || env === null || typeof env !== 'object') return;
+    for (const pair of envNode.items) {
+      const text = asWritten(pair.value);
+      if (isScalar(pair.key) && text !== undefined) (env as Record<string, unknown>)[String(pair.key.value)] = text;
+    }
+  };
+  const version = asWritten(doc.contents.get('version', true));
+  if (version !== undefined) record.version = version;
+  fixEnv(doc.contents.get('env', true), record.env);
+  const steps = doc.contents.get('steps', true);
+  if (isSeq(steps) && Array.isArray(record.steps)) {
+    steps.items.forEach((step, index) => {
+      const rawStep = (record.steps as unknown[])[index] as Record<string, unknown> | null | undefined;
+      if (isMap(step) && rawStep && typeof rawStep === 'object') fixEnv(step.get('env', true), rawStep.env);
+    });
+  }
+}
+
 /** Schema + semantic checks + normalization of an already parsed template object. */
 export function checkTemplateObject(raw: unknown, file: string, locator: SourceLocator = lineOneLocator): TemplateCheckResult {
   const problems = new ProblemList(file, locator);
@@ -162,11 +190,7 @@ export function parseTemplateText(text: string, file: string): TemplateCheckResu
     return { problems: problems.sorted() };
   }
   const raw: unknown = doc.toJS({ maxAliasCount: 100 });
-  // `version: 1.10` is a number to YAML; keep what the author wrote.
-  const version = isMap(doc.contents) ? doc.contents.get('version', true) : undefined;
-  if (isScalar(version) && typeof version.value === 'number' && typeof version.source === 'string' && raw && typeof raw === 'object') {
-    (raw as Record<string, unknown>).version = version.source;
-  }
+  keepNumbersAsWritten(doc, raw);
   const checked = checkTemplateObject(raw, file, new YamlLocator(doc, text, lineCounter));
   const all = [...problems.items, ...checked.problems];
   const hasDuplicateKeys = problems.hasErrors;

@@ -91,9 +91,11 @@ describe('template loader', () => {
       assert.deepEqual(env.concurrency, { group: 'deploy-${{ inputs.branch }}', limit: 2 });
     });
 
-    it('keeps a numeric version as written (1.10 stays 1.10)', () => {
-      const result = parseTemplateText('id: v\nversion: 1.10\nsteps:\n  - id: a\n    run: echo\n', 'v.yml');
+    it('keeps numbers that become text (version, env) as written: 1.10 stays 1.10', () => {
+      const result = parseTemplateText('id: v\nversion: 1.10\nenv: { A: 1.10, B: 0x1F }\nsteps:\n  - id: a\n    env: { C: 2.50 }\n    run: echo\n', 'v.yml');
       assert.equal(result.definition!.version, '1.10');
+      assert.deepEqual(result.definition!.env, { A: '1.10', B: '0x1F' });
+      assert.deepEqual(result.definition!.steps[0]!.env, { C: '2.50' });
     });
 
     it('honours YAML anchors and merge keys, and ignores x- fields', () => {
