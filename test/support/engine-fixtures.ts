@@ -281,3 +281,12 @@ export function runTs(script: string, args: string[]): Promise<{ code: number | 
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
 }
+
+/** Polls until `predicate` holds; fails (instead of hanging the suite) after `timeoutMs`. */
+export async function waitUntil(what: string, predicate: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}

@@ -18,6 +18,7 @@ import {
   statuses,
   template,
   workflowStep,
+  waitUntil,
   type MemoryEngine,
 } from '../../support/engine-fixtures';
 
@@ -101,6 +102,44 @@ describe('engine lifecycle', () => {
     });
   });
 
+  describe('timeouts', () => {
+    it('aborts the executor at the step timeout (on the clock), records timed_out and retries', async () => {
+      const h2 = createMemoryEngine();
+      const run = h2.engine.startRun(
+        template('to', [runStep('slow', 'sleep 60000', { timeoutMs: 2000, retry: { max: 2, backoff: 'fixed', delayMs: 0, maxDelayMs: 0 } })]),
+      );
+      const stop = new AbortController();
+      const done = new Worker(h2.engine, { pollMs: 5 }).run({ signal: stop.signal });
+      const attemptStatus = (n: number) => h2.engine.listAttempts(run.id, 'slow')[n - 1]?.status;
+      const until = async (what: string, predicate: () => boolean) => {
+        const deadline = Date.now() + 5000;
+        while (!predicate()) {
+          assert.ok(Date.now() < deadline, `timed out waiting for ${what}`);
+          await new Promise((r) => setTimeout(r, 5));
+        }
+      };
+      try {
+        for (let attempt = 1; attempt <= 2; attempt++) {
+          await until(`attempt ${attempt} to run`, () => attemptStatus(attempt) === 'running' && h2.executor.running === 1);
+          h2.clock.advance(1999);
+          await new Promise((r) => setTimeout(r, 20));
+          assert.equal(attemptStatus(attempt), 'running', 'aborted before the timeout');
+          h2.clock.advance(1);
+          await until(`attempt ${attempt} to time out`, () => attemptStatus(attempt) === 'timed_out');
+        }
+        await until('the run to fail', () => h2.engine.getRun(run.id).run.status === 'failed');
+      } finally {
+        stop.abort();
+        await done;
+      }
+      const attempts = h2.engine.listAttempts(run.id, 'slow');
+      assert.deepEqual(attempts.map((a) => a.status), ['timed_out', 'timed_out']);
+      assert.match(attempts[0]!.error ?? '', /timed out after 2000 ms/);
+      assert.equal(h2.engine.getRun(run.id).run.status, 'failed');
+      h2.close();
+    });
+  });
+
   describe('gates', () => {
     function gated(extra: Parameters<typeof gateStep>[1] = {}): TemplateDefinition {
       return template('g', [runStep('before', 'ok'), gateStep('review', { needs: ['before'], ...extra }), runStep('after', 'ok', { needs: ['review'] })]);
@@ -179,13 +218,14 @@ describe('engine lifecycle', () => {
       const worker = new Worker(h2.engine, { pollMs: 5, renewEveryMs: 10 });
       const stop = new AbortController();
       const done = worker.run({ signal: stop.signal });
-      while (h2.engine.getRun(run.id).steps[0]!.status !== 'running') await new Promise((r) => setTimeout(r, 5));
-      const started = Date.now();
-      h2.engine.cancelRun(run.id, { by: 'me', reason: 'enough' });
-      while (h2.executor.running > 0) await new Promise((r) => setTimeout(r, 5));
-      assert.ok(Date.now() - started < 2000, 'running step was not aborted');
-      stop.abort();
-      await done;
+      try {
+        await waitUntil('the step to run', () => h2.executor.running === 1);
+        h2.engine.cancelRun(run.id, { by: 'me', reason: 'enough' });
+        await waitUntil('the running step to be aborted', () => h2.executor.running === 0, 2000);
+      } finally {
+        stop.abort();
+        await done;
+      }
       assert.deepEqual(statuses(h2.engine, run.id), { slow: 'cancelled', next: 'cancelled' });
       assert.equal(h2.engine.getRun(run.id).run.status, 'cancelled');
       assert.deepEqual(h2.engine.listAttempts(run.id, 'slow').map((a) => a.status), ['cancelled']);
@@ -315,9 +355,10 @@ describe('engine lifecycle', () => {
       const run = h2.engine.startRun(template('stop', [runStep('slow', 'sleep 5000')]));
       const stop = new AbortController();
       const done = new Worker(h2.engine, { pollMs: 5 }).run({ signal: stop.signal });
-      while (h2.executor.running === 0) await new Promise((r) => setTimeout(r, 5));
-      stop.abort();
-      await done;
+      await waitUntil('the step to run', () => h2.executor.running === 1).finally(async () => {
+        stop.abort();
+        await done;
+      });
       assert.equal(h2.engine.getRun(run.id).steps[0]!.status, 'ready');
       assert.deepEqual(h2.engine.listAttempts(run.id, 'slow').map((a) => a.status), ['abandoned']);
       h2.close();
