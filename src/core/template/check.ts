@@ -46,6 +46,27 @@ const FUNCTION_NAMES = [
   ...STATUS_FUNCTION_NAMES,
 ] as const;
 
+/** `an agent`, `a run`: step kinds with their article. */
+function withArticle(kind: string): string {
+  return /^[aeiou]/.test(kind) || kind === 'llm' ? `an ${kind}` : `a ${kind}`;
+}
+
+/** How each function is called, for hints on wrong argument counts. */
+const FUNCTION_USAGE: Record<string, string> = {
+  contains: 'contains(search, item)',
+  startswith: 'startsWith(text, prefix)',
+  endswith: 'endsWith(text, suffix)',
+  format: "format('{0} and {1}', a, b)",
+  join: "join(list, ', ')",
+  tojson: 'toJSON(value)',
+  fromjson: 'fromJSON(text)',
+  case: 'case(condition, value, ..., default)',
+  success: 'success()',
+  failure: 'failure()',
+  always: 'always()',
+  cancelled: 'cancelled()',
+};
+
 const STEP_PROPERTIES = ['outputs', 'outcome', 'conclusion'];
 
 /** Values of `steps.<id>.outcome` and `.conclusion`: Baton's finished step statuses. */
@@ -182,7 +203,9 @@ class TemplateChecker {
       const first = firstIndex.get(step.id);
       if (first !== undefined) {
         const line = this.problems.locator.position(['steps', first, 'id']).line;
-        this.problems.add(['steps', step.index, 'id'], 'duplicate-step-id', `duplicate step id "${step.id}" (first used on line ${line})`);
+        this.problems.add(['steps', step.index, 'id'], 'duplicate-step-id', `duplicate step id "${step.id}" (first used on line ${line})`, {
+          hint: 'rename one of the steps: ids must be unique',
+        });
       } else {
         firstIndex.set(step.id, step.index);
         this.stepsById.set(step.id, step);
@@ -196,10 +219,12 @@ class TemplateChecker {
       for (const need of listWithPaths(step.raw.needs, ['steps', step.index, 'needs'])) {
         if (typeof need.value !== 'string') continue;
         if (need.value === step.id) {
-          this.problems.add(need.path, 'self-need', `step "${step.id}" cannot need itself`);
+          this.problems.add(need.path, 'self-need', `step "${step.id}" cannot need itself`, { hint: 'remove it from needs' });
         } else if (!this.stepsById.has(need.value)) {
           const hint = didYouMean(need.value, ids);
-          this.problems.add(need.path, 'unknown-need', `"${need.value}" is not a step of this template`, hint ? { hint } : {});
+          this.problems.add(need.path, 'unknown-need', `"${need.value}" is not a step of this template`, {
+            hint: hint ?? (ids.length > 0 ? `steps: ${ids.join(', ')}` : 'name the id of another step'),
+          });
         }
       }
     }
@@ -291,10 +316,10 @@ class TemplateChecker {
       const kind = present[0]!;
       for (const [field, rule] of Object.entries(KIND_ONLY_FIELDS)) {
         if (step.raw[field] === undefined || rule.kind === kind) continue;
-        const hint = kind === 'llm' ? rule.hint : undefined;
-        this.problems.add(['steps', step.index, field], 'field-not-for-kind', `"${field}" applies to ${rule.kind} steps; this is ${kind === 'agent' ? 'an' : kind === 'llm' ? 'an' : 'a'} ${kind} step`, {
+        const hint = (kind === 'llm' ? rule.hint : undefined) ?? `remove "${field}", or make this ${withArticle(rule.kind)} step`;
+        this.problems.add(['steps', step.index, field], 'field-not-for-kind', `"${field}" applies to ${rule.kind} steps; this is ${withArticle(kind)} step`, {
           at: 'key',
-          ...(hint ? { hint } : {}),
+          hint,
         });
       }
       if (kind === 'gate') {
@@ -307,6 +332,7 @@ class TemplateChecker {
       if (step.raw.max_parallel !== undefined && !step.hasForeach) {
         this.problems.add(['steps', step.index, 'max_parallel'], 'field-not-for-kind', '"max_parallel" needs "foreach" on the same step', {
           at: 'key',
+          hint: 'add foreach: or remove max_parallel',
         });
       }
     }
@@ -337,11 +363,14 @@ class TemplateChecker {
       } catch (error) {
         this.problems.add(schemaPath, 'bad-input-schema', `input "${name}" has an invalid schema: ${error instanceof Error ? error.message : String(error)}`, {
           at: 'key',
+          hint: 'fix the JSON Schema of this input',
         });
         continue;
       }
       if (detail !== undefined) {
-        this.problems.add([...schemaPath, 'default'], 'bad-default', `default of input "${name}" is invalid: ${detail}`);
+        this.problems.add([...schemaPath, 'default'], 'bad-default', `default of input "${name}" is invalid: ${detail}`, {
+          hint: "make the default follow the input's own type and rules",
+        });
       }
     }
   }
@@ -479,6 +508,7 @@ class TemplateChecker {
       const rest = text.slice(unterminatedAt);
       this.problems.add(path, 'unterminated-expression', '"${{" is never closed by "}}"', {
         position: this.problems.locator.positionInText(path, rest.split('\n')[0]!, 0),
+        hint: 'close the expression with }}',
       });
     }
   }
@@ -493,7 +523,7 @@ class TemplateChecker {
     }
     const { unterminatedAt } = scanExpressions(text);
     if (unterminatedAt !== undefined) {
-      this.problems.add(path, 'unterminated-expression', '"${{" is never closed by "}}"');
+      this.problems.add(path, 'unterminated-expression', '"${{" is never closed by "}}"', { hint: 'close the expression with }}' });
       return;
     }
     this.checkExpression(expression, path, expression, 0, contexts, step);
@@ -521,6 +551,7 @@ class TemplateChecker {
         if (known && token.toLowerCase() === 'item') {
           this.problems.add(path, 'item-outside-foreach', '"item" is only available in a step with foreach, and not in its foreach or if', {
             position,
+            hint: 'read item in the fields of a foreach step (run, prompt, env, ...)',
           });
         } else if (known) {
           this.problems.add(path, 'context-not-available', `"${token}" is not available here`, {
@@ -534,12 +565,19 @@ class TemplateChecker {
           });
         }
       } else if (parsed.kind === 'unknown-function') {
-        const hint = didYouMean(token, FUNCTION_NAMES);
-        this.problems.add(path, 'unknown-function', `unknown function "${token}"`, { position, ...(hint ? { hint } : {}) });
+        const hint = didYouMean(token, FUNCTION_NAMES) ?? `functions: ${FUNCTION_NAMES.join(', ')}`;
+        this.problems.add(path, 'unknown-function', `unknown function "${token}"`, { position, hint });
       } else if (parsed.kind === 'arguments') {
-        this.problems.add(path, 'expression-arguments', `${parsed.message} in \${{ ${expression} }}`, { position });
+        const usage = FUNCTION_USAGE[token.toLowerCase()];
+        this.problems.add(path, 'expression-arguments', `${parsed.message} in \${{ ${expression} }}`, {
+          position,
+          ...(usage ? { hint: `usage: ${usage}` } : {}),
+        });
       } else {
-        this.problems.add(path, 'expression-syntax', `${parsed.message} in \${{ ${expression} }}`, { position });
+        this.problems.add(path, 'expression-syntax', `${parsed.message} in \${{ ${expression} }}`, {
+          position,
+          hint: "operators are == != < <= > >= && || !, and text is quoted with single quotes: 'text'",
+        });
       }
       return;
     }
@@ -593,7 +631,10 @@ class TemplateChecker {
       return;
     }
     if (target.id === step.id) {
-      this.problems.add(path, 'self-reference', `step "${step.id}" reads its own outputs`, { position });
+      this.problems.add(path, 'self-reference', `step "${step.id}" reads its own outputs`, {
+        position,
+        hint: 'read them in a later step that needs this one',
+      });
       return;
     }
     if (step.id !== undefined && !this.ancestorsOf(step.id).has(target.id!)) {

@@ -154,7 +154,7 @@ function keepNumbersAsWritten(doc: Document, raw: unknown): void {
 export function checkTemplateObject(raw: unknown, file: string, locator: SourceLocator = lineOneLocator): TemplateCheckResult {
   const problems = new ProblemList(file, locator);
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    problems.add([], 'not-a-mapping', 'a template must be a mapping with id and steps');
+    problems.add([], 'not-a-mapping', 'a template must be a mapping with id and steps', { hint: 'start the file with "id:" and "steps:" lines' });
     return { problems: problems.sorted() };
   }
   checkTemplateSchema(raw, problems);
@@ -177,7 +177,7 @@ export function parseTemplateText(text: string, file: string): TemplateCheckResu
     const message = duplicate && path.length > 0 ? `duplicate field "${String(path.at(-1))}"` : firstLine(error.message);
     problems.add(path, duplicate ? 'duplicate-key' : 'yaml-syntax', message, {
       position: { line, column },
-      ...(duplicate ? { hint: 'each key may appear once in a mapping' } : {}),
+      hint: duplicate ? 'each key may appear once in a mapping' : 'check the indentation (spaces, not tabs), quotes and brackets here',
     });
   }
   for (const warning of doc.warnings) {

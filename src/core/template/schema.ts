@@ -122,6 +122,19 @@ function collapseAnyOf(errors: readonly ErrorObject[], data: unknown): ErrorObje
   return out;
 }
 
+/** How to write a value of the expected type. */
+function typeHint(types: readonly string[], value: unknown): string {
+  const wanted = new Set(types);
+  if (wanted.has('string') && (typeof value === 'number' || typeof value === 'boolean')) return `quote it to make it text: "${String(value)}"`;
+  if (wanted.has('string') && wanted.has('array')) return 'write one value, or a list such as [a, b]';
+  if (wanted.has('array')) return 'write a list: [a, b], or one "- item" per line';
+  if (wanted.has('object') && wanted.has('boolean')) return 'write true, or indented "key: value" lines';
+  if (wanted.has('object')) return 'write indented "key: value" lines';
+  if (wanted.has('boolean')) return 'write true or false (without quotes)';
+  if (wanted.has('integer') || wanted.has('number')) return 'write a number without quotes';
+  return `write ${describeTypes(types)}`;
+}
+
 const DURATION_HINT = 'write a number of seconds, or units such as 30s, 5m, 2h, 1h30m';
 
 function reportError(error: ErrorObject, data: unknown, problems: ProblemList): void {
@@ -139,18 +152,23 @@ function reportError(error: ErrorObject, data: unknown, problems: ProblemList): 
     }
     case 'required': {
       const field = String(params.missingProperty);
-      problems.add(path, 'missing-field', `missing required field "${field}"`, { at: path.length === 0 ? 'value' : 'key' });
+      problems.add(path, 'missing-field', `missing required field "${field}"`, {
+        at: path.length === 0 ? 'value' : 'key',
+        hint: field === 'id' && path[0] === 'steps' ? 'add "id: <name>" to this step' : `add "${field}:" here`,
+      });
       return;
     }
     case 'type': {
       const types = Array.isArray(params.type) ? (params.type as string[]) : [String(params.type)];
-      problems.add(path, 'wrong-type', `must be ${describeTypes(types)}, got ${describeValue(value)}`);
+      problems.add(path, 'wrong-type', `must be ${describeTypes(types)}, got ${describeValue(value)}`, { hint: typeHint(types, value) });
       return;
     }
     case 'enum': {
       const allowed = (params.allowedValues as unknown[]).map(String);
       const hint = typeof value === 'string' ? didYouMean(value, allowed) : undefined;
-      problems.add(path, 'bad-value', `must be one of ${allowed.join(', ')}; got ${describeValue(value)}`, hint ? { hint } : {});
+      problems.add(path, 'bad-value', `must be one of ${allowed.join(', ')}; got ${describeValue(value)}`, {
+        hint: hint ?? `write one of: ${allowed.join(', ')}`,
+      });
       return;
     }
     case 'pattern': {
@@ -187,15 +205,21 @@ function reportError(error: ErrorObject, data: unknown, problems: ProblemList): 
         problems.add(path, 'bad-duration', `duration must be greater than 0; got ${describeValue(value)}`, { hint: DURATION_HINT });
         return;
       }
-      problems.add(path, 'out-of-range', `must be greater than ${String(params.limit)}; got ${describeValue(value)}`);
+      problems.add(path, 'out-of-range', `must be greater than ${String(params.limit)}; got ${describeValue(value)}`, {
+        hint: `use a value greater than ${String(params.limit)}`,
+      });
       return;
     case 'minimum':
     case 'maximum':
     case 'exclusiveMaximum':
-      problems.add(path, 'out-of-range', `must be ${String(params.comparison)} ${String(params.limit)}; got ${describeValue(value)}`);
+      problems.add(path, 'out-of-range', `must be ${String(params.comparison)} ${String(params.limit)}; got ${describeValue(value)}`, {
+        hint: error.keyword === 'minimum' ? `use ${String(params.limit)} or more` : error.keyword === 'maximum' ? `use ${String(params.limit)} or less` : `use a value below ${String(params.limit)}`,
+      });
       return;
     case 'minItems':
-      problems.add(path, 'too-few-items', `must have at least ${String(params.limit)} item${params.limit === 1 ? '' : 's'}`);
+      problems.add(path, 'too-few-items', `must have at least ${String(params.limit)} item${params.limit === 1 ? '' : 's'}`, {
+        hint: path.length === 1 && path[0] === 'steps' ? 'add a step, e.g. "- id: hello" with "run: echo hello"' : 'add an item, or remove the field',
+      });
       return;
     case 'maxLength':
     case 'minLength':
@@ -203,11 +227,14 @@ function reportError(error: ErrorObject, data: unknown, problems: ProblemList): 
         path,
         'out-of-range',
         error.keyword === 'minLength' && params.limit === 1 ? 'must not be empty' : `length ${String(error.message)}`,
+        { hint: error.keyword === 'minLength' ? 'write a longer value' : 'write a shorter value' },
       );
       return;
     case 'uniqueItems': {
       const index = Math.max(Number(params.i), Number(params.j));
-      problems.add([...path, index], 'duplicate-item', `duplicate item ${describeValue(valueAt(value, [index]))}`);
+      problems.add([...path, index], 'duplicate-item', `duplicate item ${describeValue(valueAt(value, [index]))}`, {
+        hint: 'remove the repeated item',
+      });
       return;
     }
     default:

@@ -104,6 +104,7 @@ describe('template fixtures', () => {
         assert.equal(problem!.file, expected.file);
         assert.ok(problem!.message.length > 0);
         assert.ok(problem!.path.length > 0);
+        assert.ok(problem!.hint && problem!.hint.length > 0, 'every problem says how to fix it');
       });
     }
   });
