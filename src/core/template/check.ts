@@ -458,7 +458,8 @@ class TemplateChecker {
         } else if (field === 'gate' && isRecord(value)) {
           for (const [gateField, gateValue] of Object.entries(value)) {
             const gatePath = [...path, gateField];
-            if (gateField === 'message' || gateField === 'approvers') {
+            // Approvers are stored when the gate opens, as written: only the message is interpolated.
+            if (gateField === 'message') {
               this.forEachString(gateValue, gatePath, (text, p) => this.checkText(text, p, contexts, step));
             } else {
               this.forEachString(gateValue, gatePath, (text, p) => this.rejectExpressions(text, p, `in gate.${gateField}`));
