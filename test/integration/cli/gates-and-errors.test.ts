@@ -69,6 +69,35 @@ describe('baton approve/reject and bad input (in-process CLI)', function () {
     assert.ok(!result.stdout.includes('deploying'));
   });
 
+  it('a gate with approvers refuses others (exit 4) and bad form values (exit 2), changing nothing', async () => {
+    ws.template('gated.yml', GATED.replace('      message: Ship to production?', '      message: Ship to production?\n      approvers: [alice]'));
+    const runId = (await ws.baton(['run', 'gated', '--detach'])).stdout.trim();
+    const stop = new AbortController();
+    const worker = ws.baton(['worker', '--json'], {
+      signal: stop.signal,
+      onStdout: (_t, all) => {
+        if (all.includes('"gate.requested"')) stop.abort();
+      },
+    });
+    assert.equal((await worker).code, 0);
+    const before = databaseFingerprint(ws.dbPath);
+
+    const stranger = await ws.baton(['approve', runId, 'ship-it']);
+    assert.equal(stranger.code, 4);
+    assert.equal(stranger.stderr, 'baton approve: error: tester may not decide gate ship-it; approvers: alice [gate_not_allowed]\n');
+    const badForm = await ws.baton(['approve', runId, 'ship-it', '--by', 'alice', '--input', 'percent=lots']);
+    assert.equal(badForm.code, 2);
+    assert.match(badForm.stderr, /^baton approve: error: invalid inputs for .*: percent: must be integer \[input_invalid\]\n$/);
+    assert.equal(databaseFingerprint(ws.dbPath).hash, before.hash, 'refused decisions store nothing');
+
+    const alice = await ws.baton(['approve', runId, 'ship-it', '--by', 'alice', '--input', 'percent=10', '--json']);
+    assert.equal(alice.code, 0, alice.stderr);
+    const gate = JSON.parse(alice.stdout);
+    assert.equal(gate.decision, 'approved');
+    assert.equal(gate.decidedBy, 'alice');
+    assert.deepEqual(gate.formInputs, { percent: 10 });
+  });
+
   describe('errors leave the database untouched', () => {
     let runId: string;
     let before: ReturnType<typeof databaseFingerprint>;
