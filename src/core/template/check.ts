@@ -102,6 +102,8 @@ const NOT_FOR_GATES: Record<string, string> = {
 /** Step fields that hold no expressions (ids, graph, policies). */
 const STEP_STATIC_FIELDS = new Set([
   'id',
+  // Shown in views before the step runs, as written.
+  'name',
   'needs',
   'phase',
   'outputs',
