@@ -128,6 +128,14 @@ describe('template loader', () => {
       assert.equal(problems[3]!.hint, 'did you mean "prompt"?');
     });
 
+    it('locates problems the same in files with CRLF line ends and a byte-order mark', () => {
+      const text = '\uFEFFid: crlf\r\nsteps:\r\n  - id: a\r\n    nedds: b\r\n    run: echo ${{ inputs.x }}\r\n';
+      assert.deepEqual(
+        parseTemplateText(text, 'crlf.yml').problems.map((p) => `${p.line}:${p.column} ${p.code}`),
+        ['4:5 unknown-key', '5:19 unknown-input'],
+      );
+    });
+
     it('loadTemplateFile throws TemplateInvalidError carrying every error', async () => {
       const dir = mkdtempSync(join(tmpdir(), 'baton-load-'));
       const file = join(dir, 'bad.yml');
