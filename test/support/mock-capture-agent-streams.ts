@@ -3,7 +3,10 @@
  * (installed by scripts/install-agent-clis.mjs) talking to the mock model server, with the
  * arguments Baton's adapters build. Run after bumping a CLI version:
  *
- *   npx tsx test/support/mock-capture-agent-streams.ts [claude|codex|gemini ...]
+ *   npx tsx test/support/mock-capture-agent-streams.ts [claude|codex|gemini|<cli>:<scenario> ...]
+ *
+ * Other tests pin values of some fixtures (e.g. claude/success.jsonl's session id in
+ * test/integration/cli/agent-steps.test.ts): re-capture one scenario at a time when adding one.
  *
  * Each scenario writes `<scenario>.jsonl` (stdout, byte for byte) and `<scenario>.meta.json`
  * (CLI version, exit code, what the mock was told) next to it.
@@ -19,6 +22,12 @@ import { createMockAgentHome, installedAgentClis, MOCK_MODELS, shellToolCall } f
 import { MockModelServer, type MockModelServerOptions, type MockReply } from './mock-model-server';
 
 const fixturesRoot = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'agent-streams');
+/** The reference MCP server package (a devDependency) used for the MCP tool-call streams. */
+const everythingServer = join(
+  dirname(fileURLToPath(import.meta.resolve('@modelcontextprotocol/server-everything/package.json'))),
+  'dist',
+  'index.js',
+);
 
 interface Scenario {
   name: string;
@@ -28,6 +37,7 @@ interface Scenario {
   permission?: AgentPermission;
   tools?: string[];
   maxTurns?: number;
+  mcpServers?: AgentInvocationRequest['mcpServers'];
   /** Merged into the test HOME's ~/.gemini/settings.json. */
   geminiSettings?: Record<string, unknown>;
 }
@@ -61,6 +71,20 @@ function scenarios(kind: AgentKind): Scenario[] {
       server: { fallbackReply: { type: 'http_error', status: 401, errorType: 'authentication_error', message: 'invalid x-api-key' } },
     },
   ];
+  if (kind !== 'gemini') {
+    // Gemini reads MCP servers only from its settings files, so Baton hands it none.
+    const echo: MockReply =
+      kind === 'claude'
+        ? { type: 'tool_call', name: 'mcp__everything__echo', input: { message: 'ping-123' } }
+        : { type: 'tool_call', name: 'echo', namespace: 'mcp__everything', input: { message: 'ping-123' } };
+    list.push({
+      name: 'mcp-tool',
+      prompt: 'Echo ping-123 with the everything server.',
+      replies: [echo, { type: 'text', text: 'The server echoed ping-123.' }],
+      permission: 'edit',
+      mcpServers: { everything: { command: process.execPath, args: [everythingServer] } },
+    });
+  }
   if (kind !== 'codex') {
     // Codex has no turn limit of its own, so no stream to capture. Gemini has one only in its
     // settings files (Baton enforces max_turns itself); this is what a user-configured limit looks like.
@@ -93,6 +117,7 @@ async function capture(kind: AgentKind, binary: string, scenario: Scenario): Pro
       baseEnv: home.env,
       ...(scenario.tools ? { tools: scenario.tools } : {}),
       ...(scenario.maxTurns !== undefined ? { maxTurns: scenario.maxTurns } : {}),
+      ...(scenario.mcpServers ? { mcpServers: scenario.mcpServers } : {}),
     };
     if (scenario.geminiSettings) {
       const settingsFile = join(home.home, '.gemini', 'settings.json');
@@ -136,12 +161,21 @@ async function capture(kind: AgentKind, binary: string, scenario: Scenario): Pro
 }
 
 const installed = await installedAgentClis();
-const wanted = (process.argv.slice(2) as AgentKind[]).filter((k) => ['claude', 'codex', 'gemini'].includes(k));
-for (const kind of wanted.length > 0 ? wanted : (['claude', 'codex', 'gemini'] as const)) {
+// Arguments: `claude` (every scenario of one CLI) or `claude:mcp-tool` (one scenario); none: all.
+const wanted = process.argv.slice(2).map((arg) => {
+  const [kind, scenario] = arg.split(':') as [AgentKind, string | undefined];
+  return { kind, scenario };
+});
+const all: AgentKind[] = ['claude', 'codex', 'gemini'];
+for (const kind of all) {
+  const selected = wanted.length === 0 ? [{ kind, scenario: undefined }] : wanted.filter((w) => w.kind === kind);
+  if (selected.length === 0) continue;
   const binary = installed[kind];
   if (!binary) {
     process.stderr.write(`${kind} is not installed; run node scripts/install-agent-clis.mjs install ${kind}\n`);
     continue;
   }
-  for (const scenario of scenarios(kind)) await capture(kind, binary, scenario);
+  for (const scenario of scenarios(kind)) {
+    if (selected.some((w) => w.scenario === undefined || w.scenario === scenario.name)) await capture(kind, binary, scenario);
+  }
 }

@@ -29,11 +29,15 @@ export type MockReply =
       name: string;
       input: Record<string, unknown>;
       id?: string;
+      /** OpenAI Responses only: the tool's namespace (Codex puts MCP tools in `mcp__<server>`). */
+      namespace?: string;
       /** Text said before the call. */
       text?: string;
       usage?: MockUsage;
     }
   | { type: 'http_error'; status: number; message: string; errorType?: string }
+  /** OpenAI Responses only: output items sent as they are (e.g. a Codex `tool_search_call`). */
+  | { type: 'openai_items'; items: Array<Record<string, unknown>>; usage?: MockUsage }
   | ((request: RecordedModelRequest) => MockReply);
 
 export interface RecordedModelRequest {
@@ -163,6 +167,11 @@ export class MockModelServer {
     }
     const streaming = api === 'gemini' ? path.endsWith(':streamGenerateContent') : (body as { stream?: boolean } | undefined)?.stream === true;
     const model = modelOf(api, path, body);
+    if (reply.type === 'openai_items') {
+      if (api !== 'openai') throw new Error(`an openai_items reply cannot answer a ${api} request`);
+      this.streamOpenAi(res, reply, model, streaming);
+      return;
+    }
     switch (api) {
       case 'anthropic':
         if (streaming) this.streamAnthropic(res, reply, model);
@@ -237,11 +246,11 @@ export class MockModelServer {
     res.end();
   }
 
-  private streamOpenAi(res: ServerResponse, reply: TextOrTool, model: string, streaming: boolean): void {
+  private streamOpenAi(res: ServerResponse, reply: Answer, model: string, streaming: boolean): void {
     const usage = reply.usage ?? DEFAULT_USAGE;
     const responseId = this.nextId('resp');
-    const items: Array<Record<string, unknown>> = [];
-    const textOf = reply.type === 'text' ? reply.text : reply.text;
+    const items: Array<Record<string, unknown>> = reply.type === 'openai_items' ? [...reply.items] : [];
+    const textOf = reply.type === 'openai_items' ? undefined : reply.text;
     if (textOf) {
       items.push({
         type: 'message',
@@ -257,6 +266,7 @@ export class MockModelServer {
         id: this.nextId('fc'),
         call_id: reply.id ?? this.nextId('call'),
         name: reply.name,
+        ...(reply.namespace ? { namespace: reply.namespace } : {}),
         arguments: JSON.stringify(reply.input),
         status: 'completed',
       });
@@ -300,10 +310,12 @@ export class MockModelServer {
           content_index: 0,
           part: { type: 'output_text', text: textOf, annotations: [] },
         });
-      } else {
+      } else if (item.type === 'function_call') {
         emit('response.output_item.added', { output_index: outputIndex, item: { ...item, arguments: '', status: 'in_progress' } });
         emit('response.function_call_arguments.delta', { item_id: item.id, output_index: outputIndex, delta: item.arguments });
         emit('response.function_call_arguments.done', { item_id: item.id, output_index: outputIndex, arguments: item.arguments });
+      } else {
+        emit('response.output_item.added', { output_index: outputIndex, item });
       }
       emit('response.output_item.done', { output_index: outputIndex, item });
     });
@@ -319,6 +331,7 @@ export class MockModelServer {
 }
 
 type TextOrTool = Extract<MockReply, { type: 'text' | 'tool_call' }>;
+type Answer = Extract<MockReply, { type: 'text' | 'tool_call' | 'openai_items' }>;
 
 function apiOf(method: string, path: string): ModelApi | 'other' {
   if (method !== 'POST') return 'other';

@@ -31,12 +31,14 @@ export class CodexAdapter implements AgentAdapter {
     if (request.model) args.push('-m', request.model);
     for (const [name, server] of Object.entries(request.mcpServers ?? {})) {
       // `-c` values are TOML; JSON strings and arrays of strings are valid TOML literals.
+      // `codex exec` never asks for approval, so without `approve` every call of a tool not marked
+      // read-only is refused; Baton hands over only servers it trusts (its own).
       const env = Object.entries(server.env ?? {})
         .map(([key, value]) => `${JSON.stringify(key)}=${JSON.stringify(value)}`)
         .join(',');
       args.push(
         '-c',
-        `mcp_servers.${tomlKey(name)}={command=${JSON.stringify(server.command)},args=${JSON.stringify(server.args)},env={${env}}}`,
+        `mcp_servers.${tomlKey(name)}={command=${JSON.stringify(server.command)},args=${JSON.stringify(server.args)},env={${env}},default_tools_approval_mode="approve"}`,
       );
     }
     if (request.resumeSessionId) args.push('resume', request.resumeSessionId);

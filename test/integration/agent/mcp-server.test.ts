@@ -1,6 +1,6 @@
 /**
- * Baton's MCP server used by the REAL Claude Code CLI (mock model): the model's replies make
- * Claude call get_step_context, set_output (one invalid, one valid), add_artifact, add_comment,
+ * Baton's MCP server used by the REAL Claude Code and Codex CLIs (mock model): the model's
+ * replies make the CLI call get_step_context, set_output (one invalid, one valid), add_artifact, add_comment,
  * report_progress and request_approval — approved from another process — and every effect lands
  * in the run's database and run folder, through the engine's normal step result.
  */
@@ -11,26 +11,26 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Engine, Worker } from '../../../src/core/engine';
 import { isRunFinished } from '../../../src/core/model';
-import type { AgentStep, TemplateDefinition } from '../../../src/core/template/types';
+import type { AgentKind, AgentStep, TemplateDefinition } from '../../../src/core/template/types';
 import { AgentExecutor } from '../../../src/executors/agent/executor';
 import { batonMcpServerFor } from '../../../src/mcp/config';
 import { openStore, type OpenedStore } from '../../../src/store';
 import { createMockAgentHome, INSTALL_AGENT_CLIS_COMMAND, installedAgentClis, MOCK_MODELS, shellToolCall, type MockAgentHome } from '../../support/mock-agent-env';
-import { MockModelServer, type RecordedModelRequest } from '../../support/mock-model-server';
+import { MockModelServer, type MockReply, type RecordedModelRequest } from '../../support/mock-model-server';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const projectRoot = resolve(here, '..', '..', '..');
 const tsxLoader = import.meta.resolve('tsx');
 
-function definition(): TemplateDefinition {
+function definition(kind: AgentKind): TemplateDefinition {
   const step: AgentStep = {
     kind: 'agent',
     id: 'build',
-    agent: 'claude',
+    agent: kind,
     prompt: 'Build the report and hand over its numbers.',
-    model: MOCK_MODELS.claude,
+    model: MOCK_MODELS[kind],
     permission: 'edit',
-    tools: ['Bash'],
+    ...(kind === 'claude' ? { tools: ['Bash'] } : {}),
     acceptance: 'count is set',
     needs: [],
     env: {},
@@ -51,30 +51,44 @@ function definition(): TemplateDefinition {
   };
 }
 
-/** The tool_result text Claude sent back for a tool call id (in a later request). */
-function toolResultFor(requests: RecordedModelRequest[], toolUseId: string): string {
+/** The tool result a CLI sent back to the model for a tool call id (in a later request). */
+function toolResultFor(requests: RecordedModelRequest[], callId: string): string {
   for (const request of requests) {
-    for (const message of ((request.body as { messages?: Array<{ content: unknown }> })?.messages ?? [])) {
+    const body = request.body as { messages?: Array<{ content: unknown }>; input?: Array<Record<string, unknown>> };
+    for (const message of body?.messages ?? []) {
       if (!Array.isArray(message.content)) continue;
       for (const block of message.content as Array<Record<string, unknown>>) {
-        if (block.type === 'tool_result' && block.tool_use_id === toolUseId) return JSON.stringify(block.content);
+        if (block.type === 'tool_result' && block.tool_use_id === callId) return JSON.stringify(block.content);
       }
+    }
+    for (const item of body?.input ?? []) {
+      if (item.type === 'function_call_output' && item.call_id === callId) return JSON.stringify(item.output);
     }
   }
   return '';
 }
 
-describe("Baton's MCP server with the real Claude Code", function () {
+/** A call of one of Baton's MCP tools, named the way each CLI exposes MCP tools to the model. */
+function batonToolCall(kind: AgentKind, name: string, input: Record<string, unknown>, id: string): MockReply {
+  return kind === 'claude'
+    ? { type: 'tool_call', name: `mcp__baton__${name}`, input, id }
+    : { type: 'tool_call', name, namespace: 'mcp__baton', input, id };
+}
+
+for (const kind of ['claude', 'codex'] as const) describeMcp(kind);
+
+function describeMcp(kind: AgentKind): void {
+describe(`Baton's MCP server with the real ${kind} CLI`, function () {
   this.timeout(120_000);
-  let claude: string | undefined;
+  let binary: string | undefined;
   let mock: MockModelServer;
   let home: MockAgentHome;
   let opened: OpenedStore;
 
   before(async function () {
-    claude = (await installedAgentClis()).claude;
-    if (!claude) {
-      console.warn(`  skipped: claude CLI is not installed; run: ${INSTALL_AGENT_CLIS_COMMAND}`);
+    binary = (await installedAgentClis())[kind];
+    if (!binary) {
+      console.warn(`  skipped: ${kind} CLI is not installed; run: ${INSTALL_AGENT_CLIS_COMMAND}`);
       this.skip();
     }
   });
@@ -92,10 +106,12 @@ describe("Baton's MCP server with the real Claude Code", function () {
   });
 
   it('lands set_output, add_artifact, add_comment, report_progress and an approval from another process in the database', async () => {
-    const call = (name: string, input: Record<string, unknown>, id: string) => ({ type: 'tool_call' as const, name: `mcp__baton__${name}`, input, id });
+    const call = (name: string, input: Record<string, unknown>, id: string) => batonToolCall(kind, name, input, id);
     mock.enqueue(
+      // Codex starts MCP servers in the background and may ask the model before they are up;
+      // a first shell call gives the server (run through tsx here: ~1 s) time to start.
+      shellToolCall(kind, 'sleep 2; printf "weekly numbers" > report.txt'),
       call('get_step_context', {}, 'toolu_context'),
-      shellToolCall('claude', 'printf "weekly numbers" > report.txt'),
       call('set_output', { name: 'count', value: 'three' }, 'toolu_bad_output'),
       call('set_output', { name: 'count', value: 3 }, 'toolu_output'),
       call('add_artifact', { path: 'report.txt', name: 'weekly.txt' }, 'toolu_artifact'),
@@ -112,7 +128,7 @@ describe("Baton's MCP server with the real Claude Code", function () {
       executors: [
         new AgentExecutor({
           baseEnv: home.env,
-          executables: { claude: claude! },
+          executables: { [kind]: binary! },
           mcpServers: (ctx) => ({
             baton: batonMcpServerFor(ctx, {
               command: process.execPath,
@@ -125,7 +141,7 @@ describe("Baton's MCP server with the real Claude Code", function () {
         }),
       ],
     });
-    const run = engine.startRun(definition());
+    const run = engine.startRun(definition(kind));
 
     const approver = spawn(
       process.execPath,
@@ -180,3 +196,4 @@ describe("Baton's MCP server with the real Claude Code", function () {
     assert.equal(gate?.decidedBy, 'other-process');
   });
 });
+}

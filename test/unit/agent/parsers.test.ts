@@ -237,3 +237,28 @@ describe('agent stream parsers (captured from the real CLIs)', () => {
     });
   });
 });
+
+describe('agent stream parsers: MCP tool calls (captured, reference "everything" server)', () => {
+  it('claude: an MCP tool call keeps its mcp__server__tool name and the structured result text', () => {
+    const p = parseFixture('claude', 'mcp-tool');
+    const [call] = ofType(p.events, 'tool_call');
+    assert.equal(call?.tool, 'mcp__everything__echo');
+    assert.deepEqual(call?.input, { message: 'ping-123' });
+    const [result] = ofType(p.events, 'tool_result');
+    assert.equal(result?.id, call?.id);
+    assert.equal(result?.output, 'Echo: ping-123');
+    assert.equal(p.outcome.kind, AgentOutcomeKind.Succeeded);
+  });
+
+  it('codex: mcp_tool_call items become one server/tool call and its result', () => {
+    const p = parseFixture('codex', 'mcp-tool');
+    const calls = ofType(p.events, 'tool_call');
+    assert.equal(calls.length, 1);
+    assert.equal(calls[0]?.tool, 'everything/echo');
+    assert.deepEqual(calls[0]?.input, { message: 'ping-123' });
+    const [result] = ofType(p.events, 'tool_result');
+    assert.equal(result?.isError, false);
+    assert.match(result?.output ?? '', /Echo: ping-123/);
+    assert.equal(p.summary.result?.text, 'The server echoed ping-123.');
+  });
+});
