@@ -27,6 +27,8 @@ export const BATON_COMMANDS = {
   retryRun: { id: 'baton.retryRun', title: 'Retry Run', icon: '$(debug-restart)' },
   retryFromStep: { id: 'baton.retryFromStep', title: 'Retry From Step', icon: '$(debug-step-back)' },
   rerun: { id: 'baton.rerun', title: 'Rerun', icon: '$(refresh)' },
+  approveGate: { id: 'baton.approveGate', title: 'Approve Gate', icon: '$(check)' },
+  rejectGate: { id: 'baton.rejectGate', title: 'Reject Gate', icon: '$(close)' },
 } as const satisfies Record<string, CommandInfo>;
 
 export type BatonCommandName = keyof typeof BATON_COMMANDS;

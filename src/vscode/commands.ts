@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import { BATON_COMMANDS, type BatonCommandName } from './commandIds';
 import type { BatonContainer } from './container';
 import { createTemplateFromScaffold } from './newTemplate';
+import { approveGate, rejectGate } from './gates';
 import { runTemplate } from './runTemplate';
 import { validateTemplates } from './validateTemplates';
 import { cancelRun, pauseRun, rerun, resumeRun, retryFromStep, retryRun } from './runCommands';
@@ -26,6 +27,8 @@ const handlers: Record<BatonCommandName, (container: BatonContainer) => CommandH
   retryRun: (c) => (arg) => retryRun(c, arg),
   retryFromStep: (c) => (arg, step) => retryFromStep(c, arg, step),
   rerun: (c) => (arg) => rerun(c, arg),
+  approveGate: (c) => (arg) => approveGate(c, arg),
+  rejectGate: (c) => (arg) => rejectGate(c, arg),
 };
 
 export function registerCommands(container: BatonContainer): vscode.Disposable[] {

@@ -5,6 +5,8 @@
 import * as vscode from 'vscode';
 import type { Logger, SecretSource } from '../core/ports';
 import { registerCommands } from './commands';
+import type { FolderRuntime } from './folderRuntime';
+import { GateNotifier } from './gates';
 import { FolderRuntimes } from './runtimes';
 import { RunsTreeProvider, type RunsNode } from './runsTree';
 import { WorkspaceTemplates } from './templates';
@@ -58,6 +60,7 @@ export class BatonContainer implements vscode.Disposable {
       }),
     );
     for (const registration of registerCommands(this)) this.own(registration);
+    this.own(new GateNotifier(this));
   }
 
   /** The engine's Logger port over the output channel. */
@@ -75,6 +78,13 @@ export class BatonContainer implements vscode.Disposable {
   /** `secrets.NAME` in templates reads VS Code's SecretStorage (key `baton.secret.NAME`). */
   private secretSource(): SecretSource {
     return { get: async (name) => this.context.secrets.get(`baton.secret.${name}`) };
+  }
+
+  /** Shows a run in the Runs view, expanded. */
+  async revealRun(runtime: FolderRuntime, runId: string): Promise<void> {
+    const run = runtime.engine.getRun(runId).run;
+    await vscode.commands.executeCommand('baton.runs.focus');
+    await this.runsView?.reveal({ kind: 'run', runtime, run }, { select: true, focus: false, expand: true });
   }
 
   /** Registers something the container must dispose, and returns it. */

@@ -61,6 +61,17 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
       .map((step) => ({ kind: 'step', runtime: node.runtime, run: node.run, step, definition: node.definition }));
   }
 
+  /** Parent of a node (TreeView.reveal needs it). */
+  getParent(node: RunsNode): RunsNode | undefined {
+    if (node.kind === 'folder') return undefined;
+    if (node.kind === 'run') return this.runtimes.open().length > 1 ? { kind: 'folder', runtime: node.runtime } : undefined;
+    if (node.step.parentRowId !== null) {
+      const parent = node.runtime.opened.store.getStep(node.step.parentRowId);
+      if (parent) return { kind: 'step', runtime: node.runtime, run: node.run, step: parent, definition: node.definition };
+    }
+    return { kind: 'run', runtime: node.runtime, run: node.run };
+  }
+
   private runsOf(runtime: FolderRuntime): RunsNode[] {
     // Child runs of `workflow:` steps are reached through their parent step, not listed twice.
     return runtime.engine

@@ -12,3 +12,13 @@ export async function screenshot(name: string): Promise<string> {
   const { file } = (await call('/screenshot', { name })) as { file: string };
   return file;
 }
+
+/** Clicks `button` on the notification toast containing `contains` (waits for it to appear). */
+export async function clickNotificationButton(contains: string, button: string, screenshotName?: string): Promise<void> {
+  await call('/click-notification', { contains, button, ...(screenshotName ? { screenshot: screenshotName } : {}) });
+}
+
+/** Types `text` into the open quick input (replacing its value) and presses Enter. */
+export async function typeIntoQuickInput(text: string, expectPrompt?: string): Promise<void> {
+  await call('/type', { text, ...(expectPrompt ? { expectPrompt } : {}) });
+}

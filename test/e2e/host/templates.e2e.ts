@@ -31,7 +31,9 @@ describe('templates', () => {
       { category: 'e2e', id: 'hello', name: 'Hello' },
     );
     const category = (await container.templatesTree.getChildren()).find((n) => n.kind === 'category' && n.category === 'e2e')!;
-    const node = (await container.templatesTree.getChildren(category)).find((n): n is Extract<TemplatesNode, { kind: 'template' }> => n.kind === 'template')!;
+    const node = (await container.templatesTree.getChildren(category)).find(
+      (n): n is Extract<TemplatesNode, { kind: 'template' }> => n.kind === 'template' && n.template.definition.id === 'hello',
+    )!;
     const item = container.templatesTree.getTreeItem(node);
     assert.equal(item.contextValue, 'baton.template', 'the inline Run button matches this');
     await vscode.commands.executeCommand(item.command!.command, ...(item.command!.arguments ?? []));

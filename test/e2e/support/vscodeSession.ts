@@ -115,6 +115,31 @@ export class VsCodeSession {
               const file = join(screenshotsDir, `${message.name.replace(/[^\w.-]/g, '_')}.png`);
               await page.screenshot({ path: file });
               response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ file }));
+            } else if (request.url === '/click-notification') {
+              // A button of the notification whose text contains `contains`. The smoke-test
+              // driver suppresses toasts, so this opens the notification center (the bell) and
+              // clicks there: the same notification and buttons a user gets.
+              const { contains, button, screenshot } = message as { contains: string; button: string; screenshot?: string };
+              const center = page.locator('.notifications-center');
+              if (!(await center.isVisible())) await page.locator('[id="status.notifications"]').first().click();
+              const row = center.locator('.monaco-list-row', { hasText: contains }).first();
+              await row.waitFor({ timeout: 20_000 });
+              if (screenshot) {
+                mkdirSync(screenshotsDir, { recursive: true });
+                await page.screenshot({ path: join(screenshotsDir, `${screenshot}.png`) });
+              }
+              await row.locator('.monaco-button', { hasText: button }).first().click();
+              response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+            } else if (request.url === '/type') {
+              // Replaces the text of the focused quick input and presses Enter.
+              const { text, expectPrompt } = message as { text: string; expectPrompt?: string };
+              const widget = page.locator('.quick-input-widget');
+              await widget.waitFor({ state: 'visible', timeout: 20_000 });
+              if (expectPrompt) await widget.locator('.quick-input-message, .quick-input-title', { hasText: expectPrompt }).first().waitFor({ timeout: 20_000 });
+              const input = widget.locator('input').first();
+              await input.fill(text);
+              await input.press('Enter');
+              response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
             } else {
               response.writeHead(404).end('unknown bridge request');
             }

@@ -1,0 +1,157 @@
+/**
+ * Gates: a waiting gate raises one notification per window with Approve / Reject / Open.
+ * Approving asks for a comment and the gate's form; rejecting asks why. The engine checks the
+ * approver list against `baton.user` (default: the OS user) and stores exactly one decision.
+ */
+import * as vscode from 'vscode';
+import type { GateRecord, JsonValue } from '../core/model';
+import type { TemplateInputs } from '../core/template/types';
+import type { BatonContainer } from './container';
+import type { FolderRuntime } from './folderRuntime';
+import { currentUser } from './identity';
+import { collectInputs } from './inputForm';
+import type { RunsNode } from './runsTree';
+import { userMessage } from './userMessage';
+
+export interface GateTarget {
+  runtime: FolderRuntime;
+  gate: GateRecord;
+}
+
+/** Scripted decision (tests, other extensions): skips the prompts. */
+export interface GateDecisionArgs {
+  runId: string;
+  stepId: string;
+  itemKey?: string;
+  comment?: string;
+  inputs?: Record<string, JsonValue>;
+  /** Ask for the comment and form anyway (the notification's buttons). */
+  interactive?: boolean;
+}
+
+function isDecisionArgs(arg: unknown): arg is GateDecisionArgs {
+  return typeof arg === 'object' && arg !== null && typeof (arg as GateDecisionArgs).runId === 'string' && typeof (arg as GateDecisionArgs).stepId === 'string';
+}
+
+function openGates(container: BatonContainer): GateTarget[] {
+  return container.runtimes.open().flatMap((runtime) => runtime.engine.listOpenGates().map((gate) => ({ runtime, gate })));
+}
+
+async function resolveGate(container: BatonContainer, arg: unknown, verb: string): Promise<GateTarget | undefined> {
+  const gates = openGates(container);
+  const node = arg as RunsNode | undefined;
+  if (node && typeof node === 'object' && 'kind' in node && node.kind === 'step') {
+    const found = gates.find((g) => g.gate.runId === node.run.id && g.gate.stepRowId === node.step.id);
+    if (!found) throw new Error(`step ${node.step.stepId} is not waiting for a decision`);
+    return found;
+  }
+  if (isDecisionArgs(arg)) {
+    const found = gates.find((g) => g.gate.runId === arg.runId && g.gate.stepId === arg.stepId && (g.gate.itemKey ?? undefined) === arg.itemKey);
+    if (!found) throw new Error(`no gate ${arg.stepId} waiting in run ${arg.runId}`);
+    return found;
+  }
+  if (gates.length === 0) {
+    void vscode.window.showInformationMessage('Baton: no gate is waiting for a decision.');
+    return undefined;
+  }
+  if (gates.length === 1) return gates[0];
+  const picked = await vscode.window.showQuickPick(
+    gates.map((target) => ({ label: target.gate.message, description: `${target.gate.stepId} · ${target.gate.runId}`, target })),
+    { title: `Baton: ${verb} Gate`, placeHolder: 'Gate to decide' },
+  );
+  return picked?.target;
+}
+
+/** Approve: comment (optional) and the gate's form, then one recorded decision. */
+export async function approveGate(container: BatonContainer, arg?: unknown): Promise<GateRecord | undefined> {
+  const target = await resolveGate(container, arg, 'Approve');
+  if (!target) return undefined;
+  const { gate } = target;
+  let comment: string | undefined;
+  let inputs: Record<string, JsonValue> | undefined;
+  if (isDecisionArgs(arg) && !arg.interactive) {
+    comment = arg.comment;
+    inputs = arg.inputs;
+  } else {
+    comment = await vscode.window.showInputBox({ title: `Approve: ${gate.message}`, prompt: 'Comment (optional)', ignoreFocusOut: true });
+    if (comment === undefined) return undefined;
+    const form = gate.form as TemplateInputs | null;
+    if (form && Object.keys(form.properties ?? {}).length > 0) {
+      inputs = await collectInputs({ properties: form.properties, required: form.required ?? [] }, `Approve: ${gate.message}`);
+      if (!inputs) return undefined;
+    }
+  }
+  return target.runtime.engine.decideGate(gate.runId, gate.stepId, {
+    decision: 'approve',
+    by: currentUser(),
+    ...(comment ? { comment } : {}),
+    ...(inputs ? { inputs } : {}),
+    ...(gate.itemKey !== null ? { itemKey: gate.itemKey } : {}),
+  });
+}
+
+/** Reject: asks why (recorded with the decision and as a comment on the run). */
+export async function rejectGate(container: BatonContainer, arg?: unknown): Promise<GateRecord | undefined> {
+  const target = await resolveGate(container, arg, 'Reject');
+  if (!target) return undefined;
+  const { gate } = target;
+  const comment =
+    isDecisionArgs(arg) && !arg.interactive
+    ? arg.comment
+    : await vscode.window.showInputBox({
+        title: `Reject: ${gate.message}`,
+        prompt: 'Why? (recorded with the run)',
+        ignoreFocusOut: true,
+        validateInput: (value) => (value.trim() ? undefined : 'Say why, so the run records it'),
+      });
+  if (comment === undefined) return undefined;
+  return target.runtime.engine.decideGate(gate.runId, gate.stepId, {
+    decision: 'reject',
+    by: currentUser(),
+    comment,
+    ...(gate.itemKey !== null ? { itemKey: gate.itemKey } : {}),
+  });
+}
+
+/** Raises one notification per newly waiting gate. */
+export class GateNotifier implements vscode.Disposable {
+  private readonly notified = new Set<string>();
+  private readonly subscription: vscode.Disposable;
+
+  constructor(private readonly container: BatonContainer) {
+    this.subscription = container.runtimes.onDidChange(() => this.check());
+  }
+
+  check(): void {
+    for (const { runtime, gate } of openGates(this.container)) {
+      const key = `${runtime.folder.databasePath}#${gate.id}`;
+      if (this.notified.has(key)) continue;
+      this.notified.add(key);
+      void this.notify({ runtime, gate });
+    }
+  }
+
+  private async notify(target: GateTarget): Promise<void> {
+    const { gate } = target;
+    const run = target.runtime.engine.getRun(gate.runId).run;
+    const approvers = gate.approvers.length > 0 ? ` (approvers: ${gate.approvers.join(', ')})` : '';
+    const answer = await vscode.window.showInformationMessage(
+      `Baton: ${run.templateName} is waiting for approval — ${gate.message}${approvers}`,
+      'Approve',
+      'Reject',
+      'Open',
+    );
+    const scripted: GateDecisionArgs = { runId: gate.runId, stepId: gate.stepId, ...(gate.itemKey !== null ? { itemKey: gate.itemKey } : {}) };
+    try {
+      if (answer === 'Approve') await approveGate(this.container, { ...scripted, interactive: true });
+      else if (answer === 'Reject') await rejectGate(this.container, { ...scripted, interactive: true });
+      else if (answer === 'Open') await this.container.revealRun(target.runtime, gate.runId);
+    } catch (error) {
+      void vscode.window.showErrorMessage(`Baton: ${userMessage(error)}`);
+    }
+  }
+
+  dispose(): void {
+    this.subscription.dispose();
+  }
+}

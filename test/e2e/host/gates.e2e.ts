@@ -1,0 +1,62 @@
+import assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import type { GateRecord, RunRecord } from '../../../src/core/model';
+import { clickNotificationButton, typeIntoQuickInput } from './bridge';
+import { outsideEngine, waitForRun, waitUntil } from './helpers';
+
+describe('gates', () => {
+  const outside = outsideEngine();
+  after(() => outside.opened.close());
+
+  async function startGated(version: string): Promise<RunRecord> {
+    const run = await vscode.commands.executeCommand<RunRecord>('baton.runTemplate', 'gated', { version });
+    assert.ok(run);
+    await waitForRun(outside.engine, run.id, ['waiting']);
+    return run;
+  }
+
+  it('a waiting gate raises a notification; Approve with a comment and the form completes the run', async () => {
+    const run = await startGated('7.7.7');
+    await clickNotificationButton('Ship 7.7.7?', 'Approve', 'gate-notification');
+    await typeIntoQuickInput('looks good', 'Comment');
+    await typeIntoQuickInput('fixed the flux capacitor', 'notes');
+    const done = await waitForRun(outside.engine, run.id, ['succeeded', 'failed']);
+    assert.equal(done.status, 'succeeded', done.error ?? '');
+    const gate = outside.engine.listGates(run.id)[0]!;
+    assert.equal(gate.decision, 'approved');
+    assert.equal(gate.comment, 'looks good');
+    assert.deepEqual(gate.formInputs, { notes: 'fixed the flux capacitor' });
+    const publish = outside.engine.getRun(run.id).steps.find((s) => s.stepId === 'publish')!;
+    assert.equal(publish.outputs?.published, 'fixed the flux capacitor');
+  });
+
+  it('Reject Gate fails the run with the comment recorded', async () => {
+    const run = await startGated('8.8.8');
+    const gate = await vscode.commands.executeCommand<GateRecord>('baton.rejectGate', { runId: run.id, stepId: 'approve', comment: 'not this week' });
+    assert.equal(gate?.decision, 'rejected');
+    const done = await waitForRun(outside.engine, run.id, ['failed', 'succeeded']);
+    assert.equal(done.status, 'failed');
+    assert.equal(outside.engine.listGates(run.id)[0]!.comment, 'not this week');
+    assert.ok(outside.engine.listComments(run.id).some((c) => c.body === 'not this week'));
+    const publish = outside.engine.getRun(run.id).steps.find((s) => s.stepId === 'publish')!;
+    assert.notEqual(publish.status, 'succeeded', 'nothing after a rejected gate runs');
+  });
+
+  it('only a listed approver can decide a gate that names approvers', async () => {
+    const run = await vscode.commands.executeCommand<RunRecord>('baton.runTemplate', 'restricted', {});
+    await waitForRun(outside.engine, run.id, ['waiting']);
+    const refused = await vscode.commands.executeCommand('baton.approveGate', { runId: run.id, stepId: 'approve' });
+    assert.equal(refused, undefined, 'the command reported the refusal instead of deciding');
+    assert.equal(outside.engine.listGates(run.id)[0]!.decision, null, 'still undecided');
+
+    await vscode.workspace.getConfiguration('baton').update('user', 'release-manager', vscode.ConfigurationTarget.Global);
+    try {
+      await waitUntil('the setting to apply', () => vscode.workspace.getConfiguration('baton').get('user') === 'release-manager');
+      const gate = await vscode.commands.executeCommand<GateRecord>('baton.approveGate', { runId: run.id, stepId: 'approve' });
+      assert.equal(gate?.decidedBy, 'release-manager');
+      assert.equal((await waitForRun(outside.engine, run.id, ['succeeded', 'failed'])).status, 'succeeded');
+    } finally {
+      await vscode.workspace.getConfiguration('baton').update('user', undefined, vscode.ConfigurationTarget.Global);
+    }
+  });
+});
