@@ -10,8 +10,9 @@
  *   summary), `BATON_RUN_ID`, `BATON_STEP_ID`, `BATON_ATTEMPT`, `BATON_STEP_DIR`,
  *   `BATON_ARTIFACTS_DIR` and, for foreach instances, `BATON_ITEM_KEY`.
  * - Outputs: the names the script wrote to `$BATON_OUTPUT` (strings), plus two that Baton
- *   sets and a script may not: `exit_code` (number) and `stdout_tail` (the last 50 lines of
- *   stdout). Both are present on failure too, so `continue_on_error` steps can be inspected.
+ *   sets and a script may not: `exit_code` (number; -1 when killed by a signal) and
+ *   `stdout_tail` (the last 50 lines of stdout, at most 16 KiB). Both are present on failure
+ *   too, so `continue_on_error` steps can be inspected.
  * - stdout/stderr stream to `ctx.progress` as `output` events, a line at a time (a partial
  *   line is flushed after a short pause). Every reported text has `ctx.secrets` redacted.
  * - Non-zero exit: failed, retryable. Timeout: failed, retryable, "timed out". Cancelled
@@ -36,6 +37,8 @@ export const OUTPUT_FILE_NAME = 'baton-output.txt';
 export const SUMMARY_FILE_NAME = 'summary.md';
 
 const MAX_SUMMARY_BYTES = 1024 * 1024;
+/** `stdout_tail` is stored with the step's outputs: keep it small even when lines are huge. */
+const MAX_TAIL_CHARS = 16 * 1024;
 /** A partial line (progress bar, prompt) is reported after this long without a newline. */
 const PARTIAL_LINE_FLUSH_MS = 150;
 
@@ -289,13 +292,16 @@ class LineTail {
 
   push(text: string): void {
     const parts = (this.partial + text).split('\n');
-    this.partial = parts.pop()!;
-    this.lines.push(...parts);
+    // Output without newlines must not grow without bound: keep only the end of a long line.
+    // (One character more than the cap, so text() still sees that something was cut.)
+    this.partial = parts.pop()!.slice(-(MAX_TAIL_CHARS + 1));
+    for (const part of parts) this.lines.push(part.length > MAX_TAIL_CHARS ? part.slice(-(MAX_TAIL_CHARS + 1)) : part);
     if (this.lines.length > this.max * 2) this.lines = this.lines.slice(-this.max);
   }
 
   text(): string {
     const all = this.partial === '' ? this.lines : [...this.lines, this.partial];
-    return all.slice(-this.max).join('\n');
+    const text = all.slice(-this.max).join('\n');
+    return text.length > MAX_TAIL_CHARS ? `…${text.slice(-(MAX_TAIL_CHARS - 1))}` : text;
   }
 }

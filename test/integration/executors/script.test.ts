@@ -117,6 +117,16 @@ describe('ScriptExecutor (real bash)', function () {
     assert.equal(stdoutOf(progress).split('\n').length, 81);
   });
 
+  it('keeps stdout_tail small when the script prints a huge line without newline', async () => {
+    const { ctx, progress } = harness("head -c 300000 /dev/zero | tr '\\0' x");
+    const result = await executor.execute(ctx);
+    assert.ok(result.kind === 'succeeded', JSON.stringify(result).slice(0, 300));
+    const tail = String(result.outputs.stdout_tail);
+    assert.ok(tail.length <= 16 * 1024, `tail is ${tail.length} chars`);
+    assert.ok(/^…x+$/.test(tail), `tail starts with an ellipsis: ${tail.slice(0, 20)}`);
+    assert.equal(stdoutOf(progress).length, 300000, 'the log still gets every byte');
+  });
+
   it('times out, kills the script tree and reports a retryable timeout', async () => {
     const { ctx } = harness('sleep 305 &\necho "pid=$!"\nwait', {}, { timeoutMs: 400 });
     const started = Date.now();
