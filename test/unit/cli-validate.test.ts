@@ -6,7 +6,7 @@ import { Readable } from 'node:stream';
 import type { CliIO } from '../../src/cli/commands';
 import { runCli } from '../../src/cli/main';
 
-function fakeIO(cwd: string, env: NodeJS.ProcessEnv = {}) {
+function fakeIO(cwd: string, env: NodeJS.ProcessEnv = {}, isTTY = false) {
   const out: string[] = [];
   const err: string[] = [];
   const io: CliIO = {
@@ -14,7 +14,7 @@ function fakeIO(cwd: string, env: NodeJS.ProcessEnv = {}) {
     stderr: (t) => err.push(t),
     cwd,
     env,
-    isTTY: false,
+    isTTY,
     stdin: Readable.from([]),
   };
   return { io, stdout: () => out.join(''), stderr: () => err.join('') };
@@ -51,6 +51,15 @@ describe('baton validate', () => {
       'three.yml:11:21: error: input "target" is not declared (declare it under inputs.properties) [unknown-input]',
     ]);
     assert.match(stderr(), /3 errors in 1 of 1 template file/);
+  });
+
+  it('on a terminal, shows the source line with a caret under the column', async () => {
+    writeFileSync(join(dir, 'three.yml'), THREE_MISTAKES);
+    const { io, stdout } = fakeIO(dir, {}, true);
+    assert.equal(await runCli(['validate', 'three.yml'], io), 1);
+    const lines = stdout().split('\n');
+    assert.deepEqual(lines.slice(1, 3), ['        timeout: 5 minutes', '                 ^']);
+    assert.deepEqual(lines.slice(4, 6), ['        nedds: build', '        ^']);
   });
 
   it('checks the workspace .baton/templates by default and prints an ok line', async () => {

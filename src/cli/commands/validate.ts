@@ -1,5 +1,5 @@
 /** `baton validate [paths…]`: checks template files and prints compiler-style problems. */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { TemplateProblem } from '../../core/errors';
 import {
@@ -55,6 +55,12 @@ async function templateFiles(io: CliIO, paths: string[]): Promise<{ files: strin
     }
   }
   return { files, missing };
+}
+
+/** The source line, indented, with a caret under the column. */
+export function sourceExcerpt(line: string, column: number): string {
+  const text = line.replace(/^\uFEFF/, '').replace(/\t/g, ' ');
+  return `    ${text}\n    ${' '.repeat(Math.max(0, column - 1))}^`;
 }
 
 /** One compiler-style line for a problem. */
@@ -154,7 +160,13 @@ export const validateCommand: CliCommand = {
       return errorCount > 0 ? 1 : 0;
     }
     for (const report of reports) {
-      for (const problem of report.problems) io.stdout(`${formatProblem(problem, display(report.file))}\n`);
+      // On a terminal, show the line and a caret under the column, as compilers do.
+      const lines = io.isTTY && report.problems.length > 0 && existsSync(report.file) ? readFileSync(report.file, 'utf8').split(/\r?\n/) : [];
+      for (const problem of report.problems) {
+        io.stdout(`${formatProblem(problem, display(report.file))}\n`);
+        const line = lines[problem.line - 1];
+        if (line !== undefined && line.trim() !== '') io.stdout(`${sourceExcerpt(line, problem.column)}\n`);
+      }
     }
     if (reports.length === 0) {
       io.stdout(`no templates found in ${display(usingDefault ? defaultDir : positionals.join(', '))}\n`);
