@@ -103,6 +103,8 @@ export function canTransitionStep(from: StepStatus, to: StepStatus): boolean {
 /** Every event type written to the append-only event log. */
 export const EventType = {
   RunCreated: 'run.created',
+  /** Created but held back: its concurrency group is full. */
+  RunQueued: 'run.queued',
   RunStarted: 'run.started',
   RunPaused: 'run.paused',
   RunResumed: 'run.resumed',
@@ -175,6 +177,8 @@ export interface RunRecord {
   parentRunId: string | null;
   /** Row id (StepRecord.id) of the parent's `workflow:` step. */
   parentStepRowId: number | null;
+  /** The template's `concurrency.group`, resolved; runs sharing it are limited together. */
+  concurrencyKey: string | null;
   inputs: Record<string, JsonValue>;
   /** When succeeded: outputs of every succeeded top-level step, by step id. */
   outputs: Record<string, Outputs> | null;

@@ -127,6 +127,7 @@ export interface NewRun {
   trigger: TriggerInfo;
   parentRunId: string | null;
   parentStepRowId: number | null;
+  concurrencyKey: string | null;
   status: RunStatus;
   unfinishedSteps: number;
   createdAt: number;
@@ -224,6 +225,10 @@ export interface Store {
   /** Adds to the run's counters and returns them after the change. */
   addRunCounters(id: string, unfinishedDelta: number, failedDelta: number): { unfinishedSteps: number; failedSteps: number };
   listRuns(query?: RunQuery): RunRecord[];
+  /** Runs of a concurrency group that hold a slot (running, waiting, paused). */
+  countActiveRuns(concurrencyKey: string): number;
+  /** The oldest queued (pending) run of a concurrency group. */
+  nextQueuedRun(concurrencyKey: string): string | undefined;
 
   /** Returns the new row id. */
   insertStep(step: NewStep): number;

@@ -179,6 +179,14 @@ CREATE TABLE webhook_deliveries (
 CREATE INDEX webhook_deliveries_by_time ON webhook_deliveries(received_at);
 `,
   },
+  {
+    version: 2,
+    name: 'run concurrency groups',
+    sql: `
+ALTER TABLE runs ADD COLUMN concurrency_key TEXT;
+CREATE INDEX runs_by_concurrency ON runs(concurrency_key, status, created_at) WHERE concurrency_key IS NOT NULL;
+`,
+  },
 ];
 
 /** The schema version this code writes and understands. */

@@ -38,7 +38,7 @@ const RUN_STATE_COLUMNS = `id, status, phase, parent_run_id AS parentRunId, pare
 
 const RUN_COLUMNS = `runs.id AS id, template_id AS templateId, template_name AS templateName, status, phase,
   trigger_kind AS triggerKind, trigger_payload AS triggerPayload, parent_run_id AS parentRunId,
-  parent_step_row_id AS parentStepRowId, (SELECT inputs FROM run_snapshots WHERE run_id = runs.id) AS inputs,
+  parent_step_row_id AS parentStepRowId, concurrency_key AS concurrencyKey, (SELECT inputs FROM run_snapshots WHERE run_id = runs.id) AS inputs,
   outputs, error, unfinished_steps AS unfinishedSteps,
   failed_steps AS failedSteps, created_at AS createdAt, started_at AS startedAt, finished_at AS finishedAt,
   updated_at AS updatedAt`;
@@ -128,6 +128,7 @@ function toRun(row: Row): RunRecord {
     },
     parentRunId: (row.parentRunId as string | null) ?? null,
     parentStepRowId: (row.parentStepRowId as number | null) ?? null,
+    concurrencyKey: (row.concurrencyKey as string | null) ?? null,
     inputs: parse<Record<string, JsonValue>>(row.inputs) ?? {},
     outputs: parse(row.outputs),
     error: (row.error as string | null) ?? null,
@@ -232,8 +233,10 @@ export class SqliteStore implements Store, TriggerStore {
     const p = (sql: string) => db.prepare(sql);
     this.s = {
       insertRun: p(`INSERT INTO runs (id, template_id, template_name, status, trigger_kind,
-        trigger_payload, parent_run_id, parent_step_row_id, unfinished_steps, created_at, updated_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+        trigger_payload, parent_run_id, parent_step_row_id, concurrency_key, unfinished_steps, created_at, updated_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      countActiveRuns: p(`SELECT count(*) AS n FROM runs WHERE concurrency_key = ? AND status IN ('running', 'waiting', 'paused')`),
+      nextQueuedRun: p(`SELECT id FROM runs WHERE concurrency_key = ? AND status = 'pending' ORDER BY created_at, rowid LIMIT 1`),
       insertSnapshot: p('INSERT INTO run_snapshots (run_id, definition, inputs) VALUES (?, ?, ?)'),
       getRunState: p(`SELECT ${RUN_STATE_COLUMNS} FROM runs WHERE id = ?`),
       getRun: p(`SELECT ${RUN_COLUMNS} FROM runs WHERE id = ?`),
@@ -367,6 +370,7 @@ export class SqliteStore implements Store, TriggerStore {
       json(run.trigger.payload),
       run.parentRunId,
       run.parentStepRowId,
+      run.concurrencyKey,
       run.unfinishedSteps,
       run.createdAt,
       run.createdAt,
@@ -424,6 +428,14 @@ export class SqliteStore implements Store, TriggerStore {
       ORDER BY created_at DESC, rowid DESC LIMIT ?`;
     params.push(query.limit ?? 100);
     return (this.db.prepare(sql).all(...params) as Row[]).map(toRun);
+  }
+
+  countActiveRuns(concurrencyKey: string): number {
+    return (this.stmt('countActiveRuns').get(concurrencyKey) as { n: number }).n;
+  }
+
+  nextQueuedRun(concurrencyKey: string): string | undefined {
+    return (this.stmt('nextQueuedRun').get(concurrencyKey) as { id: string } | undefined)?.id;
   }
 
   insertStep(step: NewStep): number {

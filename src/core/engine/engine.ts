@@ -327,6 +327,11 @@ export class Engine {
     return this.tx(() => {
       const run = this.requireRun(runId);
       if (run.status === RunStatus.Paused) {
+        if (run.startedAt === null) {
+          // Paused while queued: it starts now (resuming is an explicit request to run it).
+          this.beginRun(run.id);
+          return this.requireRun(runId);
+        }
         if (run.unfinishedSteps === 0) {
           this.finalizeRun(run.id);
           return this.requireRun(runId);
@@ -1077,6 +1082,7 @@ export class Engine {
     parentStep: StepRecord | null,
   ): void {
     const now = this.clock.now();
+    const concurrencyKey = this.concurrencyKeyOf(template, inputs, runId);
     this.store.insertRun({
       id: runId,
       templateId: template.id,
@@ -1086,6 +1092,7 @@ export class Engine {
       trigger,
       parentRunId: parentStep?.runId ?? null,
       parentStepRowId: parentStep?.id ?? null,
+      concurrencyKey,
       status: RunStatus.Pending,
       unfinishedSteps: template.steps.length,
       createdAt: now,
@@ -1115,18 +1122,48 @@ export class Engine {
       );
     }
     this.remember({ runId, templateId: template.id, definition: template, graph: buildStepGraph(template), inputs, trigger, rowIds });
-    const run = this.requireRun(runId);
-    this.moveRun(run, RunStatus.Running, { startedAt: now }, EventType.RunStarted);
-    if (template.steps.length === 0) {
+    const limit = template.concurrency?.limit;
+    if (concurrencyKey !== null && limit !== undefined && this.store.countActiveRuns(concurrencyKey) >= limit) {
+      this.emit(runId, null, null, EventType.RunQueued, { concurrencyKey, limit });
+      return;
+    }
+    this.beginRun(runId);
+  }
+
+  /** pending -> running: readies the steps without needs. */
+  private beginRun(runId: string): void {
+    const plan = this.plan(runId);
+    const run = this.runState(runId);
+    this.moveRun(run, RunStatus.Running, { startedAt: this.clock.now() }, EventType.RunStarted);
+    if (plan.definition.steps.length === 0) {
       this.finalizeRun(runId);
       return;
     }
     const settle: Decision[] = [];
-    for (const step of template.steps) {
-      if (step.needs.length === 0) settle.push({ runId, rowId: rowIds.get(step.id) as number, upstream: 0 });
+    for (const step of plan.definition.steps) {
+      if (step.needs.length === 0) settle.push({ runId, rowId: plan.rowIds.get(step.id) as number, upstream: 0 });
     }
     this.settle(settle);
     this.refreshActivity(runId);
+  }
+
+  /** `concurrency.group` resolved against the inputs (null when the template has none). */
+  private concurrencyKeyOf(template: TemplateDefinition, inputs: Record<string, JsonValue>, runId: string): string | null {
+    const group = template.concurrency?.group;
+    if (!group) return null;
+    return interpolate(group, { inputs, run: { id: runId, templateId: template.id } });
+  }
+
+  /** A run of a concurrency group finished: start queued runs while the group has room. */
+  private startQueuedRuns(concurrencyKey: string | null): void {
+    if (concurrencyKey === null) return;
+    for (;;) {
+      const next = this.store.nextQueuedRun(concurrencyKey);
+      if (!next) return;
+      const limit = this.plan(next).definition.concurrency?.limit ?? Number.POSITIVE_INFINITY;
+      if (this.store.countActiveRuns(concurrencyKey) >= limit) return;
+      this.beginRun(next);
+    }
   }
 
   /** Decides every queued step whose needs all finished; skips and engine-owned kinds cascade through the queue. */
@@ -1368,6 +1405,7 @@ export class Engine {
       this.moveRun(run, RunStatus.Succeeded, { outputs, error: null }, EventType.RunSucceeded, {});
     }
     this.reportToParent(run);
+    this.startQueuedRuns(run.concurrencyKey);
   }
 
   private reportToParent(child: RunRecord): void {
@@ -1425,6 +1463,7 @@ export class Engine {
       if (child && !isRunFinished(child.status)) this.cancelInTx(child, by, `parent run ${run.id} cancelled`);
     }
     this.reportToParent(run);
+    this.startQueuedRuns(run.concurrencyKey);
   }
 
   /** Puts steps back to pending (the `fromStep` subtree, or every failed/cancelled step and what it blocked). */

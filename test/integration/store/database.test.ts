@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { DatabaseCorruptError, DatabaseTooNewError } from '../../../src/core/errors';
 import { SCHEMA_VERSION, openDatabase, openStore } from '../../../src/store';
+import { MIGRATIONS } from '../../../src/store/migrations';
 import { tempDir } from '../../support/engine-fixtures';
 
 function sha(path: string): string {
@@ -79,6 +80,27 @@ describe('store: opening the database', () => {
       (error: unknown) => error instanceof DatabaseTooNewError && error.found === SCHEMA_VERSION + 1 && error.supported === SCHEMA_VERSION,
     );
     assert.equal(sha(dbPath), before);
+  });
+
+  it('migrates an older database in place, keeping its rows', () => {
+    const dbPath = join(temp.dir, 'baton.db');
+    const raw = new DatabaseSync(dbPath);
+    raw.exec(MIGRATIONS[0]!.sql);
+    raw.exec(`PRAGMA user_version = ${MIGRATIONS[0]!.version}`);
+    raw.exec(`INSERT INTO runs (id, template_id, template_name, status, trigger_kind, created_at, updated_at)
+      VALUES ('old-run', 't', 'T', 'succeeded', 'manual', 1, 1)`);
+    raw.exec(`INSERT INTO run_snapshots (run_id, definition, inputs) VALUES ('old-run', '{"id":"t"}', '{"a":1}')`);
+    raw.close();
+    const opened = openStore(dbPath);
+    try {
+      assert.equal((opened.store.db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version, SCHEMA_VERSION);
+      const run = opened.store.getRun('old-run');
+      assert.equal(run?.status, 'succeeded');
+      assert.deepEqual(run?.inputs, { a: 1 });
+      assert.equal(run?.concurrencyKey, null);
+    } finally {
+      opened.close();
+    }
   });
 
   it('writes run snapshots and step files under runs/<run-id>', async () => {

@@ -128,6 +128,36 @@ describe('engine scheduling', () => {
     });
   });
 
+  describe('concurrency groups', () => {
+    const deploy = template('deploy', [runStep('ship', 'ok')], {
+      inputs: { properties: { env: { type: 'string' } }, required: ['env'] },
+      concurrency: { group: 'deploy-${{ inputs.env }}', limit: 1 },
+    });
+
+    it('queues a run while its group is full and starts it when the group frees up', async () => {
+      const first = h.engine.startRun(deploy, { inputs: { env: 'prod' } });
+      const second = h.engine.startRun(deploy, { inputs: { env: 'prod' } });
+      const other = h.engine.startRun(deploy, { inputs: { env: 'dev' } });
+      assert.deepEqual([first.status, second.status, other.status], ['running', 'pending', 'running']);
+      assert.equal(second.concurrencyKey, 'deploy-prod');
+      await drain(h.engine);
+      for (const run of [first, second, other]) assert.equal(h.engine.getRun(run.id).run.status, 'succeeded');
+      const events = h.engine.listEvents(0, { limit: 10_000 });
+      const at = (runId: string, type: string) => events.findIndex((e) => e.runId === runId && e.type === type);
+      assert.ok(at(second.id, EventType.RunQueued) >= 0);
+      assert.ok(at(second.id, EventType.RunStarted) > at(first.id, EventType.RunSucceeded), 'queued run started before the slot was free');
+    });
+
+    it('cancelling the running run of a group starts the next queued one', async () => {
+      const first = h.engine.startRun(deploy, { inputs: { env: 'prod' } });
+      const second = h.engine.startRun(deploy, { inputs: { env: 'prod' } });
+      h.engine.cancelRun(first.id);
+      assert.equal(h.engine.getRun(second.id).run.status, 'running');
+      await drain(h.engine);
+      assert.equal(h.engine.getRun(second.id).run.status, 'succeeded');
+    });
+  });
+
   describe('foreach', () => {
     it('runs one instance per item, at most max_parallel at once, outputs aggregated in item order', async () => {
       const run = h.engine.startRun(
