@@ -51,3 +51,12 @@ describe('docs/templates.md', () => {
     assert.deepEqual(missing, []);
   });
 });
+
+describe('README.md', () => {
+  it('shows a template that loads without problems', () => {
+    const readme = readFileSync(join(import.meta.dirname, '..', '..', '..', 'README.md'), 'utf8');
+    const templates = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!).filter((b) => /^id:/m.test(b) && /^steps:/m.test(b));
+    assert.ok(templates.length >= 1, 'the README shows a template');
+    for (const text of templates) assert.deepEqual(parseTemplateText(text, 'README.md').problems, []);
+  });
+});
