@@ -87,7 +87,15 @@ export const logsCommand: CliCommand = {
             emit(target, text);
           }
         }
-        if (!values.follow) return 0;
+        if (!values.follow) {
+          const printedNothing = [...targets.values()].every((t) => t.offset === 0);
+          if (printedNothing && !values.json) {
+            // Say why the log is empty (on stderr, so `baton logs … > file` stays clean).
+            const current = store.getStep(step.id) ?? step;
+            io.stderr(`(no output from ${stepLabel(current)}: it is ${current.status})\n`);
+          }
+          return 0;
+        }
         if (allFinished(store, step, [...targets.values()])) {
           // One last read: output written just before the step finished.
           for (const target of targets.values()) {

@@ -123,9 +123,20 @@ describe('baton logs / events / pause / runs (in-process CLI)', function () {
     assert.equal(all.stdout, '==> each[0] <==\ncolour red\n==> each[1] <==\ncolour green\n==> each[2] <==\ncolour blue\n');
     const one = await ws.baton(['logs', runId, 'each[1]']);
     assert.equal(one.stdout, 'colour green\n');
+    assert.equal(one.stderr, '');
     const shown = await ws.baton(['show', runId]);
     assert.match(shown.stdout, /✓ each +succeeded/);
     assert.match(shown.stdout, / {4}✓ {2}each\[2\] +succeeded|✓ +each\[2\]/);
+  });
+
+  it('logs says why a log is empty', async () => {
+    ws.template('quiet.yml', 'id: quiet\nsteps:\n  - id: a\n    run: exit 1\n  - id: b\n    needs: [a]\n    run: echo never\n');
+    const run = await ws.baton(['run', 'quiet']);
+    const runId = runIdFrom(run.stdout);
+    const skipped = await ws.baton(['logs', runId, 'b']);
+    assert.equal(skipped.code, 0);
+    assert.equal(skipped.stdout, '');
+    assert.equal(skipped.stderr, '(no output from b: it is skipped)\n');
   });
 
   it('runs lists newest first and filters by status and template', async () => {
