@@ -67,6 +67,8 @@ export interface AgentAdapter {
   readonly pathEnvVar: string;
   /** How to install the CLI, shown when it is missing. */
   readonly installHint: string;
+  /** False when the CLI cannot be given MCP servers for one run (Baton's MCP server is then left out). */
+  readonly acceptsMcpServers: boolean;
   buildInvocation(request: AgentInvocationRequest): AgentInvocation;
   createParser(): AgentStreamParser;
   /** Absolute path of the session transcript when it exists. */

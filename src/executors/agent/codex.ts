@@ -24,6 +24,7 @@ export class CodexAdapter implements AgentAdapter {
   readonly executable = 'codex';
   readonly pathEnvVar = 'BATON_CODEX_PATH';
   readonly installHint = 'install it with npm i -g @openai/codex';
+  readonly acceptsMcpServers = true;
 
   buildInvocation(request: AgentInvocationRequest): AgentInvocation {
     const viaStdin = Buffer.byteLength(request.prompt) > MAX_ARGV_PROMPT_BYTES;

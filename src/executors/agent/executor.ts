@@ -100,7 +100,14 @@ export class AgentExecutor implements StepExecutor {
     const previous = step.resume && ctx.attempt > 1 ? await readRecordedSession(ctx.stepDir, step.agent) : undefined;
     const newSessionId = (this.options.newSessionId ?? randomUUID)();
     const model = stringField(ctx.resolved.model) ?? step.model ?? ctx.template.defaults.model;
-    const mcpServers = this.options.mcpServers?.(ctx);
+    let mcpServers = this.options.mcpServers?.(ctx);
+    if (mcpServers && !adapter.acceptsMcpServers) {
+      ctx.progress({
+        kind: 'message',
+        text: `${step.agent}: Baton's MCP server is not available to this CLI (it reads MCP servers only from its settings files); the step's final answer is its output`,
+      });
+      mcpServers = undefined;
+    }
     const invocation = adapter.buildInvocation({
       prompt,
       ...(model ? { model } : {}),

@@ -26,6 +26,7 @@ export class GeminiAdapter implements AgentAdapter {
   readonly executable = 'gemini';
   readonly pathEnvVar = 'BATON_GEMINI_PATH';
   readonly installHint = 'install it with npm i -g @google/gemini-cli';
+  readonly acceptsMcpServers = false;
 
   buildInvocation(request: AgentInvocationRequest): AgentInvocation {
     const viaStdin = Buffer.byteLength(request.prompt) > MAX_ARGV_PROMPT_BYTES;
