@@ -67,6 +67,7 @@ function describeValue(value: unknown): string {
   if (type === 'array') return 'a list';
   if (type === 'object') return 'a mapping';
   if (type === 'null') return 'nothing';
+  if (type === 'function') return 'a function';
   return String(value);
 }
 

@@ -219,6 +219,17 @@ describe('template loader', () => {
       assert.equal(result.problems[0]!.column, 11);
     });
 
+    it('reports a function where a script is expected without printing its source', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'baton-ts-'));
+      const file = join(dir, 'fn.ts');
+      writeFileSync(file, "export default { id: 'fn', steps: [{ id: 'a', run: () => 'secret body' }] };\n");
+      const result = await checkTemplateFile(file, { evaluateTypeScript: evaluateTypeScriptTemplate });
+      assert.deepEqual(
+        result.problems.map((p) => `${p.code} ${p.path}: ${p.message}`),
+        ['wrong-type steps[0].run: must be a string, got a function'],
+      );
+    });
+
     it('reports a module without a default export', async () => {
       const dir = mkdtempSync(join(tmpdir(), 'baton-ts-'));
       const file = join(dir, 'none.ts');
