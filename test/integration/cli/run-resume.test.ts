@@ -125,6 +125,38 @@ describe('baton run / resume (in-process CLI, real SQLite, real bash)', function
     assert.equal(list.find((r) => r.id === newId)?.trigger.kind, 'rerun');
   });
 
+  it('retries a flaky step after its delay and times out a hanging one', async () => {
+    ws.template(
+      'flaky.yml',
+      `id: flaky
+steps:
+  - id: flaky
+    retry:
+      max: 3
+      backoff: fixed
+      delay: 300ms
+    run: |
+      echo x >> flaky.ran
+      [ "$(wc -l < flaky.ran)" -ge 2 ] || { echo "first try fails" >&2; exit 1; }
+      echo "second try works"
+  - id: hang
+    timeout: 500ms
+    run: sleep 30
+`,
+    );
+    const started = Date.now();
+    const result = await ws.baton(['run', 'flaky']);
+    assert.equal(result.code, 1, result.stdout);
+    assert.match(result.stdout, /↻ flaky attempt 1 failed: script exited with code 1: first try fails; retrying in \d+ms/);
+    assert.match(result.stdout, /flaky \| second try works/);
+    assert.match(result.stdout, /step hang failed: step timed out after 500 ms/);
+    assert.equal(count(ws, 'flaky'), 2);
+    assert.ok(Date.now() - started < 10_000, 'the hanging step was stopped at its timeout');
+    const detail = JSON.parse((await ws.baton(['show', runIdFrom(result.stdout), '--json'])).stdout);
+    const attempts = detail.attempts.map((a: { stepId: string; status: string }) => `${a.stepId}:${a.status}`);
+    assert.deepEqual(attempts.sort(), ['flaky:failed', 'flaky:succeeded', 'hang:timed_out']);
+  });
+
   it('runs a template given as a file path, typed inputs included', async () => {
     writeFileSync(ws.file('fixed'), '');
     const path = join(ws.dir, 'elsewhere.yml');
