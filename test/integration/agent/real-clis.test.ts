@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ExecutableNotFoundError } from '../../../src/core/errors';
 import type { Outputs } from '../../../src/core/model';
@@ -174,6 +174,28 @@ function describeCli(kind: AgentKind): void {
       assert.ok(!sent.includes('MARKER-FIRST-PROMPT'), "the first step's prompt is not");
       assert.ok(!sent.includes('printf hello'), "the first step's tool calls are not");
       assert.ok(!sent.includes(firstSession), "the first step's session id is not");
+    });
+
+    it('keeps secrets out of the prompt preamble, the outputs, the progress events and every file it writes', async () => {
+      const secret = 'tok-SECRET-4711';
+      mock.enqueue(shellToolCall(kind, 'echo "token=$API_TOKEN"'), { type: 'text', text: `The token is ${secret}.` });
+      const step = agentStep(kind, 'leaky', 'Print the token.', { env: { API_TOKEN: secret } });
+      const { result, progress, ctx } = await runStep(executor, home, step, {
+        secrets: [secret],
+        inputs: { token: secret },
+        env: { API_TOKEN: secret },
+      });
+      assert.equal(result.kind, 'succeeded', JSON.stringify(result));
+      assert.deepEqual(result.outputs, { result: 'The token is ***.' });
+      assert.ok(!userTextOf(mock.modelTurns[0]!).includes(secret), 'the preamble carries the input redacted');
+      assert.ok(userTextOf(mock.modelTurns[0]!).includes('"token": "***"'));
+      // The tool really saw the secret (it is in the env); Baton just never records it.
+      assert.ok(JSON.stringify(mock.modelTurns[1]!.body).includes(`token=${secret}`));
+      assert.ok(!JSON.stringify(progress).includes(secret), 'no progress event holds the secret');
+      assert.ok(JSON.stringify(progress).includes('token=***'));
+      for (const name of readdirSync(ctx.stepDir)) {
+        assert.ok(!readFileSync(join(ctx.stepDir, name), 'utf8').includes(secret), `${name} holds no secret`);
+      }
     });
 
     it('reports an API error as a retryable failure with the API message', async () => {
