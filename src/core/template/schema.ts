@@ -14,6 +14,8 @@ let compiled: ValidateFunction | undefined;
 function templateValidator(): ValidateFunction {
   if (!compiled) {
     const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true });
+    // Editor-only annotation (completion snippets in the YAML language server).
+    ajv.addKeyword({ keyword: 'defaultSnippets' });
     compiled = ajv.compile(templateSchema);
   }
   return compiled;

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TemplateInvalidError } from '../../../src/core/errors';
 import { parseDuration } from '../../../src/core/template/duration';
-import { checkTemplateFile, loadTemplateFile, parseTemplateText } from '../../../src/core/template/load';
+import { checkTemplateFile, checkTemplateObject, loadTemplateFile, parseTemplateText } from '../../../src/core/template/load';
 import { templateSchema } from '../../../src/core/template/schema';
 import type { AgentStep, GateStep, RunStep } from '../../../src/core/template/types';
 import { evaluateTypeScriptTemplate } from '../../../src/loaders/typescript';
@@ -257,6 +257,22 @@ describe('template loader', () => {
       visit(templateSchema, '(root)');
       for (const [name, definition] of Object.entries(definitions)) visit(definition, name);
       assert.deepEqual(missing, []);
+    });
+
+    it('offers editor snippets that are valid templates and steps once filled in', () => {
+      // `${1:default}` and `${1|a,b|}` are snippet placeholders: use their default / first choice.
+      const fill = (value: unknown): unknown =>
+        JSON.parse(JSON.stringify(value).replace(/\$\{\d+:([^}]*)\}/g, '$1').replace(/\$\{\d+\|([^,|]*)[^}]*\}/g, '$1'));
+      const topSnippets = (templateSchema.defaultSnippets as Array<{ body: unknown }>).map((s) => fill(s.body));
+      const stepSnippets = ((templateSchema.definitions as Record<string, { defaultSnippets: Array<{ body: Record<string, unknown> }> }>).step
+        .defaultSnippets).map((s) => fill(s.body) as Record<string, unknown>);
+      assert.equal(stepSnippets.length, 5);
+      for (const template of topSnippets) assert.deepEqual(checkTemplateObject(template, 'snippet').problems, []);
+      for (const step of stepSnippets) {
+        const needed = typeof step.needs === 'string' ? [{ id: step.needs, run: 'echo' }] : [];
+        const result = checkTemplateObject({ id: 'snippet', steps: [...needed, step] }, 'snippet');
+        assert.deepEqual(result.problems, [], JSON.stringify(step));
+      }
     });
 
     it('is the file package.json contributes to editors for .baton/templates', () => {
