@@ -835,10 +835,13 @@ export class Engine {
       ...(timeoutMs === undefined ? {} : { timeoutMs }),
       signal,
       secrets,
-      progress: (progress) => progressBuffer.add(progress),
+      progress: (progress) => progressBuffer.add(redact(progress as unknown as JsonValue, secrets) as unknown as StepProgress),
       upstream,
       inputs: plan.inputs,
-    }).finally(() => progressBuffer.flush());
+    })
+      // Secret values never reach the database, events or files, whatever the executor returns.
+      .then((result) => redact(result as unknown as JsonValue, secrets) as unknown as StepExecutionResult)
+      .finally(() => progressBuffer.flush());
   }
 
   /**

@@ -349,6 +349,21 @@ describe('engine lifecycle', () => {
     });
   });
 
+  describe('secrets', () => {
+    it('resolves secrets for the executor and redacts them from outputs, events and files', async () => {
+      const h2 = createMemoryEngine({ secrets: { get: async (name) => (name === 'TOKEN' ? 's3cr3t-value' : undefined) } });
+      const run = h2.engine.startRun(template('sec', [runStep('use', 'echo token=${{ secrets.TOKEN }}\nout leaked=${{ secrets.TOKEN }}')]));
+      await drain(h2.engine);
+      const detail = h2.engine.getRun(run.id);
+      assert.equal(detail.run.status, 'succeeded');
+      assert.deepEqual(detail.steps[0]!.outputs, { leaked: '***' });
+      const everything = JSON.stringify([h2.engine.listEvents(0, { runId: run.id }), [...h2.files.files.values()]]);
+      assert.ok(everything.includes('token=***'), 'the step did not see the secret through interpolation');
+      assert.ok(!everything.includes('s3cr3t-value'), 'a secret value was persisted');
+      h2.close();
+    });
+  });
+
   describe('worker', () => {
     it('a stopping worker hands its running steps back instead of failing them', async () => {
       const h2 = createMemoryEngine();
