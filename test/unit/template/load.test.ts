@@ -264,8 +264,8 @@ describe('template loader', () => {
       const fill = (value: unknown): unknown =>
         JSON.parse(JSON.stringify(value).replace(/\$\{\d+:([^}]*)\}/g, '$1').replace(/\$\{\d+\|([^,|]*)[^}]*\}/g, '$1'));
       const topSnippets = (templateSchema.defaultSnippets as Array<{ body: unknown }>).map((s) => fill(s.body));
-      const stepSnippets = ((templateSchema.definitions as Record<string, { defaultSnippets: Array<{ body: Record<string, unknown> }> }>).step
-        .defaultSnippets).map((s) => fill(s.body) as Record<string, unknown>);
+      const definitions = templateSchema.definitions as { step: { defaultSnippets: Array<{ body: unknown }> } };
+      const stepSnippets = definitions.step.defaultSnippets.map((s) => fill(s.body) as Record<string, unknown>);
       assert.equal(stepSnippets.length, 5);
       for (const template of topSnippets) assert.deepEqual(checkTemplateObject(template, 'snippet').problems, []);
       for (const step of stepSnippets) {
