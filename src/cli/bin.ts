@@ -12,8 +12,18 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
+// `baton events --follow | head` closes our stdout early: stop writing, do not crash (a
+// followed run keeps executing; its state is in the database, not in this output).
+let stdoutOpen = true;
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') stdoutOpen = false;
+  else throw error;
+});
+
 runCli(process.argv.slice(2), {
-  stdout: (t) => process.stdout.write(t),
+  stdout: (t) => {
+    if (stdoutOpen) process.stdout.write(t);
+  },
   stderr: (t) => process.stderr.write(t),
   cwd: process.cwd(),
   env: process.env,
