@@ -33,9 +33,9 @@ export class BatonContainer implements vscode.Disposable {
   private constructor(readonly context: vscode.ExtensionContext) {
     this.log = this.own(vscode.window.createOutputChannel('Baton', { log: true }));
     this.own(this.refreshEmitter);
-    this.runtimes = this.own(new FolderRuntimes(this.logger(), this.secretSource()));
-    this.runsTree = this.own(new RunsTreeProvider(this.runtimes));
     this.templates = this.own(new WorkspaceTemplates(vscode.Uri.joinPath(context.extensionUri, 'templates').fsPath));
+    this.runtimes = this.own(new FolderRuntimes(this.logger(), this.secretSource(), (folder) => this.templates.forFolder(folder).registry));
+    this.runsTree = this.own(new RunsTreeProvider(this.runtimes));
     this.templatesTree = this.own(new TemplatesTreeProvider(this.templates));
   }
 

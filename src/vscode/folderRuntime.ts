@@ -6,7 +6,8 @@
 import { hostname } from 'node:os';
 import * as vscode from 'vscode';
 import { Engine, Worker } from '../core/engine';
-import type { Logger, SecretSource } from '../core/ports';
+import type { Logger, SecretSource, TemplateResolver } from '../core/ports';
+import { AgentExecutor } from '../executors/agent';
 import { ScriptExecutor } from '../executors/script';
 import { openStore, type OpenedStore } from '../store';
 import type { BatonFolder } from './workspaceFolders';
@@ -31,15 +32,16 @@ export class FolderRuntime implements vscode.Disposable {
   }
 
   /** Opens (creating if needed) the folder's database and builds the engine. */
-  static open(folder: BatonFolder, logger: Logger, secrets: SecretSource): FolderRuntime {
+  static open(folder: BatonFolder, logger: Logger, secrets: SecretSource, templates: TemplateResolver): FolderRuntime {
     const opened = openStore(folder.databasePath);
     try {
       const engine = new Engine({
         store: opened.store,
         files: opened.files,
         workspaceDir: folder.folder.uri.fsPath,
-        executors: [new ScriptExecutor({ baseEnv: process.env })],
+        executors: [new ScriptExecutor({ baseEnv: process.env }), new AgentExecutor({ baseEnv: process.env })],
         secrets,
+        templates,
         logger,
       });
       return new FolderRuntime(folder, opened, engine, logger);
@@ -85,7 +87,12 @@ export class FolderRuntime implements vscode.Disposable {
     if (this.closed) return;
     this.closed = true;
     await this.stopWorker();
-    this.opened.close();
+    try {
+      // Step files are written behind; make sure they reach the disk before the process goes.
+      await this.opened.files.flush();
+    } finally {
+      this.opened.close();
+    }
   }
 
   dispose(): void {

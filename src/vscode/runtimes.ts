@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import * as vscode from 'vscode';
-import type { Logger, SecretSource } from '../core/ports';
+import type { Logger, SecretSource, TemplateResolver } from '../core/ports';
 import { FolderRuntime } from './folderRuntime';
 import { batonFolders, type BatonFolder } from './workspaceFolders';
 
@@ -24,6 +24,8 @@ export class FolderRuntimes implements vscode.Disposable {
   constructor(
     private readonly logger: Logger,
     private readonly secrets: SecretSource,
+    /** Template lookup for `workflow:` steps, per folder. */
+    private readonly templatesFor: (folder: BatonFolder) => TemplateResolver,
   ) {
     this.timer = setInterval(() => this.poll(), CHANGE_POLL_MS);
     this.disposables.push(
@@ -44,7 +46,7 @@ export class FolderRuntimes implements vscode.Disposable {
     const existing = this.runtimes.get(key);
     if (existing) return existing;
     if (!options.create && !existsSync(folder.databasePath)) return undefined;
-    const runtime = FolderRuntime.open(folder, this.logger, this.secrets);
+    const runtime = FolderRuntime.open(folder, this.logger, this.secrets, this.templatesFor(folder));
     this.runtimes.set(key, runtime);
     this.unsubscribe.set(key, runtime.engine.onChange(() => this.fireSoon()));
     // Nothing runs by itself in an untrusted workspace; trust granted later starts the worker.

@@ -7,6 +7,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
+import { openStore } from '../../src/store';
 import { freePort, startProcess, waitFor, type StartedProcess } from './support/processes';
 import { codeServerOrSkip, launchChromium, projectRoot, screenshotsDir } from './support/vscodeSession';
 
@@ -41,6 +42,12 @@ describe('npm start', function () {
     url = match[1]!;
     browser = await launchChromium();
     page = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed' && page) {
+      await page.screenshot({ path: join(screenshotsDir, `npm-start-failed-${this.currentTest.title.slice(0, 40).replace(/\W+/g, '-')}.png`) });
+    }
   });
 
   after(async () => {
@@ -79,6 +86,67 @@ describe('npm start', function () {
     assert.match(readFileSync(file, 'utf8'), /^id: from-palette$/m);
     await page.locator('.tab', { hasText: 'from-palette.yml' }).waitFor({ timeout: 20_000 });
     await page.screenshot({ path: join(screenshotsDir, 'npm-start-new-template.png') });
+  });
+
+  it('runs a template from the palette: an invalid input shows why, the steps turn green, the database agrees', async () => {
+    await page.keyboard.press('F1');
+    const input = page.locator('.quick-input-widget input');
+    await input.fill('>Baton: Run Workflow Template');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Baton: Run Workflow Template' }).first().waitFor();
+    await page.keyboard.press('Enter');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Hello, Baton' }).first().waitFor();
+    await input.fill('Hello, Baton');
+    await page.keyboard.press('Enter');
+
+    // who: pattern ^[a-z]+$ — the message shows while typing and Enter is refused.
+    await page.locator('.quick-input-widget', { hasText: 'Who to greet' }).waitFor();
+    await input.fill('World!');
+    await page.locator('.quick-input-message', { hasText: 'must match pattern' }).waitFor();
+    await page.keyboard.press('Enter');
+    // Still on step 1 of 3 with the bad value: Enter was refused.
+    await page.locator('.quick-input-widget', { hasText: '(1/3)' }).waitFor();
+    assert.equal(await input.inputValue(), 'World!');
+    await page.screenshot({ path: join(screenshotsDir, 'palette-input-validation.png') });
+    await input.fill('baton');
+    await page.keyboard.press('Enter');
+    // times: integer 1..5
+    await page.locator('.quick-input-widget', { hasText: 'How many greetings' }).waitFor();
+    await input.fill('9');
+    await page.locator('.quick-input-message', { hasText: 'must be <= 5' }).waitFor();
+    await input.fill('1');
+    await page.keyboard.press('Enter');
+    // loud: a yes/no pick with the default (No) preselected.
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'No' }).first().waitFor();
+    await page.keyboard.press('Enter');
+
+    const runs = page.locator('.pane', { has: page.locator('.pane-header', { hasText: 'Runs' }) });
+    const runRow = runs.locator('.monaco-list-row', { hasText: 'Hello, Baton' }).first();
+    await runRow.waitFor({ timeout: 30_000 });
+    await runRow.locator('.codicon-pass-filled').waitFor({ timeout: 60_000 });
+    await runRow.click();
+    await page.keyboard.press('ArrowRight');
+    for (const step of ['greet', 'repeat']) {
+      await runs.locator('.monaco-list-row', { hasText: step }).locator('.codicon-pass-filled').first().waitFor({ timeout: 20_000 });
+    }
+    await page.screenshot({ path: join(screenshotsDir, 'palette-run-succeeded.png') });
+
+    const opened = openStore(join(workspace, '.baton', 'baton.db'));
+    try {
+      const [run] = opened.store.listRuns({ templateId: 'hello' });
+      assert.ok(run, 'the run is in the database');
+      assert.equal(run.status, 'succeeded');
+      assert.deepEqual(run.inputs, { who: 'baton', times: 1, loud: false });
+      assert.deepEqual(
+        opened.store.listSteps(run.id).map((s) => [s.stepId, s.status]),
+        [
+          ['greet', 'succeeded'],
+          ['repeat', 'succeeded'],
+        ],
+      );
+      assert.equal(opened.store.listSteps(run.id)[0]!.outputs?.greeting, 'hello baton');
+    } finally {
+      opened.close();
+    }
   });
 
   it('stops code-server when interrupted', async () => {
