@@ -27,7 +27,6 @@ import {
   resolveValue,
   interpolate,
   type ExpressionContext,
-  type StatusFunctions,
   type StepExpressionState,
 } from '../expressions';
 import {
@@ -36,7 +35,6 @@ import {
   GateDecision,
   RunStatus,
   StepStatus,
-  Upstream,
   canTransitionRun,
   canTransitionStep,
   isRunFinished,
@@ -69,23 +67,20 @@ import type {
 } from '../ports';
 import type { GateStep, StepDefinition, TemplateDefinition, WorkflowStep } from '../template/types';
 import { buildStepGraph, descendantsOf, type StepGraph } from './graph';
-import { computeRetryDelay, retryPolicyFor, shouldRetry } from './retry';
+import {
+  aggregateItemOutputs,
+  applyInputDefaults,
+  defaultRunId,
+  joinPath,
+  redact,
+  statusFunctionsFor,
+  stepLabel,
+  systemClock,
+  upstreamBitsOf,
+} from './rules';
 
-/** Real time. */
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  sleep: (ms, signal) =>
-    new Promise<void>((resolve) => {
-      if (signal?.aborted) return resolve();
-      const timer = setTimeout(done, Math.max(0, ms));
-      function done() {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', done);
-        resolve();
-      }
-      signal?.addEventListener('abort', done, { once: true });
-    }),
-};
+export { aggregateItemOutputs, applyInputDefaults, statusFunctionsFor, systemClock, upstreamBitsOf } from './rules';
+import { computeRetryDelay, retryPolicyFor, shouldRetry } from './retry';
 
 const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
@@ -195,65 +190,6 @@ const STRUCTURAL_KEYS = new Set([
 ]);
 
 const PLAN_CACHE_LIMIT = 500;
-
-function defaultRunId(now: number): string {
-  const random = globalThis.crypto.randomUUID().replace(/-/g, '').slice(0, 8);
-  return `${now.toString(36)}-${random}`;
-}
-
-function stepLabel(row: StepRecord): string {
-  return row.itemKey === null ? `${row.runId}/${row.stepId}` : `${row.runId}/${row.stepId}[${row.itemKey}]`;
-}
-
-/** Upstream bits a finished step hands to the steps that need it. */
-export function upstreamBitsOf(status: StepStatus, continueOnError: boolean, ownUpstream: number): number {
-  // Failure and cancellation are transitive (GitHub's `failure()` looks at all ancestors); skip is direct.
-  let bits = ownUpstream & (Upstream.Failed | Upstream.Cancelled);
-  if (status === StepStatus.Failed && !continueOnError) bits |= Upstream.Failed;
-  if (status === StepStatus.Cancelled) bits |= Upstream.Cancelled;
-  if (status === StepStatus.Skipped) bits |= Upstream.Skipped;
-  return bits;
-}
-
-/** The status functions of a step whose needs have all finished with these upstream bits. */
-export function statusFunctionsFor(upstream: number): StatusFunctions {
-  return {
-    success: () => (upstream & (Upstream.Failed | Upstream.Skipped | Upstream.Cancelled)) === 0,
-    failure: () => (upstream & Upstream.Failed) !== 0,
-    always: () => true,
-    cancelled: () => (upstream & Upstream.Cancelled) !== 0,
-  };
-}
-
-/** Aggregates foreach item outputs: `items` (each item's outputs, in item order) plus one list per output name. */
-export function aggregateItemOutputs(items: ReadonlyArray<Outputs | null>): Outputs {
-  const names = new Set<string>();
-  for (const outputs of items) for (const name of Object.keys(outputs ?? {})) names.add(name);
-  const aggregated: Outputs = {};
-  for (const name of names) {
-    if (name === 'items') continue;
-    aggregated[name] = items.map((outputs) => outputs?.[name] ?? null);
-  }
-  aggregated.items = items.map((outputs) => outputs ?? null);
-  return aggregated;
-}
-
-/** Fills defaults for missing inputs and checks required ones. */
-export function applyInputDefaults(
-  template: TemplateDefinition,
-  inputs: Record<string, JsonValue>,
-): Record<string, JsonValue> {
-  const resolved: Record<string, JsonValue> = { ...inputs };
-  const problems: InputProblem[] = [];
-  for (const [name, schema] of Object.entries(template.inputs.properties)) {
-    if (resolved[name] === undefined && schema.default !== undefined) resolved[name] = schema.default;
-  }
-  for (const name of template.inputs.required) {
-    if (resolved[name] === undefined) problems.push({ field: name, message: 'is required' });
-  }
-  if (problems.length > 0) throw new InputInvalidError(template.id, problems);
-  return resolved;
-}
 
 /** The durable run engine. One per process per database; cheap to construct. */
 export class Engine {
@@ -1606,16 +1542,4 @@ export class Engine {
     this.emit(runId, stepId, null, EventType.CommentAdded, { commentId: id, author, body });
     return id;
   }
-}
-
-function joinPath(base: string, path: string): string {
-  if (path.startsWith('/') || /^[A-Za-z]:[\\/]/.test(path)) return path;
-  return `${base.replace(/[\\/]+$/, '')}/${path}`;
-}
-
-function redact(value: JsonValue, secrets: readonly string[]): JsonValue {
-  if (secrets.length === 0) return value;
-  let text = JSON.stringify(value);
-  for (const secret of secrets) text = text.split(JSON.stringify(secret).slice(1, -1)).join('***');
-  return JSON.parse(text) as JsonValue;
 }

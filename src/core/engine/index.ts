@@ -17,5 +17,6 @@ export {
   type StepClaim,
 } from './engine';
 export { Worker, WorkerStoppedError, type WorkerOptions, type WorkerRunOptions, type WorkerStats } from './worker';
+export { defaultRunId, redact, stepLabel } from './rules';
 export { JITTER_RATIO, NO_RETRY, computeRetryDelay, retryPolicyFor, shouldRetry } from './retry';
 export { buildStepGraph, descendantsOf, type StepGraph } from './graph';
