@@ -14,7 +14,9 @@ import { GateAlreadyDecidedError } from '../../../src/core/errors';
 import { isRunFinished, type Outputs } from '../../../src/core/model';
 import type { StepExecutionContext, StepExecutionResult, StepExecutor } from '../../../src/core/ports';
 import type { AgentStep } from '../../../src/core/template/types';
+import type { AgentMcpServer } from '../../../src/executors/agent/adapter';
 import { batonMcpServerFor } from '../../../src/mcp/config';
+import { batonMcpServersViaCli } from '../../../src/mcp/launch';
 import { BATON_MCP_TOOLS } from '../../../src/mcp/server';
 import { decideAgentApproval, readMcpOutputs } from '../../../src/mcp/step-tools';
 import { openStore } from '../../../src/store';
@@ -29,17 +31,12 @@ type ToolText = { isError: boolean; text: string };
 class McpClientExecutor implements StepExecutor {
   readonly kind = 'agent';
   constructor(
-    private readonly dbPath: string,
+    private readonly launch: (ctx: StepExecutionContext) => AgentMcpServer,
     private readonly script: (call: (name: string, args?: Record<string, unknown>) => Promise<ToolText>, client: Client, ctx: StepExecutionContext) => Promise<void>,
   ) {}
 
   async execute(ctx: StepExecutionContext): Promise<StepExecutionResult> {
-    const server = batonMcpServerFor(ctx, {
-      command: process.execPath,
-      args: ['--import', tsxLoader, join(projectRoot, 'src', 'mcp', 'main.ts')],
-      dbPath: this.dbPath,
-      env: { PATH: process.env.PATH ?? '' },
-    });
+    const server = this.launch(ctx);
     const client = new Client({ name: 'baton-test', version: '1.0.0' });
     await client.connect(new StdioClientTransport({ command: server.command, args: server.args, env: server.env ?? {}, stderr: 'pipe' }));
     const call = async (name: string, args: Record<string, unknown> = {}): Promise<ToolText> => {
@@ -78,8 +75,17 @@ describe("Baton's MCP server over stdio (MCP SDK client)", function () {
   });
   afterEach(() => h.close());
 
-  async function runWith(script: ConstructorParameters<typeof McpClientExecutor>[1]) {
-    h.engine.registerExecutor(new McpClientExecutor(h.dbPath, script));
+  /** Starts src/mcp/main.ts directly, as a dev setup or a bundle with its own entry would. */
+  const direct = (ctx: StepExecutionContext): AgentMcpServer =>
+    batonMcpServerFor(ctx, {
+      command: process.execPath,
+      args: ['--import', tsxLoader, join(projectRoot, 'src', 'mcp', 'main.ts')],
+      dbPath: h.dbPath,
+      env: { PATH: process.env.PATH ?? '' },
+    });
+
+  async function runWith(script: ConstructorParameters<typeof McpClientExecutor>[1], launch = direct) {
+    h.engine.registerExecutor(new McpClientExecutor(launch, script));
     const definition = template('tools', [runStep('prep', 'out greeting=hello'), agent()], {
       description: 'Exercise the tools',
       inputs: { properties: { who: { type: 'string' } }, required: [] },
@@ -105,6 +111,20 @@ describe("Baton's MCP server over stdio (MCP SDK client)", function () {
     assert.deepEqual(context.inputs, { who: 'world' });
     assert.deepEqual(context.upstream, { prep: { greeting: 'hello' } });
     assert.deepEqual(context.declaredOutputs, { count: { type: 'integer', minimum: 0 }, note: { description: 'anything' } });
+  });
+
+  it('also serves through the CLI entry (`<cli> mcp-server`), the way batonMcpServersViaCli starts it', async () => {
+    const viaCli = (ctx: StepExecutionContext): AgentMcpServer =>
+      batonMcpServersViaCli({
+        cliEntry: join(projectRoot, 'test', 'integration', 'agent', 'mcp-cli-shim.ts'),
+        nodeArgs: ['--import', tsxLoader],
+        dbPath: h.dbPath,
+        workspaceDir: h.dir,
+      })(ctx).baton!;
+    const runId = await runWith(async (call) => {
+      assert.equal((await call('set_output', { name: 'count', value: 1 })).isError, false);
+    }, viaCli);
+    assert.deepEqual(h.opened.store.findStep(runId, 'build', null)?.outputs, { count: 1, result: 'done' });
   });
 
   it('set_output checks names and schemas, and the values become the step outputs in the database', async () => {
