@@ -186,7 +186,6 @@ export class Worker {
           if (!claim) break;
           claimed++;
           stats.started++;
-          perTemplate.set(claim.templateId, (perTemplate.get(claim.templateId) ?? 0) + 1);
           startSlot(claim);
         }
         if (inflight.size === 0 && claimed === 0 && maintenance === 0) {

@@ -128,6 +128,38 @@ describe('engine scheduling', () => {
     });
   });
 
+  describe('worker limits', () => {
+    it('runs independent steps in parallel up to the global limit and the per-template limit', async () => {
+      const wide = template('wide', Array.from({ length: 6 }, (_, i) => runStep(`w${i}`, 'sleep 20')));
+      const other = template('other', Array.from({ length: 6 }, (_, i) => runStep(`o${i}`, 'sleep 20')));
+      h.engine.startRun(wide);
+      await drain(h.engine, { maxConcurrency: 4 });
+      assert.equal(h.executor.maxConcurrent, 4);
+
+      h.executor.maxConcurrent = 0;
+      const running = new Map<string, number>();
+      let peakPerTemplate = 0;
+      const executor = h.executor;
+      const original = executor.execute.bind(executor);
+      executor.execute = async (ctx) => {
+        running.set(ctx.template.id, (running.get(ctx.template.id) ?? 0) + 1);
+        peakPerTemplate = Math.max(peakPerTemplate, ...running.values());
+        try {
+          return await original(ctx);
+        } finally {
+          running.set(ctx.template.id, (running.get(ctx.template.id) ?? 1) - 1);
+        }
+      };
+      const a = h.engine.startRun(wide);
+      const b = h.engine.startRun(other);
+      await drain(h.engine, { maxConcurrency: 8, maxPerTemplate: 2 });
+      assert.equal(peakPerTemplate, 2);
+      assert.equal(h.executor.maxConcurrent, 4);
+      assert.equal(h.engine.getRun(a.id).run.status, 'succeeded');
+      assert.equal(h.engine.getRun(b.id).run.status, 'succeeded');
+    });
+  });
+
   describe('concurrency groups', () => {
     const deploy = template('deploy', [runStep('ship', 'ok')], {
       inputs: { properties: { env: { type: 'string' } }, required: ['env'] },
