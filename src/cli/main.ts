@@ -35,6 +35,7 @@ export function usage(): string {
     ...Object.entries(commandTable).map(([name, c]) => `  ${name.padEnd(12)} ${c.summary}`),
     '',
     'Run `baton <command> --help` for the options of one command.',
+    'A <run> can be given by a unique prefix of its id (4 characters or more).',
     '',
     'Exit codes:',
     '  0  success',

@@ -23,8 +23,8 @@ export const cancelCommand: CliCommand = {
       io.stdout(`${help}\n`);
       return 0;
     }
-    const [runId] = expectPositionals(positionals, ['<run>']) as [string];
-    const runtime = await openRuntimeForRun(io, values.db, runId);
+    const [runArg] = expectPositionals(positionals, ['<run>']) as [string];
+    const { runtime, runId } = await openRuntimeForRun(io, values.db, runArg);
     try {
       const by = currentUser(io);
       const run = runtime.engine.cancelRun(runId, { by, reason: values.reason ?? `cancelled by ${by}` });

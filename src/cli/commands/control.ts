@@ -4,6 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { RunNotFoundError, UsageError } from '../../core/errors';
+import type { Store } from '../../core/ports';
 import { openRuntime, resolveDbPath, type CliRuntime } from '../runtime';
 import type { CliIO } from './index';
 
@@ -16,18 +17,43 @@ export function expectPositionals(positionals: readonly string[], names: readonl
   return positionals.slice(0, names.length);
 }
 
+/** Shortest run id prefix accepted in place of a full id. */
+const MIN_PREFIX = 4;
+
 /**
- * Opens the runtime for a command about an existing run. Without a database there is no run:
- * RunNotFoundError, and no `.baton/` folder is created.
+ * The run an argument names: its full id, or (like a short git hash) a unique prefix of at
+ * least 4 characters among the newest 5,000 runs. RunNotFoundError or, when the prefix is
+ * ambiguous, a UsageError listing the candidates.
  */
-export async function openRuntimeForRun(io: CliIO, dbFlag: string | undefined, runId: string): Promise<CliRuntime> {
-  if (!existsSync(resolveDbPath(io, dbFlag))) throw new RunNotFoundError(runId);
+export function resolveRunId(store: Store, arg: string): string {
+  if (store.getRun(arg)) return arg;
+  if (arg.length < MIN_PREFIX) throw new RunNotFoundError(arg);
+  const matches = store
+    .listRuns({ limit: 5000 })
+    .map((r) => r.id)
+    .filter((id) => id.startsWith(arg));
+  if (matches.length === 1) return matches[0]!;
+  if (matches.length === 0) throw new RunNotFoundError(arg);
+  throw new UsageError(`run id prefix "${arg}" matches ${matches.length} runs: ${matches.slice(0, 5).join(', ')}${matches.length > 5 ? ', …' : ''}`);
+}
+
+/**
+ * Opens the runtime for a command about an existing run (given by id or unique prefix).
+ * Without a database there is no run: RunNotFoundError, and no `.baton/` folder is created.
+ */
+export async function openRuntimeForRun(
+  io: CliIO,
+  dbFlag: string | undefined,
+  runArg: string,
+): Promise<{ runtime: CliRuntime; runId: string }> {
+  if (!existsSync(resolveDbPath(io, dbFlag))) throw new RunNotFoundError(runArg);
   const runtime = openRuntime(io, dbFlag);
-  if (!runtime.engine.store.getRun(runId)) {
+  try {
+    return { runtime, runId: resolveRunId(runtime.engine.store, runArg) };
+  } catch (error) {
     await runtime.close();
-    throw new RunNotFoundError(runId);
+    throw error;
   }
-  return runtime;
 }
 
 /** Parses `--concurrency`. */

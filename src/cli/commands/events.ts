@@ -5,6 +5,7 @@ import { parseCommandArgs } from '../args';
 import { renderEvent } from '../format';
 import { openStoreForReading } from '../runtime';
 import { sleepUnlessAborted } from '../wait';
+import { resolveRunId } from './control';
 import type { CliCommand } from './index';
 
 const POLL_MS = 200;
@@ -57,8 +58,8 @@ export const eventsCommand: CliCommand = {
         opened = openStoreForReading(io, values.db);
       }
       const { store } = opened;
-      if (values.run !== undefined && !store.getRun(values.run)) throw new RunNotFoundError(values.run);
-      const query = values.run === undefined ? {} : { runId: values.run };
+      const runId = values.run === undefined ? undefined : resolveRunId(store, values.run);
+      const query = runId === undefined ? {} : { runId };
 
       let cursor = after ?? 0;
       if (after === undefined && !values.follow) {
@@ -82,8 +83,8 @@ export const eventsCommand: CliCommand = {
         if (batch.length > 0) cursor = batch[batch.length - 1]!.id;
         if (batch.length === 1000) continue;
         if (!values.follow) return 0;
-        if (values.run !== undefined) {
-          const run = store.getRun(values.run);
+        if (runId !== undefined) {
+          const run = store.getRun(runId);
           if (run && isRunFinished(run.status) && store.maxEventId() <= cursor) return 0;
         }
         if (!(await sleepUnlessAborted(POLL_MS, io.signal))) return 0;

@@ -38,9 +38,9 @@ function gateCommand(verb: 'approve' | 'reject'): CliCommand {
         io.stdout(`${help}\n`);
         return 0;
       }
-      const [runId, gateId] = expectPositionals(positionals, ['<run>', '<gate>']) as [string, string];
+      const [runArg, gateId] = expectPositionals(positionals, ['<run>', '<gate>']) as [string, string];
       const raw = parseKeyValues(values.input, 'input');
-      const runtime = await openRuntimeForRun(io, values.db, runId);
+      const { runtime, runId } = await openRuntimeForRun(io, values.db, runArg);
       try {
         const { engine } = runtime;
         const step = engine.getRunDefinition(runId).steps.find((s) => s.id === gateId);

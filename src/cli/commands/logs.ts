@@ -7,6 +7,7 @@ import { parseCommandArgs } from '../args';
 import { stepLabel } from '../format';
 import { openStoreForReading } from '../runtime';
 import { sleepUnlessAborted } from '../wait';
+import { resolveRunId } from './control';
 import type { CliCommand } from './index';
 
 const POLL_MS = 200;
@@ -40,8 +41,8 @@ export const logsCommand: CliCommand = {
       io.stdout(`${help}\n`);
       return 0;
     }
-    const [runId, stepArg, extra] = positionals;
-    if (runId === undefined) throw new UsageError('missing <run>');
+    const [runArg, stepArg, extra] = positionals;
+    if (runArg === undefined) throw new UsageError('missing <run>');
     if (stepArg === undefined) throw new UsageError('missing <step>');
     if (extra !== undefined) throw new UsageError(`unexpected argument "${extra}"`);
     const bracket = /^(.+)\[(.+)\]$/.exec(stepArg);
@@ -49,10 +50,10 @@ export const logsCommand: CliCommand = {
     const itemKey = bracket ? bracket[2]! : (values.item ?? null);
 
     const opened = openStoreForReading(io, values.db);
-    if (!opened) throw new RunNotFoundError(runId);
+    if (!opened) throw new RunNotFoundError(runArg);
     try {
       const { store, files } = opened;
-      if (!store.getRun(runId)) throw new RunNotFoundError(runId);
+      const runId = resolveRunId(store, runArg);
       const step = store.findStep(runId, stepId, itemKey);
       if (!step) throw new StepNotFoundError(runId, itemKey === null ? stepId : `${stepId}[${itemKey}]`);
 

@@ -22,8 +22,8 @@ export const pauseCommand: CliCommand = {
       io.stdout(`${help}\n`);
       return 0;
     }
-    const [runId] = expectPositionals(positionals, ['<run>']) as [string];
-    const runtime = await openRuntimeForRun(io, values.db, runId);
+    const [runArg] = expectPositionals(positionals, ['<run>']) as [string];
+    const { runtime, runId } = await openRuntimeForRun(io, values.db, runArg);
     try {
       const run = runtime.engine.pauseRun(runId, { by: currentUser(io) });
       const now = runtime.engine.store.getRun(runId) ?? run;

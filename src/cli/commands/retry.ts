@@ -33,9 +33,9 @@ export const retryCommand: CliCommand = {
       io.stdout(`${help}\n`);
       return 0;
     }
-    const [runId] = expectPositionals(positionals, ['<run>']) as [string];
+    const [runArg] = expectPositionals(positionals, ['<run>']) as [string];
     const concurrency = parseConcurrency(values.concurrency);
-    const runtime = await openRuntimeForRun(io, values.db, runId);
+    const { runtime, runId } = await openRuntimeForRun(io, values.db, runArg);
     try {
       const { engine } = runtime;
       const afterEventId = engine.maxEventId();

@@ -3,6 +3,7 @@ import { RunNotFoundError, UsageError } from '../../core/errors';
 import { parseCommandArgs } from '../args';
 import { renderRun } from '../format';
 import { openStoreForReading } from '../runtime';
+import { resolveRunId } from './control';
 import type { CliCommand } from './index';
 
 const help = `Usage: baton show <run> [--json] [--db <path>]
@@ -22,14 +23,15 @@ export const showCommand: CliCommand = {
       io.stdout(`${help}\n`);
       return 0;
     }
-    const [runId, extra] = positionals;
-    if (runId === undefined) throw new UsageError('missing <run>');
+    const [runArg, extra] = positionals;
+    if (runArg === undefined) throw new UsageError('missing <run>');
     if (extra !== undefined) throw new UsageError(`unexpected argument "${extra}"`);
 
     const opened = openStoreForReading(io, values.db);
-    if (!opened) throw new RunNotFoundError(runId);
+    if (!opened) throw new RunNotFoundError(runArg);
     try {
       const { store } = opened;
+      const runId = resolveRunId(store, runArg);
       const run = store.getRun(runId);
       if (!run) throw new RunNotFoundError(runId);
       const steps = store.listSteps(runId);

@@ -150,6 +150,25 @@ describe('baton logs / events / pause / runs (in-process CLI)', function () {
     assert.deepEqual(failed.map((r) => r.id), [bad]);
     const byTemplate = JSON.parse((await ws.baton(['runs', '--template', 'fanout', '--json'])).stdout) as { id: string }[];
     assert.deepEqual(byTemplate.map((r) => r.id), [ok]);
+
+    // A unique prefix names a run, like a short git hash; an ambiguous one lists the candidates.
+    const short = await ws.baton(['show', bad.slice(0, -3), '--json']);
+    assert.equal(short.code, 0, short.stderr);
+    assert.equal(JSON.parse(short.stdout).run.id, bad);
+    assert.equal((await ws.baton(['logs', ok.slice(0, -3), 'each[0]'])).stdout, 'colour red\n');
+    let common = 0;
+    while (bad[common] === ok[common]) common++;
+    // Run ids start with the time in base 36, so two runs a second apart share their first
+    // 4+ characters except across a rare boundary (every ~28 minutes): use the longest common prefix.
+    const prefix = bad.slice(0, Math.max(common, 4));
+    const ambiguous = await ws.baton(['show', prefix]);
+    if (common >= 4) {
+      assert.equal(ambiguous.code, 2);
+      assert.match(ambiguous.stderr, new RegExp(`run id prefix "${prefix}" matches 2 runs: `));
+    } else {
+      assert.equal(ambiguous.code, 0, 'a prefix unique to one run names it');
+    }
+    assert.equal((await ws.baton(['show', 'zzzzzz'])).code, 3);
   });
 
   it('read-only commands in a folder without a database create nothing', async () => {
