@@ -462,45 +462,43 @@ export class Engine {
   }
 
   private claimInTx(owner: string, excludeTemplateIds: readonly string[]): StepClaim | undefined {
-    {
-      const row = this.store.findClaimableStep(excludeTemplateIds);
-      if (!row) return undefined;
-      const plan = this.plan(row.runId);
-      const now = this.clock.now();
-      const attempt = row.attempts + 1;
-      this.moveStep(
-        row,
-        StepStatus.Running,
-        {
-          attempts: attempt,
-          leaseOwner: owner,
-          leaseExpiresAt: now + this.leaseMs,
-          startedAt: row.startedAt ?? now,
-          dueAt: null,
-        },
-        EventType.StepStarted,
-        { attempt, owner },
-      );
-      const attemptId = this.store.insertAttempt({
-        stepRowId: row.id,
-        runId: row.runId,
-        stepId: row.stepId,
-        itemKey: row.itemKey,
-        number: attempt,
-        status: AttemptStatus.Running,
-        owner,
-        startedAt: now,
-      });
-      const phase = plan.graph.steps.get(row.stepId)?.phase;
-      if (phase) {
-        const run = this.runState(row.runId);
-        if (run.phase !== phase) {
-          this.store.updateRun(run.id, { phase, updatedAt: now });
-          this.emit(run.id, row.stepId, row.itemKey, EventType.RunPhaseChanged, { from: run.phase, to: phase });
-        }
+    const row = this.store.findClaimableStep(excludeTemplateIds);
+    if (!row) return undefined;
+    const plan = this.plan(row.runId);
+    const now = this.clock.now();
+    const attempt = row.attempts + 1;
+    this.moveStep(
+      row,
+      StepStatus.Running,
+      {
+        attempts: attempt,
+        leaseOwner: owner,
+        leaseExpiresAt: now + this.leaseMs,
+        startedAt: row.startedAt ?? now,
+        dueAt: null,
+      },
+      EventType.StepStarted,
+      { attempt, owner },
+    );
+    const attemptId = this.store.insertAttempt({
+      stepRowId: row.id,
+      runId: row.runId,
+      stepId: row.stepId,
+      itemKey: row.itemKey,
+      number: attempt,
+      status: AttemptStatus.Running,
+      owner,
+      startedAt: now,
+    });
+    const phase = plan.graph.steps.get(row.stepId)?.phase;
+    if (phase) {
+      const run = this.runState(row.runId);
+      if (run.phase !== phase) {
+        this.store.updateRun(run.id, { phase, updatedAt: now });
+        this.emit(run.id, row.stepId, row.itemKey, EventType.RunPhaseChanged, { from: run.phase, to: phase });
       }
-      return { row, attempt, attemptId, owner, templateId: plan.templateId };
     }
+    return { row, attempt, attemptId, owner, templateId: plan.templateId };
   }
 
   /** Extends the lease; false when the worker lost it (step cancelled, taken over or finished). */
@@ -581,60 +579,58 @@ export class Engine {
   }
 
   private recordInTx(claim: StepClaim, result: StepExecutionResult, failedStatus?: AttemptStatus): RecordOutcome {
-    {
-      const row = this.store.getStep(claim.row.id);
-      if (!row || row.status !== StepStatus.Running || row.leaseOwner !== claim.owner || row.attempts !== claim.attempt) {
-        this.logger.warn('result from a worker without the lease ignored', { step: stepLabel(claim.row), owner: claim.owner });
-        return 'lease_lost';
-      }
-      const now = this.clock.now();
-      const plan = this.plan(row.runId);
-      const step = plan.graph.steps.get(row.stepId) as StepDefinition;
-      const session = result.session;
-      const sessionPatch: StepPatch = session
-        ? { sessionId: session.sessionId ?? null, transcriptPath: session.transcriptPath ?? null }
-        : {};
-      const settle: Decision[] = [];
-      if (result.kind === 'succeeded') {
-        this.store.updateAttempt(claim.attemptId, { status: AttemptStatus.Succeeded, finishedAt: now, costUsd: session?.costUsd ?? null });
-        const readied = this.madeClaimable;
-        this.finishStep(row, StepStatus.Succeeded, { outputs: result.outputs, patch: sessionPatch, attempt: claim.attempt }, settle);
-        this.settle(settle);
-        // The run was running (this step was); if the step readied more work it still is.
-        if (this.madeClaimable === readied) this.refreshActivity(row.runId);
-        return 'succeeded';
-      }
-      const failures = row.failures + 1;
-      this.store.updateAttempt(claim.attemptId, {
-        status: failedStatus ?? AttemptStatus.Failed,
-        finishedAt: now,
-        error: result.error,
-        exitCode: result.exitCode ?? null,
-        costUsd: session?.costUsd ?? null,
-      });
-      const policy = retryPolicyFor(step, plan.definition);
-      if (shouldRetry(policy, failures, result.retryable)) {
-        const delayMs = computeRetryDelay(policy, failures, this.deps.random);
-        const base = { failures, leaseOwner: null, leaseExpiresAt: null, error: result.error, ...sessionPatch };
-        const payload = { attempt: claim.attempt, error: result.error, delayMs, dueAt: now + delayMs };
-        if (delayMs <= 0) {
-          this.moveStep(row, StepStatus.Ready, base, EventType.StepRetrying, payload);
-        } else {
-          this.moveStep(row, StepStatus.Waiting, { ...base, dueAt: now + delayMs }, EventType.StepRetrying, payload);
-        }
-        this.refreshActivity(row.runId);
-        return 'retrying';
-      }
-      this.finishStep(
-        row,
-        StepStatus.Failed,
-        { error: result.error, outputs: result.outputs, patch: { failures, ...sessionPatch }, attempt: claim.attempt },
-        settle,
-      );
-      this.settle(settle);
-      this.refreshActivity(row.runId);
-      return 'failed';
+    const row = this.store.getStep(claim.row.id);
+    if (!row || row.status !== StepStatus.Running || row.leaseOwner !== claim.owner || row.attempts !== claim.attempt) {
+      this.logger.warn('result from a worker without the lease ignored', { step: stepLabel(claim.row), owner: claim.owner });
+      return 'lease_lost';
     }
+    const now = this.clock.now();
+    const plan = this.plan(row.runId);
+    const step = plan.graph.steps.get(row.stepId) as StepDefinition;
+    const session = result.session;
+    const sessionPatch: StepPatch = session
+      ? { sessionId: session.sessionId ?? null, transcriptPath: session.transcriptPath ?? null }
+      : {};
+    const settle: Decision[] = [];
+    if (result.kind === 'succeeded') {
+      this.store.updateAttempt(claim.attemptId, { status: AttemptStatus.Succeeded, finishedAt: now, costUsd: session?.costUsd ?? null });
+      const readied = this.madeClaimable;
+      this.finishStep(row, StepStatus.Succeeded, { outputs: result.outputs, patch: sessionPatch, attempt: claim.attempt }, settle);
+      this.settle(settle);
+      // The run was running (this step was); if the step readied more work it still is.
+      if (this.madeClaimable === readied) this.refreshActivity(row.runId);
+      return 'succeeded';
+    }
+    const failures = row.failures + 1;
+    this.store.updateAttempt(claim.attemptId, {
+      status: failedStatus ?? AttemptStatus.Failed,
+      finishedAt: now,
+      error: result.error,
+      exitCode: result.exitCode ?? null,
+      costUsd: session?.costUsd ?? null,
+    });
+    const policy = retryPolicyFor(step, plan.definition);
+    if (shouldRetry(policy, failures, result.retryable)) {
+      const delayMs = computeRetryDelay(policy, failures, this.deps.random);
+      const base = { failures, leaseOwner: null, leaseExpiresAt: null, error: result.error, ...sessionPatch };
+      const payload = { attempt: claim.attempt, error: result.error, delayMs, dueAt: now + delayMs };
+      if (delayMs <= 0) {
+        this.moveStep(row, StepStatus.Ready, base, EventType.StepRetrying, payload);
+      } else {
+        this.moveStep(row, StepStatus.Waiting, { ...base, dueAt: now + delayMs }, EventType.StepRetrying, payload);
+      }
+      this.refreshActivity(row.runId);
+      return 'retrying';
+    }
+    this.finishStep(
+      row,
+      StepStatus.Failed,
+      { error: result.error, outputs: result.outputs, patch: { failures, ...sessionPatch }, attempt: claim.attempt },
+      settle,
+    );
+    this.settle(settle);
+    this.refreshActivity(row.runId);
+    return 'failed';
   }
 
   /** Hands a claimed step back (ready again, attempt abandoned), e.g. when its worker stops. */
@@ -664,6 +660,10 @@ export class Engine {
   private recordProgressBatch(claim: StepClaim, batch: readonly StepProgress[]): void {
     const { row } = claim;
     this.tx(() => {
+      const current = this.store.getStep(row.id);
+      if (!current || current.status !== StepStatus.Running || current.leaseOwner !== claim.owner || current.attempts !== claim.attempt) {
+        return;
+      }
       for (const progress of batch) {
         this.emit(row.runId, row.stepId, row.itemKey, EventType.StepProgress, {
           attempt: claim.attempt,
