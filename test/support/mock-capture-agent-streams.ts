@@ -113,7 +113,6 @@ async function capture(kind: AgentKind, binary: string, scenario: Scenario): Pro
       model: MOCK_MODELS[kind],
       permission: scenario.permission ?? 'read-only',
       cwd: home.workDir,
-      workDir: home.root,
       baseEnv: home.env,
       ...(scenario.tools ? { tools: scenario.tools } : {}),
       ...(scenario.maxTurns !== undefined ? { maxTurns: scenario.maxTurns } : {}),
@@ -126,7 +125,6 @@ async function capture(kind: AgentKind, binary: string, scenario: Scenario): Pro
     }
     mock.enqueue(...scenario.replies);
     const invocation = adapter.buildInvocation(request);
-    for (const [file, content] of Object.entries(invocation.files)) writeFileSync(file, content);
     let stdout = '';
     const result = await runProcess({
       command: binary,

@@ -28,8 +28,6 @@ export interface AgentInvocationRequest {
   /** Continue this session instead of starting a fresh one. */
   resumeSessionId?: string;
   mcpServers?: Record<string, AgentMcpServer>;
-  /** A private folder the adapter may write config files into (the step folder). */
-  workDir: string;
   /** The environment the CLI will start from (to find HOME and config dirs). */
   baseEnv: Record<string, string | undefined>;
 }
@@ -39,8 +37,6 @@ export interface AgentInvocation {
   args: string[];
   /** Variables added to (or overriding) the base environment. */
   env: Record<string, string>;
-  /** Config files to write before starting (absolute path -> content). */
-  files: Record<string, string>;
   /** Written to stdin (then closed); used for prompts too long for one argv string. */
   stdin?: string;
   /**

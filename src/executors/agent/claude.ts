@@ -54,7 +54,6 @@ export class ClaudeAdapter implements AgentAdapter {
     return {
       args,
       env: { CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1', DISABLE_AUTOUPDATER: '1' },
-      files: {},
       ...(viaStdin ? { stdin: request.prompt } : {}),
     };
   }

@@ -47,7 +47,6 @@ export class CodexAdapter implements AgentAdapter {
     return {
       args,
       env: {},
-      files: {},
       ...(viaStdin ? { stdin: request.prompt } : {}),
       ...(request.maxTurns !== undefined ? { enforcedMaxToolCalls: request.maxTurns } : {}),
     };

@@ -22,7 +22,7 @@
 import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { ExecutableNotFoundError, StepTimeoutError } from '../../core/errors';
 import type { JsonValue } from '../../core/model';
 import type { AgentSessionInfo, StepExecutionContext, StepExecutionResult, StepExecutor, StepProgress } from '../../core/ports';
@@ -117,13 +117,8 @@ export class AgentExecutor implements StepExecutor {
       cwd: ctx.cwd,
       ...(previous ? { resumeSessionId: previous.sessionId } : { newSessionId }),
       ...(mcpServers ? { mcpServers } : {}),
-      workDir: ctx.stepDir,
       baseEnv,
     });
-    for (const [file, content] of Object.entries(invocation.files)) {
-      await mkdir(dirname(file), { recursive: true });
-      await writeFile(file, content, { mode: 0o600 });
-    }
     const env: Record<string, string | undefined> = {
       ...this.options.baseEnv ?? process.env,
       ...invocation.env,

@@ -42,7 +42,6 @@ export class GeminiAdapter implements AgentAdapter {
     return {
       args,
       env,
-      files: {},
       stdin: viaStdin ? request.prompt : '',
       ...(request.maxTurns !== undefined ? { enforcedMaxToolCalls: request.maxTurns } : {}),
     };

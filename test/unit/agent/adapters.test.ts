@@ -8,7 +8,7 @@ import { claudeProjectDirName, MAX_ARGV_PROMPT_BYTES } from '../../../src/execut
 import { assembleAgentPrompt } from '../../../src/executors/agent/prompt';
 
 function request(over: Partial<AgentInvocationRequest> = {}): AgentInvocationRequest {
-  return { prompt: 'Do the thing.', permission: 'edit', cwd: '/work/repo', workDir: '/work/repo/.baton/runs/r/steps/s', baseEnv: {}, ...over };
+  return { prompt: 'Do the thing.', permission: 'edit', cwd: '/work/repo', baseEnv: {}, ...over };
 }
 
 function valueAfter(args: string[], flag: string): string | undefined {
