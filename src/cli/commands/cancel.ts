@@ -1,7 +1,7 @@
 /** `baton cancel <run>`: durably cancels a run; workers running its steps stop them. */
 import { parseCommandArgs } from '../args';
 import { currentUser } from '../runtime';
-import { expectPositionals, openRuntimeForRun } from './control';
+import { assertActionAllowed, expectPositionals, openRuntimeForRun } from './control';
 import type { CliCommand } from './index';
 
 const help = `Usage: baton cancel <run> [--reason <text>] [--json] [--db <path>]
@@ -26,6 +26,7 @@ export const cancelCommand: CliCommand = {
     const [runArg] = expectPositionals(positionals, ['<run>']) as [string];
     const { runtime, runId } = await openRuntimeForRun(io, values.db, runArg);
     try {
+      assertActionAllowed(runtime.engine.getRun(runId).run, 'cancel');
       const by = currentUser(io);
       const run = runtime.engine.cancelRun(runId, { by, reason: values.reason ?? `cancelled by ${by}` });
       io.stdout(values.json ? `${JSON.stringify(run, null, 2)}\n` : `run ${run.id} is ${run.status}\n`);

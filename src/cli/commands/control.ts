@@ -3,7 +3,8 @@
  * rerun, approve, reject): argument checks and opening the runtime on an existing database.
  */
 import { existsSync } from 'node:fs';
-import { RunNotFoundError, UsageError } from '../../core/errors';
+import { InvalidTransitionError, RunNotFoundError, UsageError } from '../../core/errors';
+import { RunStatus, isRunFinished, type RunRecord } from '../../core/model';
 import type { Store } from '../../core/ports';
 import { openRuntime, resolveDbPath, type CliRuntime } from '../runtime';
 import type { CliIO } from './index';
@@ -62,4 +63,50 @@ export function parseConcurrency(value: string | undefined): number | undefined 
   const n = Number(value);
   if (!Number.isInteger(n) || n <= 0) throw new UsageError(`--concurrency must be a positive integer; got "${value}"`);
   return n;
+}
+
+/**
+ * A state change the run's status does not allow, with what to do instead. Still an
+ * InvalidTransitionError (exit code 4); only the message is written for the CLI user.
+ */
+export class RunStateConflictError extends InvalidTransitionError {
+  constructor(run: RunRecord, to: RunStatus, explanation: string) {
+    super('run', run.id, run.status, to);
+    this.message = explanation;
+  }
+}
+
+/** Throws RunStateConflictError when `action` makes no sense for the run's current status. */
+export function assertActionAllowed(run: RunRecord, action: 'cancel' | 'pause' | 'resume' | 'retry'): void {
+  const id = run.id;
+  const live = run.status === RunStatus.Pending || run.status === RunStatus.Running || run.status === RunStatus.Waiting;
+  switch (action) {
+    case 'cancel':
+      if (isRunFinished(run.status)) throw new RunStateConflictError(run, RunStatus.Cancelled, `run ${id} already ${run.status}; there is nothing to cancel`);
+      return;
+    case 'pause':
+      if (isRunFinished(run.status)) throw new RunStateConflictError(run, RunStatus.Paused, `run ${id} already ${run.status}; there is nothing to pause`);
+      if (run.status === RunStatus.Paused) {
+        throw new RunStateConflictError(run, RunStatus.Paused, `run ${id} is already paused; continue it with: baton resume ${id}`);
+      }
+      return;
+    case 'resume':
+      if (run.status === RunStatus.Succeeded) {
+        throw new RunStateConflictError(
+          run,
+          RunStatus.Running,
+          `run ${id} already succeeded; run it again with \`baton rerun ${id}\` or \`baton retry ${id} --from <step>\``,
+        );
+      }
+      return;
+    case 'retry':
+      if (live) {
+        throw new RunStateConflictError(
+          run,
+          RunStatus.Running,
+          `run ${id} is still ${run.status}; wait for it to finish, or \`baton cancel ${id}\` first (\`baton resume ${id}\` continues it here)`,
+        );
+      }
+      return;
+  }
 }

@@ -1,7 +1,7 @@
 /** `baton pause <run>`: running steps finish, nothing new starts until `baton resume`. */
 import { parseCommandArgs } from '../args';
 import { currentUser } from '../runtime';
-import { expectPositionals, openRuntimeForRun } from './control';
+import { assertActionAllowed, expectPositionals, openRuntimeForRun } from './control';
 import type { CliCommand } from './index';
 
 const help = `Usage: baton pause <run> [--json] [--db <path>]
@@ -25,6 +25,7 @@ export const pauseCommand: CliCommand = {
     const [runArg] = expectPositionals(positionals, ['<run>']) as [string];
     const { runtime, runId } = await openRuntimeForRun(io, values.db, runArg);
     try {
+      assertActionAllowed(runtime.engine.getRun(runId).run, 'pause');
       const run = runtime.engine.pauseRun(runId, { by: currentUser(io) });
       const now = runtime.engine.store.getRun(runId) ?? run;
       io.stdout(values.json ? `${JSON.stringify(now, null, 2)}\n` : `run ${now.id} is ${now.status}; continue with: baton resume ${now.id}\n`);

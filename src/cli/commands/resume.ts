@@ -3,7 +3,7 @@ import { RunStatus } from '../../core/model';
 import { parseCommandArgs } from '../args';
 import { executeAndFollow } from '../follow';
 import { currentUser } from '../runtime';
-import { expectPositionals, openRuntimeForRun, parseConcurrency } from './control';
+import { assertActionAllowed, expectPositionals, openRuntimeForRun, parseConcurrency } from './control';
 import type { CliCommand } from './index';
 
 const help = `Usage: baton resume <run> [--detach] [--concurrency <n>] [--json] [--db <path>]
@@ -40,6 +40,7 @@ export const resumeCommand: CliCommand = {
       const { engine } = runtime;
       const afterEventId = engine.maxEventId();
       const before = engine.getRun(runId).run;
+      assertActionAllowed(before, 'resume');
       // A live run (its process died, or it waits for a worker) only needs executing; any other
       // state goes through the engine, which refuses a succeeded run.
       const live: readonly RunStatus[] = [RunStatus.Pending, RunStatus.Running, RunStatus.Waiting];

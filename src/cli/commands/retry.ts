@@ -2,7 +2,7 @@
 import { parseCommandArgs } from '../args';
 import { executeAndFollow } from '../follow';
 import { currentUser } from '../runtime';
-import { expectPositionals, openRuntimeForRun, parseConcurrency } from './control';
+import { assertActionAllowed, expectPositionals, openRuntimeForRun, parseConcurrency } from './control';
 import type { CliCommand } from './index';
 
 const help = `Usage: baton retry <run> [--from <step>] [--detach] [--concurrency <n>] [--json] [--db <path>]
@@ -39,6 +39,7 @@ export const retryCommand: CliCommand = {
     try {
       const { engine } = runtime;
       const afterEventId = engine.maxEventId();
+      assertActionAllowed(engine.getRun(runId).run, 'retry');
       engine.retryRun(runId, { by: currentUser(io), ...(values.from === undefined ? {} : { fromStep: values.from }) });
       if (values.detach) {
         const run = engine.getRun(runId).run;

@@ -90,6 +90,19 @@ describe('baton approve/reject and bad input (in-process CLI)', function () {
     assert.match(badForm.stderr, /^baton approve: error: invalid inputs for .*: percent: must be integer \[input_invalid\]\n$/);
     assert.equal(databaseFingerprint(ws.dbPath).hash, before.hash, 'refused decisions store nothing');
 
+    // While it waits, retrying makes no sense and pausing twice neither: exit 4, with what to do instead.
+    const retry = await ws.baton(['retry', runId]);
+    assert.equal(retry.code, 4);
+    assert.match(retry.stderr, /^baton retry: error: run \S+ is still waiting; wait for it to finish, or `baton cancel \S+` first/);
+    assert.equal((await ws.baton(['pause', runId])).code, 0);
+    const twice = await ws.baton(['pause', runId]);
+    assert.equal(twice.code, 4);
+    assert.match(twice.stderr, /is already paused; continue it with: baton resume /);
+    assert.equal((await ws.baton(['resume', runId, '--detach'])).code, 0);
+    const midway = databaseFingerprint(ws.dbPath);
+    assert.equal((await ws.baton(['retry', runId])).code, 4);
+    assert.equal(databaseFingerprint(ws.dbPath).hash, midway.hash);
+
     const alice = await ws.baton(['approve', runId, 'ship-it', '--by', 'alice', '--input', 'percent=10', '--json']);
     assert.equal(alice.code, 0, alice.stderr);
     const gate = JSON.parse(alice.stdout);
@@ -161,8 +174,8 @@ describe('baton approve/reject and bad input (in-process CLI)', function () {
     });
 
     it('cancelling or pausing a finished run: exit 4', async () => {
-      await expectError(['cancel', runId], 4, /\[invalid_transition\]\n$/);
-      await expectError(['pause', runId], 4, /\[invalid_transition\]\n$/);
+      await expectError(['cancel', runId], 4, /already succeeded; there is nothing to cancel \[invalid_transition\]\n$/);
+      await expectError(['pause', runId], 4, /already succeeded; there is nothing to pause \[invalid_transition\]\n$/);
     });
 
     it('usage errors: exit 2 with the command help', async () => {

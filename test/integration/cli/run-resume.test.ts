@@ -94,7 +94,10 @@ describe('baton run / resume (in-process CLI, real SQLite, real bash)', function
     const before = databaseFingerprint(ws.dbPath);
     const again = await ws.baton(['resume', runId]);
     assert.equal(again.code, 4);
-    assert.equal(again.stderr, `baton resume: error: run ${runId} cannot go from succeeded to running [invalid_transition]\n`);
+    assert.equal(
+      again.stderr,
+      `baton resume: error: run ${runId} already succeeded; run it again with \`baton rerun ${runId}\` or \`baton retry ${runId} --from <step>\` [invalid_transition]\n`,
+    );
     assert.equal(databaseFingerprint(ws.dbPath).hash, before.hash);
   });
 
