@@ -44,6 +44,9 @@ export interface WorkerStats {
   leasesRecovered: number;
 }
 
+/** Loop errors in a row after which the worker gives up (rethrows). */
+const MAX_CONSECUTIVE_LOOP_ERRORS = 20;
+
 /** Thrown into executors' signals when the worker stops (not a step failure). */
 export class WorkerStoppedError extends BatonError {
   constructor() {
@@ -166,27 +169,38 @@ export class Worker {
     };
 
     let lastMaintenance = -Infinity;
+    let consecutiveErrors = 0;
     try {
       for (;;) {
         if (options.signal?.aborted || options.until?.()) break;
         let maintenance = 0;
-        const realNow = performance.now();
-        if (realNow - lastMaintenance >= this.pollMs || inflight.size === 0) {
-          lastMaintenance = realNow;
-          const fired = this.engine.fireDueTimers();
-          const recovered = this.engine.recoverExpiredLeases();
-          stats.timersFired += fired;
-          stats.leasesRecovered += recovered;
-          maintenance = fired + recovered;
-        }
         let claimed = 0;
-        while (inflight.size < this.maxConcurrency && !options.signal?.aborted) {
-          const exclude = [...perTemplate].filter(([, count]) => count >= this.maxPerTemplate).map(([id]) => id);
-          const claim = this.engine.claimNext(this.owner, exclude);
-          if (!claim) break;
-          claimed++;
-          stats.started++;
-          startSlot(claim);
+        try {
+          const realNow = performance.now();
+          if (realNow - lastMaintenance >= this.pollMs || inflight.size === 0) {
+            lastMaintenance = realNow;
+            const fired = this.engine.fireDueTimers();
+            const recovered = this.engine.recoverExpiredLeases();
+            stats.timersFired += fired;
+            stats.leasesRecovered += recovered;
+            maintenance = fired + recovered;
+          }
+          while (inflight.size < this.maxConcurrency && !options.signal?.aborted) {
+            const exclude = [...perTemplate].filter(([, count]) => count >= this.maxPerTemplate).map(([id]) => id);
+            const claim = this.engine.claimNext(this.owner, exclude);
+            if (!claim) break;
+            claimed++;
+            stats.started++;
+            startSlot(claim);
+          }
+          consecutiveErrors = 0;
+        } catch (error) {
+          // A busy or briefly unavailable database must not kill the worker: log, back off, go on;
+          // an error that persists is not transient and ends the loop.
+          if (++consecutiveErrors >= MAX_CONSECUTIVE_LOOP_ERRORS) throw error;
+          this.logger?.warn('worker loop error', { error: describeError(error) });
+          await sleep(this.pollMs);
+          continue;
         }
         if (inflight.size === 0 && claimed === 0 && maintenance === 0) {
           if (options.untilIdle) break;
