@@ -1,13 +1,15 @@
 /** `baton run <template>`: starts a run and (unless --detach) executes it here, showing progress. */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { UsageError } from '../../core/errors';
 import { instantiate } from '../../core/template';
 import { parseCommandArgs, parseKeyValues } from '../args';
 import { executeAndFollow } from '../follow';
 import { cliTemplateRegistry, findTemplate, openRuntime, resolveDbPath, workspaceOf } from '../runtime';
 import { parseConcurrency } from './control';
-import type { CliCommand } from './index';
+import type { CliCommand, CliIO } from './index';
 
-const help = `Usage: baton run <template-id|path> [--input k=v]… [--detach] [--concurrency <n>] [--json] [--db <path>]
+const help = `Usage: baton run <template-id|path> [--input k=v]… [--input-file k=path]… [--detach] [--concurrency <n>] [--json] [--db <path>]
 
 Starts a run of a template and executes it in this process. On a terminal the step list is
 redrawn live; otherwise each step transition and output line is printed once. When the run
@@ -19,6 +21,7 @@ templates; a path to a .yml/.yaml/.ts file works too.
 
 Options:
   --input k=v        a template input (repeatable), converted to the input's declared type
+  --input-file k=p   a template input read from file p (relative to the current folder)
   --detach           only create the run and print its id; a \`baton worker\` (or VS Code) executes it
   --concurrency <n>  steps run at once in this process (default 8)
   --json             print the final run and steps (with --detach: the new run) as JSON
@@ -27,12 +30,24 @@ Options:
 Exit codes: 0 the run succeeded, 1 it failed, was cancelled or paused, 2 bad template
 inputs or usage, 3 template not found, 130 interrupted (the run stays resumable).`;
 
+/** The text of an `--input-file` (multi-line prompts, JSON documents). */
+function readInputFile(io: CliIO, name: string, path: string): string {
+  const full = resolve(io.cwd, path);
+  try {
+    return readFileSync(full, 'utf8');
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : String(error);
+    throw new UsageError(`--input-file ${name}=${path}: cannot read ${full}: ${reason}`);
+  }
+}
+
 export const runCommand: CliCommand = {
   summary: 'start a run of a template and follow it',
   help,
   async run(args, io) {
     const { values, positionals } = parseCommandArgs(args, {
       input: { type: 'string', short: 'i', multiple: true },
+      'input-file': { type: 'string', multiple: true },
       detach: { type: 'boolean', short: 'd', default: false },
       concurrency: { type: 'string' },
     });
@@ -44,6 +59,10 @@ export const runCommand: CliCommand = {
     if (reference === undefined) throw new UsageError('missing <template-id|path>');
     if (extra !== undefined) throw new UsageError(`unexpected argument "${extra}"`);
     const raw = parseKeyValues(values.input, 'input');
+    for (const [name, path] of Object.entries(parseKeyValues(values['input-file'], 'input-file'))) {
+      if (name in raw) throw new UsageError(`input "${name}" is given both by --input and --input-file`);
+      raw[name] = readInputFile(io, name, path);
+    }
     const concurrency = parseConcurrency(values.concurrency);
 
     // Find and check everything before the database is opened: a bad template or input

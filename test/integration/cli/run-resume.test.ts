@@ -171,6 +171,24 @@ steps:
     assert.deepEqual(detail.run.inputs, { greeting: 'hello', times: 7 });
   });
 
+  it('reads multi-line inputs from files with --input-file', async () => {
+    ws.template(
+      'note.yml',
+      'id: note\ninputs:\n  properties:\n    body: { type: string }\n  required: [body]\nsteps:\n  - id: save\n    env:\n      BODY: ${{ inputs.body }}\n    run: printf "%s" "$BODY" > got.txt\n',
+    );
+    writeFileSync(ws.file('body.txt'), 'line one\nline "two"\n');
+    const result = await ws.baton(['run', 'note', '--input-file', 'body=body.txt', '--json']);
+    assert.equal(result.code, 0, result.stdout + result.stderr);
+    assert.equal(JSON.parse(result.stdout).run.inputs.body, 'line one\nline "two"\n');
+    assert.equal(ws.read('got.txt'), 'line one\nline "two"\n');
+    const missing = await ws.baton(['run', 'chain', '--input-file', 'greeting=nope.txt']);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /^baton run: --input-file greeting=nope\.txt: cannot read .*nope\.txt: no such file\n/);
+    const both = await ws.baton(['run', 'chain', '--input', 'greeting=a', '--input-file', 'greeting=greeting.txt']);
+    assert.equal(both.code, 2);
+    assert.match(both.stderr, /input "greeting" is given both by --input and --input-file/);
+  });
+
   it('--detach only creates the run; a worker executes it', async () => {
     writeFileSync(ws.file('fixed'), '');
     const detached = await ws.baton(['run', 'chain', '--detach']);
