@@ -21,9 +21,14 @@ export interface OpenedStore {
 }
 
 /** Opens the database at `dbPath` (see openDatabase for errors) with run folders in `<dirname>/runs`. */
-export function openStore(dbPath: string, options: OpenDatabaseOptions & { runsDir?: string } = {}): OpenedStore {
+export function openStore(
+  dbPath: string,
+  options: OpenDatabaseOptions & { runsDir?: string; stepSnapshots?: boolean } = {},
+): OpenedStore {
   const db = openDatabase(dbPath, options);
   const store = new SqliteStore(db);
-  const files = new FsRunFiles(options.runsDir ?? join(dirname(dbPath), 'runs'));
+  const files = new FsRunFiles(options.runsDir ?? join(dirname(dbPath), 'runs'), {
+    ...(options.stepSnapshots === undefined ? {} : { stepSnapshots: options.stepSnapshots }),
+  });
   return { store, files, dbPath, close: () => store.close() };
 }

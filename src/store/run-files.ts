@@ -21,8 +21,15 @@ function segment(name: string): string {
 export class FsRunFiles implements RunFiles {
   private readonly created = new Set<string>();
 
-  /** `runsDir` is usually `<workspace>/.baton/runs`. */
-  constructor(readonly runsDir: string) {}
+  /**
+   * `runsDir` is usually `<workspace>/.baton/runs`. `stepSnapshots: false` skips each step's
+   * input.json/output.json (the database has both): creating two files and a folder per step
+   * costs more than the step's commits on slow file systems and huge fan-outs.
+   */
+  constructor(
+    readonly runsDir: string,
+    private readonly options: { stepSnapshots?: boolean } = {},
+  ) {}
 
   runDir(runId: string): string {
     return join(this.runsDir, segment(runId));
@@ -45,10 +52,12 @@ export class FsRunFiles implements RunFiles {
   }
 
   writeStepInput(runId: string, stepId: string, itemKey: string | null, input: JsonValue): void {
+    if (this.options.stepSnapshots === false) return;
     this.queueWrite(this.stepDir(runId, stepId, itemKey), 'input.json', `${JSON.stringify(input, null, 2)}\n`, 'replace');
   }
 
   writeStepOutput(runId: string, stepId: string, itemKey: string | null, output: JsonValue): void {
+    if (this.options.stepSnapshots === false) return;
     this.queueWrite(this.stepDir(runId, stepId, itemKey), 'output.json', `${JSON.stringify(output, null, 2)}\n`, 'replace');
   }
 

@@ -103,6 +103,22 @@ describe('store: opening the database', () => {
     }
   });
 
+  it('can skip per-step input/output snapshots while keeping logs', async () => {
+    const opened = openStore(join(temp.dir, '.baton', 'baton.db'), { stepSnapshots: false });
+    try {
+      opened.files.writeStepInput('r2', 'build', null, { x: 1 });
+      opened.files.writeStepOutput('r2', 'build', null, { y: 2 });
+      opened.files.appendStepLog('r2', 'build', null, 'hello\n');
+      await opened.files.flush();
+      const stepDir = opened.files.stepDir('r2', 'build', null);
+      assert.equal(existsSync(join(stepDir, 'input.json')), false);
+      assert.equal(existsSync(join(stepDir, 'output.json')), false);
+      assert.equal(readFileSync(join(stepDir, 'stdout.log'), 'utf8'), 'hello\n');
+    } finally {
+      opened.close();
+    }
+  });
+
   it('writes run snapshots and step files under runs/<run-id>', async () => {
     const opened = openStore(join(temp.dir, '.baton', 'baton.db'));
     try {
