@@ -27,6 +27,7 @@ export const BATON_COMMANDS = {
   retryRun: { id: 'baton.retryRun', title: 'Retry Run', icon: '$(debug-restart)' },
   retryFromStep: { id: 'baton.retryFromStep', title: 'Retry From Step', icon: '$(debug-step-back)' },
   rerun: { id: 'baton.rerun', title: 'Rerun', icon: '$(refresh)' },
+  showStepLog: { id: 'baton.showStepLog', title: 'Show Step Log', icon: '$(terminal)' },
   approveGate: { id: 'baton.approveGate', title: 'Approve Gate', icon: '$(check)' },
   rejectGate: { id: 'baton.rejectGate', title: 'Reject Gate', icon: '$(close)' },
 } as const satisfies Record<string, CommandInfo>;

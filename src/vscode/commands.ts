@@ -9,6 +9,7 @@ import type { BatonContainer } from './container';
 import { createTemplateFromScaffold } from './newTemplate';
 import { approveGate, rejectGate } from './gates';
 import { runTemplate } from './runTemplate';
+import { showStepLog } from './showStepLog';
 import { validateTemplates } from './validateTemplates';
 import { cancelRun, pauseRun, rerun, resumeRun, retryFromStep, retryRun } from './runCommands';
 import { userMessage } from './userMessage';
@@ -27,6 +28,7 @@ const handlers: Record<BatonCommandName, (container: BatonContainer) => CommandH
   retryRun: (c) => (arg) => retryRun(c, arg),
   retryFromStep: (c) => (arg, step) => retryFromStep(c, arg, step),
   rerun: (c) => (arg) => rerun(c, arg),
+  showStepLog: (c) => (arg) => showStepLog(c, arg),
   approveGate: (c) => (arg) => approveGate(c, arg),
   rejectGate: (c) => (arg) => rejectGate(c, arg),
 };

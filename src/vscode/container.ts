@@ -9,6 +9,8 @@ import type { FolderRuntime } from './folderRuntime';
 import { GateNotifier } from './gates';
 import { FolderRuntimes } from './runtimes';
 import { RunsTreeProvider, type RunsNode } from './runsTree';
+import { RunsStatusBar } from './statusBar';
+import { StepTerminals } from './stepTerminal';
 import { WorkspaceTemplates } from './templates';
 import { TemplatesTreeProvider } from './templatesTree';
 
@@ -27,6 +29,8 @@ export class BatonContainer implements vscode.Disposable {
   /** Every folder's template registry. */
   readonly templates: WorkspaceTemplates;
   readonly templatesTree: TemplatesTreeProvider;
+  readonly terminals: StepTerminals;
+  readonly statusBar: RunsStatusBar;
   /** The Runs view (for reveal). */
   runsView: vscode.TreeView<RunsNode> | undefined;
 
@@ -36,6 +40,8 @@ export class BatonContainer implements vscode.Disposable {
     this.templates = this.own(new WorkspaceTemplates(vscode.Uri.joinPath(context.extensionUri, 'templates').fsPath));
     this.runtimes = this.own(new FolderRuntimes(this.logger(), this.secretSource(), (folder) => this.templates.forFolder(folder).registry));
     this.runsTree = this.own(new RunsTreeProvider(this.runtimes));
+    this.terminals = this.own(new StepTerminals());
+    this.statusBar = this.own(new RunsStatusBar(this.runtimes));
     this.templatesTree = this.own(new TemplatesTreeProvider(this.templates));
   }
 

@@ -107,6 +107,7 @@ async function followRun(container: BatonContainer, runtime: FolderRuntime, star
     (progress, token) =>
       new Promise<RunRecord | undefined>((resolve) => {
         let lastMessage = '';
+        const shownTerminals = new Set<number>();
         const check = () => {
           let detail;
           try {
@@ -119,6 +120,12 @@ async function followRun(container: BatonContainer, runtime: FolderRuntime, star
           const top = steps.filter((s) => s.parentRowId === null);
           const done = top.filter((s) => ['succeeded', 'failed', 'skipped', 'cancelled'].includes(s.status)).length;
           const active = top.filter((s) => s.status === 'running').map((s) => s.stepId);
+          // Each step of a run started here gets its terminal as it starts (focus stays put).
+          for (const step of steps) {
+            if (step.status !== 'running' || shownTerminals.has(step.id) || (step.kind !== 'run' && step.kind !== 'agent')) continue;
+            shownTerminals.add(step.id);
+            container.terminals.show(runtime, { runId: step.runId, stepId: step.stepId, itemKey: step.itemKey }, { preserveFocus: true });
+          }
           const message = `${done}/${top.length} steps${active.length ? ` · running ${active.join(', ')}` : ''}`;
           if (message !== lastMessage) {
             progress.report({ message });

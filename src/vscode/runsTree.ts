@@ -127,6 +127,9 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
       .filter(Boolean)
       .join(' · ');
     item.contextValue = `baton.step.${step.status}.${step.kind}`;
+    if (step.kind === 'run' || step.kind === 'agent') {
+      item.command = { command: 'baton.showStepLog', title: 'Show Step Log', arguments: [node] };
+    }
     const tooltip = new vscode.MarkdownString(`**${label}** (${step.kind}) — ${step.status}`);
     if (step.error) tooltip.appendMarkdown(`\n\n**Error:** ${step.error}`);
     if (step.outputs && Object.keys(step.outputs).length > 0) tooltip.appendMarkdown(`\n\n**Outputs**${jsonBlock(step.outputs)}`);

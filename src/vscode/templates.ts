@@ -3,6 +3,7 @@
  * shipped with the extension, then the folder's `.baton/templates/`), reloaded when files there
  * change. Problems of invalid files go to the Problems panel through one DiagnosticCollection.
  */
+import { readdirSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { TemplateProblem } from '../core/errors';
@@ -14,6 +15,25 @@ import { batonFolders, type BatonFolder } from './workspaceFolders';
 export interface FolderTemplates {
   folder: BatonFolder;
   registry: TemplateRegistry;
+  /** Names, sizes and mtimes of the template files at the last look (see pollForChanges). */
+  signature?: string;
+}
+
+/** Fallback for file watchers that miss events (remote hosts, network drives): a cheap listing. */
+const TEMPLATE_POLL_MS = 2000;
+
+function folderSignature(dir: string): string {
+  try {
+    return readdirSync(dir)
+      .sort()
+      .map((name) => {
+        const stat = statSync(path.join(dir, name), { throwIfNoEntry: false });
+        return stat ? `${name}:${stat.size}:${stat.mtimeMs}` : name;
+      })
+      .join('|');
+  } catch {
+    return '';
+  }
 }
 
 export class WorkspaceTemplates implements vscode.Disposable {
@@ -23,7 +43,10 @@ export class WorkspaceTemplates implements vscode.Disposable {
   readonly diagnostics = vscode.languages.createDiagnosticCollection('baton');
   private readonly disposables: vscode.Disposable[] = [this.changed, this.diagnostics];
 
+  private readonly pollTimer: NodeJS.Timeout;
+
   constructor(private readonly builtinDir: string) {
+    this.pollTimer = setInterval(() => this.pollForChanges(), TEMPLATE_POLL_MS);
     this.disposables.push(
       vscode.workspace.onDidChangeWorkspaceFolders(() => {
         for (const entry of this.byFolder.values()) entry.registry.dispose();
@@ -59,7 +82,7 @@ export class WorkspaceTemplates implements vscode.Disposable {
         },
       },
     });
-    const entry = { folder, registry };
+    const entry: FolderTemplates = { folder, registry, signature: folderSignature(folder.templatesDir) };
     this.byFolder.set(key, entry);
     this.disposables.push(
       watcher,
@@ -70,6 +93,15 @@ export class WorkspaceTemplates implements vscode.Disposable {
     );
     void registry.reload();
     return entry;
+  }
+
+  private pollForChanges(): void {
+    for (const entry of this.byFolder.values()) {
+      const signature = folderSignature(entry.folder.templatesDir);
+      if (signature === entry.signature) continue;
+      entry.signature = signature;
+      void entry.registry.reload();
+    }
   }
 
   /** Re-reads every folder; resolves when all are loaded. */
@@ -118,6 +150,7 @@ export class WorkspaceTemplates implements vscode.Disposable {
   }
 
   dispose(): void {
+    clearInterval(this.pollTimer);
     for (const entry of this.byFolder.values()) entry.registry.dispose();
     this.byFolder.clear();
     for (const d of this.disposables.splice(0)) d.dispose();
