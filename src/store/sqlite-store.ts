@@ -254,13 +254,13 @@ export class SqliteStore implements Store, TriggerStore {
         ORDER BY item_index LIMIT 1`),
       noteNeedFinished: p(`UPDATE steps SET needs_remaining = needs_remaining - 1, upstream = upstream | ?
         WHERE id = ? RETURNING needs_remaining AS needsRemaining, upstream`),
-      findClaimable: p(`SELECT ${STEP_COLUMNS.replace(/(^|,\s*)(\w+)/g, '$1s.$2')} FROM steps s CROSS JOIN runs r ON r.id = s.run_id
+      findClaimable: p(`SELECT ${STEP_COLUMNS.replace(/(^|,\s*)(\w+)/g, '$1s.$2')} FROM steps s INDEXED BY steps_ready CROSS JOIN runs r ON r.id = s.run_id
         WHERE s.status = 'ready' AND r.status = 'running'
           AND r.template_id NOT IN (SELECT value FROM json_each(?))
         ORDER BY s.id LIMIT 1`),
-      findClaimableAny: p(`SELECT ${STEP_COLUMNS.replace(/(^|,\s*)(\w+)/g, '$1s.$2')} FROM steps s CROSS JOIN runs r ON r.id = s.run_id
+      findClaimableAny: p(`SELECT ${STEP_COLUMNS.replace(/(^|,\s*)(\w+)/g, '$1s.$2')} FROM steps s INDEXED BY steps_ready CROSS JOIN runs r ON r.id = s.run_id
         WHERE s.status = 'ready' AND r.status = 'running' ORDER BY s.id LIMIT 1`),
-      hasClaimable: p(`SELECT 1 AS x FROM steps s CROSS JOIN runs r ON r.id = s.run_id
+      hasClaimable: p(`SELECT 1 AS x FROM steps s INDEXED BY steps_ready CROSS JOIN runs r ON r.id = s.run_id
         WHERE s.status = 'ready' AND r.status = 'running' LIMIT 1`),
       renewLease: p(`UPDATE steps SET lease_expires_at = ? WHERE id = ? AND lease_owner = ? AND status = 'running'`),
       expiredLeases: p(`SELECT ${STEP_COLUMNS} FROM steps WHERE status = 'running' AND lease_owner IS NOT NULL
