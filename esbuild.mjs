@@ -26,7 +26,8 @@ if (existsSync('src/vscode/extension.ts')) {
     platform: 'node',
     format: 'cjs',
     target: 'node22',
-    external: ['vscode'],
+    // esbuild is loaded lazily for TypeScript templates; a missing one falls back to type stripping.
+    external: ['vscode', 'esbuild'],
   });
 }
 
