@@ -51,8 +51,8 @@ export const mcpServerCommand: CliCommand = {
   ].join('\n'),
   async run(_args, io) {
     await serveStepOverStdio(io.env);
-    // Serving continues until the client closes stdin; keep the command pending until then.
-    await new Promise<void>((resolve) => process.stdin.once('close', () => resolve()));
+    // Serving ends (and the process exits) when the agent closes stdin or signals the process.
+    await new Promise<never>(() => undefined);
     return 0;
   },
 };

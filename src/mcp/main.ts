@@ -31,7 +31,7 @@ function required(env: NodeJS.ProcessEnv, name: string): string {
   return value;
 }
 
-/** Serves one step over stdio until the client disconnects. */
+/** Serves one step over stdio; exits the process when the client goes away (stdin closed or a signal). */
 export async function serveStepOverStdio(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const opened = openStore(required(env, MCP_ENV.dbPath));
   const cwd = required(env, MCP_ENV.cwd);
@@ -50,10 +50,27 @@ export async function serveStepOverStdio(env: NodeJS.ProcessEnv = process.env): 
   const stop = new AbortController();
   const server = createBatonMcpServer(tools, '0.1.0', stop.signal);
   const transport = new StdioServerTransport();
-  transport.onclose = () => {
+  // The agent CLI going away (stdin closed, or its process group signalled on cancel/timeout)
+  // ends the server; an approval the agent was waiting for is closed so the run does not look
+  // like it waits for a person.
+  let stopped = false;
+  const shutdown = () => {
+    if (stopped) return;
+    stopped = true;
     stop.abort();
-    opened.close();
+    try {
+      tools.abandonOpenApproval();
+    } finally {
+      opened.close();
+      process.exit(0);
+    }
   };
+  transport.onclose = shutdown;
+  process.stdin.once('end', shutdown);
+  process.stdin.once('close', shutdown);
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
+  process.once('SIGHUP', shutdown);
   await server.connect(transport);
 }
 

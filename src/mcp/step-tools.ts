@@ -160,9 +160,36 @@ export class BatonStepTools {
     for (;;) {
       const gate = store.findGate(runId, stepId, itemKey);
       if (gate && gate.decision !== null) return gate;
-      if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('approval request aborted');
+      if (signal?.aborted) {
+        this.abandonOpenApproval();
+        throw signal.reason instanceof Error ? signal.reason : new Error('approval request aborted');
+      }
       await clock.sleep(this.deps.approvalPollMs ?? 500, signal);
     }
+  }
+
+  /**
+   * The agent stopped waiting (it exited, was cancelled or timed out): an approval nobody can
+   * act on any more must not stay open, or the run would look like it waits for a person.
+   * Closes this step's undecided approval as cancelled (no-op when there is none).
+   */
+  abandonOpenApproval(): void {
+    const { store, runId, stepId, itemKey, clock } = this.deps;
+    store.transaction(() => {
+      const gate = store.findGate(runId, stepId, itemKey);
+      if (!gate || gate.decision !== null) return;
+      const now = clock.now();
+      const comment = 'the agent stopped waiting for this approval';
+      if (!store.updateOpenGate(gate.id, { decision: GateDecision.Cancelled, decidedBy: 'baton', decidedAt: now, comment })) return;
+      store.appendEvent({
+        runId,
+        stepId,
+        itemKey,
+        type: EventType.GateDecided,
+        payload: { decision: GateDecision.Cancelled, by: 'baton', comment, source: 'agent' },
+        at: now,
+      });
+    });
   }
 
   private step(): StepDefinition {

@@ -168,6 +168,26 @@ describe("Baton's MCP server over stdio (MCP SDK client)", function () {
     assert.deepEqual(progress.map((e) => [e.payload.text, e.payload.percent]), [['working', 10]]);
   });
 
+  it('closes an approval nobody can answer any more when the agent goes away while waiting', async () => {
+    const runId = await runWith(async (call, client, ctx) => {
+      void call('request_approval', { message: 'Ship it?' }).catch(() => undefined);
+      let gate = h.opened.store.findGate(ctx.runId, 'build', null);
+      for (let i = 0; i < 200 && !gate; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        gate = h.opened.store.findGate(ctx.runId, 'build', null);
+      }
+      assert.equal(gate?.decision, null);
+      await client.close(); // the agent CLI exits: the server's stdin closes
+      for (let i = 0; i < 100 && h.opened.store.findGate(ctx.runId, 'build', null)?.decision === null; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    });
+    const gate = h.opened.store.findGate(runId, 'build', null);
+    assert.equal(gate?.decision, 'cancelled');
+    assert.equal(gate?.decidedBy, 'baton');
+    assert.equal(h.opened.store.hasOpenGate(runId), false);
+  });
+
   it('request_approval blocks until a decision from another connection; a second decision is refused', async () => {
     let answer: ToolText | undefined;
     let second: unknown;
