@@ -29,7 +29,7 @@ export function startProcess(command: string, args: string[], options: { cwd?: s
     output: () => text,
     async stop(graceMs = 5000) {
       if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
-      signalGroup(child.pid, 'SIGTERM');
+      signalGroup(child.pid, graceMs === 0 ? 'SIGKILL' : 'SIGTERM');
       const timer = setTimeout(() => signalGroup(child.pid!, 'SIGKILL'), graceMs);
       await exited;
       clearTimeout(timer);

@@ -238,6 +238,12 @@ export class VsCodeSession {
     return this.server.output();
   }
 
+  /** Kills VS Code without letting it shut down (SIGKILL to the server's whole process group). */
+  async kill(): Promise<void> {
+    await this.server.stop(0);
+    await this.stop();
+  }
+
   async stop(): Promise<void> {
     await this.browser.close().catch(() => undefined);
     await this.server.stop();
