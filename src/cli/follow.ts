@@ -4,7 +4,7 @@
  * pipes) every step transition and output line is printed once, as plain lines.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { RunStatus, isRunFinished, type EventRecord, type RunRecord, type StepRecord } from '../core/model';
+import { RunStatus, isRunFinished, isStepFinished, type EventRecord, type RunRecord, type StepRecord } from '../core/model';
 import type { CliIO } from './commands';
 import { ExitCode } from './main';
 import { firstLine, formatDuration, lastLines, renderEvent, renderStepLines, stepLabel } from './format';
@@ -12,6 +12,26 @@ import type { CliRuntime } from './runtime';
 
 /** Lines of a failed step's log printed when a run fails. */
 export const FAILED_LOG_TAIL_LINES = 20;
+
+/**
+ * A run and the child runs its `workflow:` steps started (recursively), each with the label
+ * its steps are shown under: '' for the run itself, `deploy › ` for the child of step deploy.
+ */
+export function runTree(runtime: CliRuntime, runId: string): Map<string, string> {
+  const labels = new Map<string, string>([[runId, '']]);
+  const queue = [runId];
+  while (queue.length > 0) {
+    const parentId = queue.shift()!;
+    const parentLabel = labels.get(parentId)!;
+    for (const child of runtime.engine.store.listRuns({ parentRunId: parentId, limit: 1000 })) {
+      if (labels.has(child.id)) continue;
+      const step = child.parentStepRowId === null ? undefined : runtime.engine.store.getStep(child.parentStepRowId);
+      labels.set(child.id, `${parentLabel}${step ? stepLabel(step) : child.templateId} › `);
+      queue.push(child.id);
+    }
+  }
+  return labels;
+}
 
 export interface FollowOptions {
   json: boolean;
@@ -94,9 +114,9 @@ function outcomeText(run: RunRecord, steps: readonly StepRecord[], runtime: CliR
       return `⏸ run ${run.id} is paused; continue it with: baton resume ${run.id}\n`;
     case RunStatus.Failed: {
       const lines = [`✗ run ${run.id} failed${took}`];
-      for (const step of steps.filter((s) => s.status === 'failed' && !hasFailedItems(s, steps))) {
-        lines.push('', `step ${stepLabel(step)} failed: ${step.error ?? 'no error recorded'}`);
-        const logPath = runtime.engine.stepLogPath(run.id, step.stepId, step.itemKey);
+      for (const { label, step, runId } of failedLeaves(runtime, run.id, steps, '')) {
+        lines.push('', `step ${label} failed: ${step.error ?? 'no error recorded'}`);
+        const logPath = runtime.engine.stepLogPath(runId, step.stepId, step.itemKey);
         const tail = existsSync(logPath) ? lastLines(readFileSync(logPath, 'utf8'), FAILED_LOG_TAIL_LINES) : [];
         if (tail.length > 0) {
           lines.push(`--- last ${tail.length} lines of ${logPath} ---`, ...tail.map((l) => `  ${l}`), '---');
@@ -115,6 +135,27 @@ function outcomeText(run: RunRecord, steps: readonly StepRecord[], runtime: CliR
 /** A foreach step fails because its items did; show the items, not the parent twice. */
 function hasFailedItems(step: StepRecord, steps: readonly StepRecord[]): boolean {
   return steps.some((s) => s.parentRowId === step.id && s.status === 'failed');
+}
+
+/**
+ * The failed steps that explain a failed run: foreach items rather than their parent, and
+ * for a failed `workflow:` step the failed steps of its child run (where the log is).
+ */
+function failedLeaves(
+  runtime: CliRuntime,
+  runId: string,
+  steps: readonly StepRecord[],
+  prefix: string,
+): Array<{ label: string; step: StepRecord; runId: string }> {
+  const result: Array<{ label: string; step: StepRecord; runId: string }> = [];
+  for (const step of steps.filter((s) => s.status === 'failed' && !hasFailedItems(s, steps))) {
+    const child = step.childRunId ? runtime.engine.store.getRun(step.childRunId) : undefined;
+    const childSteps = child ? runtime.engine.store.listSteps(child.id) : [];
+    const nested = child ? failedLeaves(runtime, child.id, childSteps, `${prefix}${stepLabel(step)} › `) : [];
+    if (nested.length > 0) result.push(...nested);
+    else result.push({ label: `${prefix}${stepLabel(step)}`, step, runId });
+  }
+  return result;
 }
 
 interface ProgressView {
@@ -144,12 +185,7 @@ class LiveStepList implements ProgressView {
   update(run: RunRecord, steps: readonly StepRecord[], runtime: CliRuntime): void {
     this.readOutput(runtime);
     const lines = [`run ${run.id}  ${run.templateId}  ${run.status}${run.phase ? `  phase ${run.phase}` : ''}`];
-    const stepLines = renderStepLines(steps, Date.now());
-    steps.forEach((step, i) => {
-      lines.push(stepLines[i]!);
-      const output = step.status === 'running' ? this.lastOutput.get(stepLabel(step)) : undefined;
-      if (output) lines.push(`      \x1b[2m› ${output}\x1b[22m`);
-    });
+    this.pushSteps(lines, steps, runtime, '', 0);
     for (const gate of runtime.engine.store.listGates(this.runId).filter((g) => g.decision === null)) {
       lines.push(`  waiting for approval: baton approve ${run.id} ${gate.stepId}${gate.itemKey ? ` --item ${gate.itemKey}` : ''}`);
     }
@@ -165,6 +201,19 @@ class LiveStepList implements ProgressView {
 
   finish(): void {
     this.drawnLines = 0;
+  }
+
+  /** Step lines, a running step's last output under it, and a workflow step's child run nested. */
+  private pushSteps(lines: string[], steps: readonly StepRecord[], runtime: CliRuntime, indent: string, depth: number): void {
+    const stepLines = renderStepLines(steps, Date.now());
+    steps.forEach((step, i) => {
+      lines.push(`${indent}${stepLines[i]!}`);
+      const output = depth === 0 && step.status === 'running' ? this.lastOutput.get(stepLabel(step)) : undefined;
+      if (output) lines.push(`${indent}      \x1b[2m› ${output}\x1b[22m`);
+      if (step.childRunId && depth < 3 && !isStepFinished(step.status)) {
+        this.pushSteps(lines, runtime.engine.store.listSteps(step.childRunId), runtime, `${indent}    `, depth + 1);
+      }
+    });
   }
 
   private readOutput(runtime: CliRuntime): void {
@@ -203,9 +252,15 @@ class PlainProgress implements ProgressView {
   }
 
   update(_run: RunRecord, _steps: readonly StepRecord[], runtime: CliRuntime): void {
+    // Child runs (workflow: steps) are followed too, their steps shown as `parent › child`.
     for (;;) {
-      const batch = runtime.engine.listEvents(this.cursor, { runId: this.runId, limit: 500 });
-      for (const event of batch) this.print(event);
+      const batch = runtime.engine.listEvents(this.cursor, { limit: 500 });
+      // After reading: a child run whose events are in the batch is committed, so it is found.
+      const tree = runTree(runtime, this.runId);
+      for (const event of batch) {
+        const prefix = tree.get(event.runId);
+        if (prefix !== undefined) this.print(event, prefix);
+      }
       if (batch.length > 0) this.cursor = batch[batch.length - 1]!.id;
       if (batch.length < 500) return;
     }
@@ -213,8 +268,10 @@ class PlainProgress implements ProgressView {
 
   finish(): void {}
 
-  private print(event: EventRecord): void {
-    const label = event.stepId ? (event.itemKey === null ? event.stepId : `${event.stepId}[${event.itemKey}]`) : '';
+  private print(event: EventRecord, prefix: string): void {
+    const label = event.stepId ? `${prefix}${event.itemKey === null ? event.stepId : `${event.stepId}[${event.itemKey}]`}` : '';
+    // Run-level events of a child run are implied by its parent step's lines.
+    if (prefix !== '' && event.stepId === null) return;
     const p = event.payload;
     const text = (key: string) => (typeof p[key] === 'string' ? (p[key] as string) : '');
     switch (event.type) {
