@@ -65,6 +65,8 @@ export interface AgentAdapter {
   readonly installHint: string;
   /** False when the CLI cannot be given MCP servers for one run (Baton's MCP server is then left out). */
   readonly acceptsMcpServers: boolean;
+  /** False when the CLI has no per-run tool allow-list (`tools:` is then reported as ignored). */
+  readonly acceptsToolAllowList: boolean;
   buildInvocation(request: AgentInvocationRequest): AgentInvocation;
   createParser(): AgentStreamParser;
   /** Absolute path of the session transcript when it exists. */

@@ -27,6 +27,7 @@ export class ClaudeAdapter implements AgentAdapter {
   readonly pathEnvVar = 'BATON_CLAUDE_PATH';
   readonly installHint = 'install it with npm i -g @anthropic-ai/claude-code';
   readonly acceptsMcpServers = true;
+  readonly acceptsToolAllowList = true;
 
   buildInvocation(request: AgentInvocationRequest): AgentInvocation {
     const viaStdin = Buffer.byteLength(request.prompt) > MAX_ARGV_PROMPT_BYTES;

@@ -25,6 +25,7 @@ export class CodexAdapter implements AgentAdapter {
   readonly pathEnvVar = 'BATON_CODEX_PATH';
   readonly installHint = 'install it with npm i -g @openai/codex';
   readonly acceptsMcpServers = true;
+  readonly acceptsToolAllowList = false;
 
   buildInvocation(request: AgentInvocationRequest): AgentInvocation {
     const viaStdin = Buffer.byteLength(request.prompt) > MAX_ARGV_PROMPT_BYTES;

@@ -100,6 +100,12 @@ export class AgentExecutor implements StepExecutor {
     const previous = step.resume && ctx.attempt > 1 ? await readRecordedSession(ctx.stepDir, step.agent) : undefined;
     const newSessionId = (this.options.newSessionId ?? randomUUID)();
     const model = stringField(ctx.resolved.model) ?? step.model ?? ctx.template.defaults.model;
+    if (step.tools && step.tools.length > 0 && !adapter.acceptsToolAllowList) {
+      ctx.progress({
+        kind: 'message',
+        text: `${step.agent}: tools (${step.tools.join(', ')}) ignored: this CLI has no per-run tool allow-list; permission "${step.permission ?? 'edit'}" decides what it may do`,
+      });
+    }
     let mcpServers = this.options.mcpServers?.(ctx);
     if (mcpServers && !adapter.acceptsMcpServers) {
       ctx.progress({

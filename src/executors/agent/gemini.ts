@@ -27,6 +27,7 @@ export class GeminiAdapter implements AgentAdapter {
   readonly pathEnvVar = 'BATON_GEMINI_PATH';
   readonly installHint = 'install it with npm i -g @google/gemini-cli';
   readonly acceptsMcpServers = false;
+  readonly acceptsToolAllowList = true;
 
   buildInvocation(request: AgentInvocationRequest): AgentInvocation {
     const viaStdin = Buffer.byteLength(request.prompt) > MAX_ARGV_PROMPT_BYTES;
