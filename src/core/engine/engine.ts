@@ -19,6 +19,7 @@ import {
   RunNotFoundError,
   StepNotFoundError,
   StepTimeoutError,
+  TemplateInvalidError,
   describeError,
   type InputProblem,
 } from '../errors';
@@ -66,7 +67,7 @@ import type {
   TemplateResolver,
 } from '../ports';
 import type { GateStep, StepDefinition, TemplateDefinition, WorkflowStep } from '../template/types';
-import { buildStepGraph, descendantsOf, type StepGraph } from './graph';
+import { buildStepGraph, descendantsOf, graphProblems, type StepGraph } from './graph';
 import {
   aggregateItemOutputs,
   applyInputDefaults,
@@ -229,6 +230,7 @@ export class Engine {
 
   /** Creates a run of `template` and makes its first steps ready. Inputs get defaults; required ones are checked. */
   startRun(template: TemplateDefinition, options: StartRunOptions = {}): RunRecord {
+    assertRunnable(template);
     const inputs = applyInputDefaults(template, options.inputs ?? {});
     const runId = options.runId ?? (this.deps.newRunId ?? (() => defaultRunId(this.clock.now())))();
     this.files.writeRunSnapshot(runId, template, inputs);
@@ -824,6 +826,7 @@ export class Engine {
       const reference = interpolate(step.workflow, context);
       const childInputs = resolveValue(step.with as JsonValue, context) as Record<string, JsonValue>;
       const template = await this.deps.templates.resolve(reference, plan.definition);
+      assertRunnable(template);
       const id = (this.deps.newRunId ?? (() => defaultRunId(this.clock.now())))();
       const inputs = applyInputDefaults(template, childInputs ?? {});
       this.files.writeRunSnapshot(id, template, inputs);
@@ -1020,6 +1023,7 @@ export class Engine {
     trigger: TriggerInfo,
     parentStep: StepRecord | null,
   ): void {
+    assertRunnable(template);
     const now = this.clock.now();
     const concurrencyKey = this.concurrencyKeyOf(template, inputs, runId);
     this.store.insertRun({
@@ -1542,4 +1546,14 @@ export class Engine {
     this.emit(runId, stepId, null, EventType.CommentAdded, { commentId: id, author, body });
     return id;
   }
+}
+
+/** Throws TemplateInvalidError when the step graph could never finish (see graphProblems). */
+function assertRunnable(template: TemplateDefinition): void {
+  const problems = graphProblems(template);
+  if (problems.length === 0) return;
+  throw new TemplateInvalidError(
+    template.id,
+    problems.map((message) => ({ file: template.id, line: 0, column: 0, path: 'steps', message, code: 'graph', severity: 'error' as const })),
+  );
 }

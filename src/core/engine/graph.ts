@@ -51,3 +51,36 @@ export function descendantsOf(graph: StepGraph, stepId: string): Set<string> {
   }
   return seen;
 }
+
+/**
+ * Structural problems that would make a run hang or fail to insert: duplicate step ids,
+ * needs naming unknown steps, cycles. The template loader reports these with file positions;
+ * the engine re-checks so a hand-built definition cannot create a run that never ends.
+ */
+export function graphProblems(template: TemplateDefinition): string[] {
+  const problems: string[] = [];
+  const ids = new Set<string>();
+  for (const step of template.steps) {
+    if (ids.has(step.id)) problems.push(`duplicate step id '${step.id}'`);
+    ids.add(step.id);
+  }
+  for (const step of template.steps) {
+    for (const need of step.needs) if (!ids.has(need)) problems.push(`step '${step.id}' needs unknown step '${need}'`);
+  }
+  if (problems.length > 0) return problems;
+  // Kahn's algorithm: whatever never reaches in-degree 0 sits on a cycle.
+  const remaining = new Map(template.steps.map((step) => [step.id, step.needs.length]));
+  const graph = buildStepGraph(template);
+  const queue = template.steps.filter((step) => step.needs.length === 0).map((step) => step.id);
+  while (queue.length > 0) {
+    const id = queue.pop() as string;
+    for (const dependent of graph.dependents.get(id) ?? []) {
+      const left = (remaining.get(dependent) ?? 0) - 1;
+      remaining.set(dependent, left);
+      if (left === 0) queue.push(dependent);
+    }
+  }
+  const cyclic = [...remaining].filter(([, left]) => left > 0).map(([id]) => id);
+  if (cyclic.length > 0) problems.push(`steps form a cycle: ${cyclic.join(', ')}`);
+  return problems;
+}

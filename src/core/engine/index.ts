@@ -19,4 +19,4 @@ export {
 export { Worker, WorkerStoppedError, type WorkerOptions, type WorkerRunOptions, type WorkerStats } from './worker';
 export { defaultRunId, redact, stepLabel } from './rules';
 export { JITTER_RATIO, NO_RETRY, computeRetryDelay, retryPolicyFor, shouldRetry } from './retry';
-export { buildStepGraph, descendantsOf, type StepGraph } from './graph';
+export { buildStepGraph, descendantsOf, graphProblems, type StepGraph } from './graph';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { aggregateItemOutputs } from '../../../src/core/engine';
-import { InvalidTransitionError } from '../../../src/core/errors';
+import { InvalidTransitionError, TemplateInvalidError } from '../../../src/core/errors';
 import { EventType, RUN_TRANSITIONS, STEP_TRANSITIONS, canTransitionRun, canTransitionStep } from '../../../src/core/model';
 import { createMemoryEngine, drain, gateStep, runStep, statuses, template, type MemoryEngine } from '../../support/engine-fixtures';
 
@@ -33,6 +33,32 @@ describe('engine scheduling', () => {
       assert.throws(() => h.engine.cancelRun(run.id), InvalidTransitionError);
       assert.throws(() => h.engine.resumeRun(run.id), InvalidTransitionError);
       assert.equal(h.engine.getRun(run.id).run.status, 'succeeded');
+    });
+  });
+
+  describe('graph checks', () => {
+    it('refuses definitions that could never finish: unknown needs, cycles, duplicate ids', () => {
+      const bad = [
+        template('unknown', [runStep('a', 'ok', { needs: ['ghost'] })]),
+        template('cycle', [runStep('a', 'ok', { needs: ['b'] }), runStep('b', 'ok', { needs: ['a'] }), runStep('c', 'ok')]),
+        template('dup', [runStep('a', 'ok'), runStep('a', 'ok')]),
+      ];
+      const messages = bad.map((t) => {
+        try {
+          h.engine.startRun(t);
+          return 'started';
+        } catch (error) {
+          assert.ok(error instanceof TemplateInvalidError);
+          return error.problems.map((p) => p.message).join('; ');
+        }
+      });
+      assert.deepEqual(messages, [
+        "step 'a' needs unknown step 'ghost'",
+        'steps form a cycle: a, b',
+        "duplicate step id 'a'",
+      ]);
+      assert.equal(h.engine.listRuns().length, 0);
+      assert.equal(h.files.files.size, 0, 'a snapshot was written for a refused template');
     });
   });
 
