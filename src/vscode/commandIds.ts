@@ -28,6 +28,9 @@ export const BATON_COMMANDS = {
   retryFromStep: { id: 'baton.retryFromStep', title: 'Retry From Step', icon: '$(debug-step-back)' },
   rerun: { id: 'baton.rerun', title: 'Rerun', icon: '$(refresh)' },
   showStepLog: { id: 'baton.showStepLog', title: 'Show Step Log', icon: '$(terminal)' },
+  addComment: { id: 'baton.addComment', title: 'Add Comment', icon: '$(comment)' },
+  setSecret: { id: 'baton.setSecret', title: 'Set Secret', icon: '$(key)' },
+  clearSecret: { id: 'baton.clearSecret', title: 'Clear Secret', icon: '$(trash)' },
   approveGate: { id: 'baton.approveGate', title: 'Approve Gate', icon: '$(check)' },
   rejectGate: { id: 'baton.rejectGate', title: 'Reject Gate', icon: '$(close)' },
 } as const satisfies Record<string, CommandInfo>;
