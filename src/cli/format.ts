@@ -67,6 +67,7 @@ export function renderStepLines(steps: readonly StepRecord[], now: number): stri
     const time = elapsed(step.startedAt, step.finishedAt, now);
     if (time) parts.push(time.padStart(7));
     if (step.attempts > 1) parts.push(`(attempt ${step.attempts})`);
+    if (step.childRunId) parts.push(`→ run ${step.childRunId}`);
     if (step.error && step.status !== 'succeeded') parts.push(`— ${firstLine(step.error)}`);
     return `  ${parts.join('  ')}`.trimEnd();
   });

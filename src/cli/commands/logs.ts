@@ -93,7 +93,8 @@ export const logsCommand: CliCommand = {
           if (printedNothing && !values.json) {
             // Say why the log is empty (on stderr, so `baton logs … > file` stays clean).
             const current = store.getStep(step.id) ?? step;
-            io.stderr(`(no output from ${stepLabel(current)}: it is ${current.status})\n`);
+            const child = current.childRunId ? ` — it ran as child run ${current.childRunId}: baton show ${current.childRunId}` : '';
+            io.stderr(`(no output from ${stepLabel(current)}: it is ${current.status}${child})\n`);
           }
           return 0;
         }

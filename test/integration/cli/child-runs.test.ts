@@ -55,6 +55,13 @@ describe('child runs (workflow: steps) in the CLI', function () {
     assert.match(resumed.stdout, /announce \| released app-linux/);
     assert.equal(ws.read('fetch.ran'), 'x\n', "the child's finished step is not run again");
     assert.equal(ws.read('compile.ran'), 'x\nx\n');
+
+    const shown = await ws.baton(['show', runId]);
+    const childId = /build +succeeded .*→ run (\S+)/.exec(shown.stdout)?.[1];
+    assert.ok(childId, shown.stdout);
+    const logs = await ws.baton(['logs', runId, 'build']);
+    assert.equal(logs.stderr, `(no output from build: it is succeeded — it ran as child run ${childId}: baton show ${childId})\n`);
+    assert.equal((await ws.baton(['logs', childId, 'compile'])).stdout, 'compiling linux\nerror: undefined symbol main\ncompiling linux\n');
   });
 
   it('nests the child run under its workflow step in the live view', async () => {
