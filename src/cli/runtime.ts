@@ -12,6 +12,7 @@ import type { Logger, SecretSource, StepExecutor, TemplateResolver } from '../co
 import { TemplateRegistry, loadTemplateFile, type LoadedTemplate, TEMPLATE_EXTENSIONS } from '../core/template';
 import { evaluateTypeScriptTemplate } from '../loaders/typescript';
 import { AgentExecutor } from '../executors/agent';
+import { LlmExecutor } from '../executors/llm';
 import { ScriptExecutor } from '../executors/script';
 import { openStore, type OpenedStore } from '../store';
 import type { CliIO } from './commands';
@@ -96,13 +97,19 @@ export function openRuntime(io: CliIO, dbFlag: string | undefined, options: Runt
   const opened = openStore(dbPath);
   const workspaceDir = workspaceOf(io, dbPath);
   const logger = cliLogger(io);
+  const secrets = new EnvSecretSource(io.env);
   const templates = options.templates ?? cliTemplateRegistry(io, workspaceDir);
   const engine = new Engine({
     store: opened.store,
     files: opened.files,
     workspaceDir,
-    executors: [new ScriptExecutor({ baseEnv: io.env }), new AgentExecutor({ baseEnv: io.env }), ...(options.executors ?? [])],
-    secrets: new EnvSecretSource(io.env),
+    executors: [
+      new ScriptExecutor({ baseEnv: io.env }),
+      new AgentExecutor({ baseEnv: io.env }),
+      new LlmExecutor({ secrets, env: io.env }),
+      ...(options.executors ?? []),
+    ],
+    secrets,
     templates,
     ...(logger ? { logger } : {}),
   });
