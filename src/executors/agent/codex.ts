@@ -34,13 +34,15 @@ export class CodexAdapter implements AgentAdapter {
     for (const [name, server] of Object.entries(request.mcpServers ?? {})) {
       // `-c` values are TOML; JSON strings and arrays of strings are valid TOML literals.
       // `codex exec` never asks for approval, so without `approve` every call of a tool not marked
-      // read-only is refused; Baton hands over only servers it trusts (its own).
+      // read-only is refused; Baton hands over only servers it trusts (its own). `required` makes
+      // Codex wait for the server before the first model call (otherwise an early call of one of
+      // its tools fails with "unsupported call").
       const env = Object.entries(server.env ?? {})
         .map(([key, value]) => `${JSON.stringify(key)}=${JSON.stringify(value)}`)
         .join(',');
       args.push(
         '-c',
-        `mcp_servers.${tomlKey(name)}={command=${JSON.stringify(server.command)},args=${JSON.stringify(server.args)},env={${env}},default_tools_approval_mode="approve"}`,
+        `mcp_servers.${tomlKey(name)}={command=${JSON.stringify(server.command)},args=${JSON.stringify(server.args)},env={${env}},default_tools_approval_mode="approve",required=true}`,
       );
     }
     if (request.resumeSessionId) args.push('resume', request.resumeSessionId);

@@ -108,10 +108,10 @@ describe(`Baton's MCP server with the real ${kind} CLI`, function () {
   it('lands set_output, add_artifact, add_comment, report_progress and an approval from another process in the database', async () => {
     const call = (name: string, input: Record<string, unknown>, id: string) => batonToolCall(kind, name, input, id);
     mock.enqueue(
-      // Codex starts MCP servers in the background and may ask the model before they are up;
-      // a first shell call gives the server (run through tsx here: ~1 s) time to start.
-      shellToolCall(kind, 'sleep 2; printf "weekly numbers" > report.txt'),
+      // First thing the model does: a Baton tool. Codex must have waited for the server
+      // (`required = true`), which takes ~1 s to start through tsx here.
       call('get_step_context', {}, 'toolu_context'),
+      shellToolCall(kind, 'printf "weekly numbers" > report.txt'),
       call('set_output', { name: 'count', value: 'three' }, 'toolu_bad_output'),
       call('set_output', { name: 'count', value: 3 }, 'toolu_output'),
       call('add_artifact', { path: 'report.txt', name: 'weekly.txt' }, 'toolu_artifact'),

@@ -106,7 +106,7 @@ describe('agent adapters: command lines', () => {
       const inv = codex.buildInvocation(
         request({ resumeSessionId: 'thread-1', mcpServers: { baton: { command: 'node', args: ['a b.js'], env: { K: 'v"q' } } } }),
       );
-      assert.ok(inv.args.includes('mcp_servers.baton={command="node",args=["a b.js"],env={"K"="v\\"q"},default_tools_approval_mode="approve"}'));
+      assert.ok(inv.args.includes('mcp_servers.baton={command="node",args=["a b.js"],env={"K"="v\\"q"},default_tools_approval_mode="approve",required=true}'));
       assert.deepEqual(inv.args.slice(-3), ['resume', 'thread-1', 'Do the thing.']);
     });
 
