@@ -305,3 +305,50 @@ export interface GateRecord {
   comment: string | null;
   formInputs: Record<string, JsonValue> | null;
 }
+
+/**
+ * Payload of each event type as the engine writes it (EventRecord.payload). Run events carry
+ * the run's new `status`; step events have EventRecord.stepId/itemKey set.
+ */
+export interface EventPayloads {
+  'run.created': { templateId: string; trigger: TriggerInfo; parentRunId: string | null };
+  'run.queued': { concurrencyKey: string; limit: number };
+  'run.started': { status: 'running' };
+  'run.paused': { status: 'paused'; by: string | null };
+  /** From paused, from waiting (a gate was decided) or a reopened failed/cancelled run (`fromStep` for retry-from). */
+  'run.resumed': { status: RunStatus; from: RunStatus; by?: string | null; fromStep?: string | null };
+  'run.waiting': { status: 'waiting' };
+  'run.succeeded': { status: 'succeeded' };
+  'run.failed': { status: 'failed'; failedSteps: number };
+  'run.cancelled': { status: 'cancelled'; by: string | null; reason: string };
+  'run.phase_changed': { from: string | null; to: string };
+  /** `reason`: absent when needs finished; 'retry' | 'retry_due' | 'lease_expired' | 'released' otherwise. */
+  'step.ready': { reason?: string };
+  /** Executor steps: `attempt`, `owner`. Foreach steps: `items`, `maxParallel`. */
+  'step.started': { attempt?: number; owner?: string; items?: number; maxParallel?: number | null };
+  /** A StepProgress chunk plus the attempt. */
+  'step.progress': { attempt: number; kind: string; [field: string]: JsonValue };
+  'step.succeeded': { attempt?: number; outputs?: Outputs };
+  'step.failed': { attempt?: number; error?: string; continueOnError?: true };
+  'step.skipped': { reason: 'condition' | 'upstream' };
+  'step.cancelled': { reason: string };
+  'step.retrying': { attempt: number; error: string; delayMs: number; dueAt: number };
+  'step.waiting': { reason: 'child_run'; childRunId: string };
+  'step.abandoned': { attempt: number; owner: string | null; reason?: string };
+  'step.reset': { by: string | null };
+  'gate.requested': { message: string; approvers: string[]; dueAt: number | null; onTimeout: 'proceed' | 'cancel' | 'escalate' };
+  'gate.decided': {
+    decision: GateDecision;
+    by: string | null;
+    comment?: string | null;
+    inputs?: Record<string, JsonValue>;
+    onTimeout?: string;
+  };
+  'gate.escalated': { approvers: string[] };
+  'comment.added': { commentId: number; author: string; body: string };
+  'artifact.added': { artifactId: number; name: string; path: string; mediaType: string | null };
+}
+
+/** Compile-time check: every EventType has a payload entry above. */
+const _everyEventTypeHasAPayload: [Exclude<EventType, keyof EventPayloads>] extends [never] ? true : never = true;
+void _everyEventTypeHasAPayload;
