@@ -34,8 +34,6 @@ export const KIND_ICONS: Record<string, string> = {
 
 const NODE_W = 190;
 const NODE_H = 56;
-const ITEM_W = 120;
-const ITEM_H = 30;
 
 interface LaidNode {
   id: string;
@@ -43,8 +41,7 @@ interface LaidNode {
   y: number;
   w: number;
   h: number;
-  node: DagNodeInput | null;
-  item: { parent: string; key: string; status: StepStatus } | null;
+  node: DagNodeInput;
 }
 
 export function countsText(c: ForeachCounts): string {
@@ -74,21 +71,12 @@ export function DagView(props: {
     g.setDefaultEdgeLabel(() => ({}));
     const ids = new Set(nodes.map((n) => n.id));
     for (const n of nodes) g.setNode(n.id, { width: NODE_W, height: NODE_H });
-    const edges: Array<{ from: string; to: string; item: boolean }> = [];
+    const edges: Array<{ from: string; to: string }> = [];
     for (const n of nodes) {
       for (const need of n.needs) {
         if (!ids.has(need)) continue;
         g.setEdge(need, n.id);
-        edges.push({ from: need, to: n.id, item: false });
-      }
-    }
-    for (const n of nodes) {
-      if (!n.foreach || !expanded?.has(n.id)) continue;
-      for (const item of n.foreach.items) {
-        const itemId = `${n.id}[${item.key}]`;
-        g.setNode(itemId, { width: ITEM_W, height: ITEM_H });
-        g.setEdge(n.id, itemId);
-        edges.push({ from: n.id, to: itemId, item: true });
+        edges.push({ from: need, to: n.id });
       }
     }
     dagre.layout(g);
@@ -96,15 +84,8 @@ export function DagView(props: {
     const byId = new Map(nodes.map((n) => [n.id, n]));
     for (const id of g.nodes()) {
       const pos = g.node(id);
-      const node = byId.get(id) ?? null;
-      let item: LaidNode['item'] = null;
-      if (!node) {
-        const m = /^(.*)\[(.*)\]$/.exec(id);
-        const parent = m ? byId.get(m[1]!) : undefined;
-        const found = parent?.foreach?.items.find((i) => i.key === m![2]);
-        if (parent && found) item = { parent: parent.id, key: found.key, status: found.status };
-      }
-      laid.push({ id, x: pos.x - pos.width / 2, y: pos.y - pos.height / 2, w: pos.width, h: pos.height, node, item });
+      const node = byId.get(id);
+      if (node) laid.push({ id, x: pos.x - pos.width / 2, y: pos.y - pos.height / 2, w: pos.width, h: pos.height, node });
     }
     const paths = edges.map((e) => {
       const points = g.edge(e.from, e.to)?.points ?? [];
@@ -128,44 +109,60 @@ export function DagView(props: {
             <path
               key={`${p.from}->${p.to}`}
               d={p.d}
-              className={p.item ? 'dag-edge dag-edge-item' : 'dag-edge'}
-              markerEnd={p.item ? undefined : `url(#${testId}-arrow)`}
+              className="dag-edge"
+              markerEnd={`url(#${testId}-arrow)`}
               data-testid={`${testId}-edge`}
               data-from={p.from}
               data-to={p.to}
             />
           ))}
         </svg>
-        {layout.laid.map((n) =>
-          n.node ? (
-            <StepNode
-              key={n.id}
-              laid={n}
-              node={n.node}
-              selected={selectedId === n.id}
-              expanded={expanded?.has(n.id) ?? false}
-              onSelect={onSelect}
-              onToggleExpand={onToggleExpand}
-              testId={testId}
-            />
-          ) : n.item ? (
-            <button
-              key={n.id}
-              type="button"
-              className={`dag-item tone-${statusLook(n.item.status).tone}${selectedId === n.id ? ' selected' : ''}`}
-              style={box(n)}
-              data-testid={`${testId}-item-${slug(n.item.parent)}-${slug(n.item.key)}`}
-              aria-label={`${n.item.parent} item ${n.item.key}: ${statusLook(n.item.status).label}`}
-              onClick={() => onSelect?.(n.item!.parent, n.item!.key)}
-            >
-              <Icon name={statusLook(n.item.status).icon} spin={n.item.status === 'running'} />
-              <span>
-                [{n.item.key}] {statusLook(n.item.status).label}
-              </span>
-            </button>
-          ) : null,
-        )}
+        {layout.laid.map((n) => (
+          <StepNode
+            key={n.id}
+            laid={n}
+            node={n.node}
+            selected={selectedId === n.id}
+            expanded={expanded?.has(n.id) ?? false}
+            onSelect={onSelect}
+            onToggleExpand={onToggleExpand}
+            testId={testId}
+          />
+        ))}
       </div>
+      {nodes
+        .filter((n) => n.foreach && expanded?.has(n.id))
+        .map((n) => (
+          <div key={n.id} className="dag-items" role="group" aria-label={`Items of ${n.id}`} data-testid={`${testId}-items-${slug(n.id)}`}>
+            <div className="dag-items-title">
+              Items of <strong>{n.label}</strong> ({countsText(n.foreach!.counts)})
+            </div>
+            <div className="dag-items-grid">
+              {[...n.foreach!.items]
+                .sort((a, b) => a.key.localeCompare(b.key, undefined, { numeric: true }))
+                .map((item) => {
+                  const look = statusLook(item.status);
+                  const id = `${n.id}[${item.key}]`;
+                  return (
+                    <button
+                      key={item.key}
+                      type="button"
+                      className={`dag-item tone-${look.tone}${selectedId === id ? ' selected' : ''}`}
+                      data-testid={`${testId}-item-${slug(n.id)}-${slug(item.key)}`}
+                      aria-pressed={selectedId === id}
+                      aria-label={`${n.id} item ${item.key}: ${look.label}`}
+                      onClick={() => onSelect?.(n.id, item.key)}
+                    >
+                      <Icon name={look.icon} spin={item.status === 'running'} />
+                      <span>
+                        [{item.key}] {look.label}
+                      </span>
+                    </button>
+                  );
+                })}
+            </div>
+          </div>
+        ))}
     </div>
   );
 }

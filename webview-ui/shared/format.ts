@@ -24,7 +24,7 @@ export function formatTime(at: number): string {
 
 export function formatCost(usd: number | null): string | null {
   if (usd === null) return null;
-  return usd < 0.01 ? `$${usd.toFixed(4)}` : `$${usd.toFixed(2)}`;
+  return usd < 0.1 ? `$${usd.toFixed(4)}` : `$${usd.toFixed(2)}`;
 }
 
 export function formatBytes(n: number | null): string {
