@@ -21,6 +21,7 @@ export const BATON_COMMANDS = {
   validateTemplates: { id: 'baton.validateTemplates', title: 'Validate Templates', icon: '$(check-all)' },
   newTemplate: { id: 'baton.newTemplate', title: 'New Template', icon: '$(new-file)' },
   refresh: { id: 'baton.refresh', title: 'Refresh', icon: '$(refresh)' },
+  groupRuns: { id: 'baton.groupRuns', title: 'Group Runs…', icon: '$(list-tree)' },
   cancelRun: { id: 'baton.cancelRun', title: 'Cancel Run', icon: '$(debug-stop)' },
   pauseRun: { id: 'baton.pauseRun', title: 'Pause Run', icon: '$(debug-pause)' },
   resumeRun: { id: 'baton.resumeRun', title: 'Resume Run', icon: '$(debug-continue)' },

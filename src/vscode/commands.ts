@@ -23,6 +23,7 @@ const handlers: Record<BatonCommandName, (container: BatonContainer) => CommandH
   validateTemplates: (c) => () => validateTemplates(c),
   newTemplate: (c) => (presetId) => createTemplateFromScaffold(c, presetId),
   refresh: (c) => () => c.refresh(),
+  groupRuns: (c) => (grouping) => c.groupRuns(grouping),
   cancelRun: (c) => (arg) => cancelRun(c, arg),
   pauseRun: (c) => (arg) => pauseRun(c, arg),
   resumeRun: (c) => (arg) => resumeRun(c, arg),

@@ -8,11 +8,14 @@ import { registerCommands } from './commands';
 import type { FolderRuntime } from './folderRuntime';
 import { GateNotifier } from './gates';
 import { FolderRuntimes } from './runtimes';
-import { RunsTreeProvider, type RunsNode } from './runsTree';
+import { RunsTreeProvider, type RunGrouping, type RunsNode } from './runsTree';
 import { RunsStatusBar } from './statusBar';
 import { StepTerminals } from './stepTerminal';
 import { WorkspaceTemplates } from './templates';
 import { TemplatesTreeProvider } from './templatesTree';
+
+const GROUPING_KEY = 'baton.runs.grouping';
+const GROUPINGS: Record<RunGrouping, string> = { none: 'Newest first', status: 'By status', template: 'By template' };
 
 export class BatonContainer implements vscode.Disposable {
   /** How long activate() took, in ms (reported by `npm run bench`). */
@@ -40,6 +43,7 @@ export class BatonContainer implements vscode.Disposable {
     this.templates = this.own(new WorkspaceTemplates(vscode.Uri.joinPath(context.extensionUri, 'templates').fsPath));
     this.runtimes = this.own(new FolderRuntimes(this.logger(), this.secretSource(), (folder) => this.templates.forFolder(folder).registry));
     this.runsTree = this.own(new RunsTreeProvider(this.runtimes));
+    this.runsTree.grouping = context.workspaceState.get<RunGrouping>(GROUPING_KEY, 'none');
     this.terminals = this.own(new StepTerminals());
     this.statusBar = this.own(new RunsStatusBar(this.runtimes));
     this.templatesTree = this.own(new TemplatesTreeProvider(this.templates));
@@ -84,6 +88,27 @@ export class BatonContainer implements vscode.Disposable {
   /** `secrets.NAME` in templates reads VS Code's SecretStorage (key `baton.secret.NAME`). */
   private secretSource(): SecretSource {
     return { get: async (name) => this.context.secrets.get(`baton.secret.${name}`) };
+  }
+
+  /** Switches how the Runs view groups runs (asks when not given); remembered per workspace. */
+  async groupRuns(grouping?: unknown): Promise<RunGrouping | undefined> {
+    let chosen = typeof grouping === 'string' && grouping in GROUPINGS ? (grouping as RunGrouping) : undefined;
+    if (!chosen) {
+      const picked = await vscode.window.showQuickPick(
+        (Object.keys(GROUPINGS) as RunGrouping[]).map((key) => ({
+          label: GROUPINGS[key],
+          key,
+          ...(key === this.runsTree.grouping ? { description: 'current' } : {}),
+        })),
+        { title: 'Baton: Group Runs' },
+      );
+      chosen = picked?.key;
+    }
+    if (!chosen) return undefined;
+    this.runsTree.grouping = chosen;
+    await this.context.workspaceState.update(GROUPING_KEY, chosen);
+    this.runsTree.refresh();
+    return chosen;
   }
 
   /** Shows a run in the Runs view, expanded. */

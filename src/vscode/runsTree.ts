@@ -14,8 +14,12 @@ import { STATUS_ICONS } from './statusIcons';
 /** How many runs the view lists per folder. */
 const RUNS_SHOWN = 200;
 
+/** How top-level runs are grouped (the "Group Runs" toggle). */
+export type RunGrouping = 'none' | 'status' | 'template';
+
 export type RunsNode =
   | { kind: 'folder'; runtime: FolderRuntime }
+  | { kind: 'group'; runtime: FolderRuntime; label: string; runs: RunRecord[] }
   | { kind: 'run'; runtime: FolderRuntime; run: RunRecord }
   | { kind: 'step'; runtime: FolderRuntime; run: RunRecord; step: StepRecord; definition?: StepDefinition };
 
@@ -34,6 +38,8 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
   readonly onDidChangeTreeData = this.changed.event;
   private readonly subscription: vscode.Disposable;
 
+  grouping: RunGrouping = 'none';
+
   constructor(private readonly runtimes: FolderRuntimes) {
     this.subscription = runtimes.onDidChange(() => this.changed.fire(undefined));
   }
@@ -49,6 +55,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
       return open[0] ? this.runsOf(open[0]) : [];
     }
     if (node.kind === 'folder') return this.runsOf(node.runtime);
+    if (node.kind === 'group') return node.runs.map((run) => ({ kind: 'run', runtime: node.runtime, run }));
     if (node.kind === 'run') {
       const steps = node.runtime.engine.getRun(node.run.id).steps;
       const definitions = this.definitionsOf(node.runtime, node.run.id);
@@ -64,7 +71,14 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
   /** Parent of a node (TreeView.reveal needs it). */
   getParent(node: RunsNode): RunsNode | undefined {
     if (node.kind === 'folder') return undefined;
-    if (node.kind === 'run') return this.runtimes.open().length > 1 ? { kind: 'folder', runtime: node.runtime } : undefined;
+    if (node.kind === 'group') return this.runtimes.open().length > 1 ? { kind: 'folder', runtime: node.runtime } : undefined;
+    if (node.kind === 'run') {
+      if (this.grouping !== 'none') {
+        const group = this.runsOf(node.runtime).find((g) => g.kind === 'group' && g.runs.some((r) => r.id === node.run.id));
+        if (group) return group;
+      }
+      return this.runtimes.open().length > 1 ? { kind: 'folder', runtime: node.runtime } : undefined;
+    }
     if (node.step.parentRowId !== null) {
       const parent = node.runtime.opened.store.getStep(node.step.parentRowId);
       if (parent) return { kind: 'step', runtime: node.runtime, run: node.run, step: parent, definition: node.definition };
@@ -74,10 +88,15 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
 
   private runsOf(runtime: FolderRuntime): RunsNode[] {
     // Child runs of `workflow:` steps are reached through their parent step, not listed twice.
-    return runtime.engine
-      .listRuns({ limit: RUNS_SHOWN })
-      .filter((run) => run.parentRunId === null)
-      .map((run) => ({ kind: 'run', runtime, run }));
+    const runs = runtime.engine.listRuns({ limit: RUNS_SHOWN }).filter((run) => run.parentRunId === null);
+    if (this.grouping === 'none') return runs.map((run) => ({ kind: 'run', runtime, run }));
+    const groups = new Map<string, RunRecord[]>();
+    for (const run of runs) {
+      const key = this.grouping === 'status' ? run.status : run.templateName || run.templateId;
+      groups.set(key, [...(groups.get(key) ?? []), run]);
+    }
+    // Groups keep the order of their newest run, so what just happened stays on top.
+    return [...groups].map(([label, grouped]) => ({ kind: 'group', runtime, label, runs: grouped }));
   }
 
   private definitionsOf(runtime: FolderRuntime, runId: string): Map<string, StepDefinition> {
@@ -95,6 +114,13 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
       item.id = `folder:${node.runtime.folder.folder.uri}`;
       item.iconPath = vscode.ThemeIcon.Folder;
       item.contextValue = 'baton.folder';
+      return item;
+    }
+    if (node.kind === 'group') {
+      const item = new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.Expanded);
+      item.id = `group:${node.runtime.folder.folder.uri}:${this.grouping}:${node.label}`;
+      item.description = `${node.runs.length}`;
+      item.iconPath = this.grouping === 'status' ? statusIcon(node.label) : new vscode.ThemeIcon('symbol-event');
       return item;
     }
     if (node.kind === 'run') {

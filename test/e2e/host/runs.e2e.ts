@@ -109,6 +109,43 @@ describe('runs tree and run commands', () => {
     assert.equal(byId.get('flaky')!.attempts, 2);
   });
 
+  it('Retry From Step runs that step and everything after it again, keeping earlier outputs', async () => {
+    const run = outside.engine.startRun(
+      scriptTemplate('e2e-retry-from', [
+        { id: 'a', run: 'echo "n=1" >> "$BATON_OUTPUT"' },
+        { id: 'b', run: 'echo b', needs: ['a'] },
+        { id: 'c', run: 'echo c', needs: ['b'] },
+      ]),
+    );
+    await waitForRun(outside.engine, run.id, ['succeeded']);
+    await vscode.commands.executeCommand('baton.retryFromStep', run.id, 'b');
+    const again = await waitForRun(outside.engine, run.id, ['succeeded', 'failed']);
+    assert.equal(again.status, 'succeeded');
+    const attempts = Object.fromEntries(outside.engine.getRun(run.id).steps.map((s) => [s.stepId, s.attempts]));
+    assert.deepEqual(attempts, { a: 1, b: 2, c: 2 });
+  });
+
+  it('Group Runs switches the view between newest first, by status and by template', async () => {
+    const { runsTree } = await batonContainer();
+    try {
+      assert.equal(await vscode.commands.executeCommand('baton.groupRuns', 'status'), 'status');
+      const groups = runsTree.getChildren();
+      assert.ok(groups.every((g) => g.kind === 'group'));
+      const labels = groups.map((g) => (g.kind === 'group' ? g.label : ''));
+      assert.ok(labels.includes('succeeded') && labels.includes('cancelled'), labels.join(','));
+      const succeeded = groups.find((g) => g.kind === 'group' && g.label === 'succeeded')!;
+      assert.ok(runsTree.getChildren(succeeded).every((n) => n.kind === 'run' && n.run.status === 'succeeded'));
+      await vscode.commands.executeCommand('baton.groupRuns', 'template');
+      const byTemplate = runsTree.getChildren().map((g) => (g.kind === 'group' ? g.label : ''));
+      assert.ok(byTemplate.includes('e2e-two-steps'), byTemplate.join(','));
+      await new Promise((r) => setTimeout(r, 300));
+      await screenshot('runs-grouped-by-template');
+    } finally {
+      await vscode.commands.executeCommand('baton.groupRuns', 'none');
+    }
+    assert.ok(runsTree.getChildren().every((n) => n.kind === 'run'));
+  });
+
   it('Pause Run holds the next step until Resume Run', async () => {
     const gateFile = join(workspaceDir(), 'pause-release');
     const run = outside.engine.startRun(
