@@ -13,6 +13,7 @@ import { TemplateRegistry, loadTemplateFile, type LoadedTemplate, TEMPLATE_EXTEN
 import { evaluateTypeScriptTemplate } from '../loaders/typescript';
 import { AgentExecutor } from '../executors/agent';
 import { LlmExecutor } from '../executors/llm';
+import { McpExecutor } from '../executors/mcp-client';
 import { ScriptExecutor } from '../executors/script';
 import { openStore, type OpenedStore } from '../store';
 import type { CliIO } from './commands';
@@ -107,6 +108,7 @@ export function openRuntime(io: CliIO, dbFlag: string | undefined, options: Runt
       new ScriptExecutor({ baseEnv: io.env }),
       new AgentExecutor({ baseEnv: io.env }),
       new LlmExecutor({ secrets, env: io.env }),
+      new McpExecutor({ workspaceDir, env: io.env }),
       ...(options.executors ?? []),
     ],
     secrets,
