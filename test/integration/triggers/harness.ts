@@ -5,7 +5,7 @@ import type { Clock, Logger } from '../../../src/core/ports';
 import type { LoadedTemplate, TemplateDefinition } from '../../../src/core/template/types';
 import { openStore, type OpenedStore } from '../../../src/store';
 import type { FileEvent, TriggerHostPorts, TriggerTemplates, TrustVerdict } from '../../../src/triggers';
-import { tempDir } from '../../support/engine-fixtures';
+import { CommandExecutor, tempDir } from '../../support/engine-fixtures';
 
 /** Templates held in memory; `set` replaces them and notifies like a registry reload. */
 export class MemoryTemplates implements TriggerTemplates {
@@ -74,7 +74,7 @@ export function createTriggerEnv(options: { templates?: TemplateDefinition[]; cl
   const dbPath = join(temp.dir, '.baton', 'baton.db');
   const opened = openStore(dbPath);
   const clock = options.clock ?? systemClock;
-  const engine = new Engine({ store: opened.store, files: opened.files, workspaceDir: temp.dir, clock });
+  const engine = new Engine({ store: opened.store, files: opened.files, workspaceDir: temp.dir, clock, executors: [new CommandExecutor()] });
   const templates = new MemoryTemplates(options.templates ?? []);
   const fileEvents = new ManualFileEvents();
   const secrets = new Map<string, string>();
