@@ -4,6 +4,7 @@
  * every open panel as a ChangeSet, like the extension does for the store's events.
  */
 import Ajv from 'ajv';
+import addFormats from 'ajv-formats';
 import {
   AddComment,
   ArchiveFinished,
@@ -74,7 +75,7 @@ export class FakeBaton {
   private nextEventId = 1;
   private nextRunNumber = 1000;
   private nextCommentId = 1;
-  private readonly ajv = new Ajv({ allErrors: true, strict: false });
+  private readonly ajv = addFormats(new Ajv({ allErrors: true, strict: false }));
 
   /** Attaches the protocol handlers to a panel (pass as FakePanel.open's `configure`). */
   attach = (panel: FakePanel): void => {
