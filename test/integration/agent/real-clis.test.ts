@@ -255,29 +255,32 @@ function describeCli(kind: AgentKind): void {
         }
       };
 
-      mock.enqueue(sleeper('117.25'));
+      // Durations unique per CLI, so a leftover of one CLI's test cannot be mistaken for another's.
+      const unique = { claude: 1, codex: 2, gemini: 3 }[kind];
+      mock.enqueue(sleeper(`117.2${unique}`));
       const controller = new AbortController();
       const running = runStep(executor, home, agentStep(kind, 'cancel-me', 'Sleep.'), { signal: controller.signal });
-      const cancelledPid = await pidOf('117.25');
+      const cancelledPid = await pidOf(`117.2${unique}`);
       assert.ok(alive(cancelledPid));
       controller.abort();
       const cancelled = (await running).result;
       assert.ok(cancelled.kind === 'failed');
       assert.equal(cancelled.retryable, false);
       assert.match(cancelled.error, /cancelled/);
-      for (let i = 0; i < 40 && alive(cancelledPid); i++) await new Promise((r) => setTimeout(r, 50));
+      for (let i = 0; i < 100 && alive(cancelledPid); i++) await new Promise((r) => setTimeout(r, 50));
       assert.equal(alive(cancelledPid), false, 'the sleep started by the tool is gone');
 
-      mock.enqueue(sleeper('118.75'));
-      const timedPidPromise = pidOf('118.75');
-      // Long enough for the CLI to start and reach the tool (Gemini takes 3-4 s to start).
-      const timeoutMs = kind === 'gemini' ? 12_000 : 4_000;
+      mock.enqueue(sleeper(`118.7${unique}`));
+      const timedPidPromise = pidOf(`118.7${unique}`);
+      // Long enough for the CLI to start and reach the tool even on a busy machine (Gemini alone
+      // takes 3-4 s to start): the point is killing a tool that runs, not racing its start.
+      const timeoutMs = kind === 'gemini' ? 15_000 : 8_000;
       const timed = (await runStep(executor, home, agentStep(kind, 'slow', 'Sleep.'), { timeoutMs })).result;
       assert.ok(timed.kind === 'failed');
       assert.equal(timed.retryable, true);
       assert.match(timed.error, new RegExp(`timed out after ${timeoutMs} ms`));
       const timedPid = await timedPidPromise;
-      for (let i = 0; i < 40 && alive(timedPid); i++) await new Promise((r) => setTimeout(r, 50));
+      for (let i = 0; i < 100 && alive(timedPid); i++) await new Promise((r) => setTimeout(r, 50));
       assert.equal(alive(timedPid), false);
     });
 
