@@ -58,6 +58,11 @@ export function isRunFinished(status: RunStatus): boolean {
   return RUN_TERMINAL.has(status);
 }
 
+/** True when a step instance keeps its run busy: ready, running, or waiting for anything but a gate decision. */
+export function isStepActive(status: StepStatus, kind: string): boolean {
+  return status === 'ready' || status === 'running' || (status === 'waiting' && kind !== 'gate');
+}
+
 /** True when a step instance is done (whatever the outcome). */
 export function isStepFinished(status: StepStatus): boolean {
   return STEP_TERMINAL.has(status);
@@ -187,6 +192,8 @@ export interface RunRecord {
   unfinishedSteps: number;
   /** Finished steps that fail the run (failed without continue_on_error). */
   failedSteps: number;
+  /** Steps ready, running, or waiting for something other than a gate (retry delay, child run). */
+  activeSteps: number;
   createdAt: number;
   startedAt: number | null;
   finishedAt: number | null;

@@ -151,7 +151,7 @@ export interface NewStep {
 /** The hot columns of a run (no JSON), for transitions. */
 export type RunState = Pick<
   RunRecord,
-  'id' | 'status' | 'phase' | 'parentRunId' | 'parentStepRowId' | 'unfinishedSteps' | 'failedSteps'
+  'id' | 'status' | 'phase' | 'parentRunId' | 'parentStepRowId' | 'unfinishedSteps' | 'failedSteps' | 'activeSteps'
 >;
 
 export type RunPatch = Partial<
@@ -223,7 +223,12 @@ export interface Store {
   getRunDefinition(id: string): TemplateDefinition | undefined;
   updateRun(id: string, patch: RunPatch): void;
   /** Adds to the run's counters and returns them after the change. */
-  addRunCounters(id: string, unfinishedDelta: number, failedDelta: number): { unfinishedSteps: number; failedSteps: number };
+  addRunCounters(
+    id: string,
+    unfinishedDelta: number,
+    failedDelta: number,
+    activeDelta?: number,
+  ): { unfinishedSteps: number; failedSteps: number; activeSteps: number };
   listRuns(query?: RunQuery): RunRecord[];
   /** Runs of a concurrency group that hold a slot (running, waiting, paused). */
   countActiveRuns(concurrencyKey: string): number;
@@ -256,7 +261,7 @@ export interface Store {
   listDueTimers(now: number, limit: number): StepRecord[];
   /** Earliest `dueAt` of any waiting step, if any. */
   nextDueAt(): number | undefined;
-  /** True when the run has a step that is ready, running, or waiting for something other than a gate. */
+  /** True when the run has a step that is ready, running, or waiting for something other than a gate (its counter). */
   hasActiveSteps(runId: string): boolean;
   /** Template id of the run a step row belongs to. */
   templateIdOfRun(runId: string): string | undefined;

@@ -34,13 +34,13 @@ import type { TemplateDefinition } from '../core/template/types';
 type Row = Record<string, SQLInputValue>;
 
 const RUN_STATE_COLUMNS = `id, status, phase, parent_run_id AS parentRunId, parent_step_row_id AS parentStepRowId,
-  unfinished_steps AS unfinishedSteps, failed_steps AS failedSteps`;
+  unfinished_steps AS unfinishedSteps, failed_steps AS failedSteps, active_steps AS activeSteps`;
 
 const RUN_COLUMNS = `runs.id AS id, template_id AS templateId, template_name AS templateName, status, phase,
   trigger_kind AS triggerKind, trigger_payload AS triggerPayload, parent_run_id AS parentRunId,
   parent_step_row_id AS parentStepRowId, concurrency_key AS concurrencyKey, (SELECT inputs FROM run_snapshots WHERE run_id = runs.id) AS inputs,
   outputs, error, unfinished_steps AS unfinishedSteps,
-  failed_steps AS failedSteps, created_at AS createdAt, started_at AS startedAt, finished_at AS finishedAt,
+  failed_steps AS failedSteps, active_steps AS activeSteps, created_at AS createdAt, started_at AS startedAt, finished_at AS finishedAt,
   updated_at AS updatedAt`;
 
 const STEP_COLUMNS = `id, run_id AS runId, step_id AS stepId, item_key AS itemKey, item_index AS itemIndex,
@@ -134,6 +134,7 @@ function toRun(row: Row): RunRecord {
     error: (row.error as string | null) ?? null,
     unfinishedSteps: row.unfinishedSteps as number,
     failedSteps: row.failedSteps as number,
+    activeSteps: row.activeSteps as number,
     createdAt: row.createdAt as number,
     startedAt: (row.startedAt as number | null) ?? null,
     finishedAt: (row.finishedAt as number | null) ?? null,
@@ -242,8 +243,9 @@ export class SqliteStore implements Store, TriggerStore {
       getRun: p(`SELECT ${RUN_COLUMNS} FROM runs WHERE id = ?`),
       getRunDefinition: p('SELECT definition FROM run_snapshots WHERE run_id = ?'),
       templateIdOfRun: p('SELECT template_id AS templateId FROM runs WHERE id = ?'),
-      addRunCounters: p(`UPDATE runs SET unfinished_steps = unfinished_steps + ?, failed_steps = failed_steps + ?
-        WHERE id = ? RETURNING unfinished_steps AS unfinishedSteps, failed_steps AS failedSteps`),
+      addRunCounters: p(`UPDATE runs SET unfinished_steps = unfinished_steps + ?, failed_steps = failed_steps + ?,
+        active_steps = active_steps + ? WHERE id = ?
+        RETURNING unfinished_steps AS unfinishedSteps, failed_steps AS failedSteps, active_steps AS activeSteps`),
       insertStep: p(`INSERT INTO steps (run_id, step_id, item_key, item_index, parent_row_id, kind, status, phase,
         needs_remaining, item, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       getStep: p(`SELECT ${STEP_COLUMNS} FROM steps WHERE id = ?`),
@@ -268,9 +270,7 @@ export class SqliteStore implements Store, TriggerStore {
       dueTimers: p(`SELECT ${STEP_COLUMNS} FROM steps WHERE status = 'waiting' AND due_at IS NOT NULL AND due_at <= ?
         ORDER BY due_at LIMIT ?`),
       nextDueAt: p(`SELECT min(due_at) AS dueAt FROM steps WHERE status = 'waiting' AND due_at IS NOT NULL`),
-      // Two index probes instead of one OR (which would scan the run's rows).
-      hasReadyOrRunning: p(`SELECT 1 AS x FROM steps WHERE run_id = ? AND status IN ('ready', 'running') LIMIT 1`),
-      hasNonGateWaiting: p(`SELECT 1 AS x FROM steps WHERE run_id = ? AND status = 'waiting' AND kind <> 'gate' LIMIT 1`),
+      hasActiveSteps: p('SELECT active_steps AS n FROM runs WHERE id = ?'),
       insertAttempt: p(`INSERT INTO attempts (step_row_id, run_id, step_id, item_key, number, status, owner, started_at)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
       latestAttempt: p(`SELECT ${ATTEMPT_COLUMNS} FROM attempts WHERE step_row_id = ? ORDER BY number DESC, id DESC LIMIT 1`),
@@ -400,12 +400,17 @@ export class SqliteStore implements Store, TriggerStore {
     this.update('runs', RUN_PATCH_COLUMNS, id, patch);
   }
 
-  addRunCounters(id: string, unfinishedDelta: number, failedDelta: number): { unfinishedSteps: number; failedSteps: number } {
-    const row = this.stmt('addRunCounters').get(unfinishedDelta, failedDelta, id) as
-      | { unfinishedSteps: number; failedSteps: number }
+  addRunCounters(
+    id: string,
+    unfinishedDelta: number,
+    failedDelta: number,
+    activeDelta = 0,
+  ): { unfinishedSteps: number; failedSteps: number; activeSteps: number } {
+    const row = this.stmt('addRunCounters').get(unfinishedDelta, failedDelta, activeDelta, id) as
+      | { unfinishedSteps: number; failedSteps: number; activeSteps: number }
       | undefined;
     if (!row) throw new Error(`run ${id} vanished`);
-    return { unfinishedSteps: row.unfinishedSteps, failedSteps: row.failedSteps };
+    return { unfinishedSteps: row.unfinishedSteps, failedSteps: row.failedSteps, activeSteps: row.activeSteps };
   }
 
   listRuns(query: RunQuery = {}): RunRecord[] {
@@ -523,9 +528,7 @@ export class SqliteStore implements Store, TriggerStore {
   }
 
   hasActiveSteps(runId: string): boolean {
-    return (
-      this.stmt('hasReadyOrRunning').get(runId) !== undefined || this.stmt('hasNonGateWaiting').get(runId) !== undefined
-    );
+    return ((this.stmt('hasActiveSteps').get(runId) as { n: number } | undefined)?.n ?? 0) > 0;
   }
 
   insertAttempt(attempt: Omit<AttemptRecord, 'id' | 'finishedAt' | 'error' | 'exitCode' | 'costUsd'>): number {

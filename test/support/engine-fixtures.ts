@@ -8,7 +8,7 @@ import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Engine, Worker, type EngineDeps, type WorkerOptions, type WorkerStats } from '../../src/core/engine';
-import type { JsonValue, Outputs } from '../../src/core/model';
+import { isStepActive, isStepFinished, type JsonValue, type Outputs } from '../../src/core/model';
 import type { Clock, RunFiles, StepExecutionContext, StepExecutionResult, StepExecutor } from '../../src/core/ports';
 import type {
   GateStep,
@@ -288,5 +288,21 @@ export async function waitUntil(what: string, predicate: () => boolean, timeoutM
   while (!predicate()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/** Recomputes a run's counters from its step rows and compares them with the stored ones. */
+export function assertRunCountersConsistent(engine: Engine, runId: string): void {
+  const { run, steps } = engine.getRun(runId);
+  const definition = engine.getRunDefinition(runId);
+  const continueOnError = new Set(definition.steps.filter((s) => s.continueOnError).map((s) => s.id));
+  const expected = {
+    unfinishedSteps: steps.filter((s) => !isStepFinished(s.status)).length,
+    activeSteps: steps.filter((s) => isStepActive(s.status, s.kind)).length,
+    failedSteps: steps.filter((s) => s.parentRowId === null && s.status === 'failed' && !continueOnError.has(s.stepId)).length,
+  };
+  const actual = { unfinishedSteps: run.unfinishedSteps, activeSteps: run.activeSteps, failedSteps: run.failedSteps };
+  if (JSON.stringify(actual) !== JSON.stringify(expected)) {
+    throw new Error(`run ${runId} counters ${JSON.stringify(actual)} but its steps say ${JSON.stringify(expected)}`);
   }
 }

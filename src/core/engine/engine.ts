@@ -39,6 +39,7 @@ import {
   canTransitionRun,
   canTransitionStep,
   isRunFinished,
+  isStepActive,
   isStepFinished,
   type ArtifactRecord,
   type AttemptRecord,
@@ -743,7 +744,7 @@ export class Engine {
     const executor = this.executors.get(step.kind);
     if (!executor) return { kind: 'failed', error: `no executor for step kind '${step.kind}'`, retryable: false };
     const { row } = claim;
-    const secretValues = await this.loadSecrets(step);
+    const secretValues = await this.loadSecrets(step, plan.definition.env);
     const context = this.expressionContext(plan, step, row, secretValues.byName);
     const resolved = this.resolveFields(step, context);
     const env: Record<string, string> = {};
@@ -854,10 +855,11 @@ export class Engine {
     return { kind: 'succeeded', outputs: {} };
   }
 
-  private async loadSecrets(step: StepDefinition): Promise<{ byName: Map<string, string> }> {
+  /** Secrets the step names, in its own fields or in the template-level `env` it inherits. */
+  private async loadSecrets(step: StepDefinition, templateEnv: Record<string, string>): Promise<{ byName: Map<string, string> }> {
     const byName = new Map<string, string>();
     if (!this.deps.secrets) return { byName };
-    const text = JSON.stringify(step);
+    const text = JSON.stringify([step, templateEnv]);
     for (const match of text.matchAll(/\bsecrets\s*\.\s*([A-Za-z_][A-Za-z0-9_]*)/g)) {
       const name = match[1] as string;
       if (byName.has(name)) continue;
@@ -991,6 +993,9 @@ export class Engine {
     if (!canTransitionStep(row.status, to)) throw new InvalidTransitionError('step', stepLabel(row), row.status, to);
     const full: StepPatch = { ...patch, status: to, updatedAt: this.clock.now() };
     this.store.updateStep(row.id, full);
+    // The run's active-step counter changes with every move in or out of ready/running/non-gate waiting.
+    const activeDelta = Number(isStepActive(to, row.kind)) - Number(isStepActive(row.status, row.kind));
+    if (activeDelta !== 0) this.store.addRunCounters(row.runId, 0, 0, activeDelta);
     Object.assign(row, full);
     if (type) this.emit(row.runId, row.stepId, row.itemKey, type, payload);
   }

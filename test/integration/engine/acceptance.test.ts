@@ -5,7 +5,16 @@ import { Worker } from '../../../src/core/engine';
 import { EventType, type EventRecord } from '../../../src/core/model';
 import type { TemplateResolver } from '../../../src/core/ports';
 import { ScriptExecutor } from '../../../src/executors/script';
-import { createEngineHarness, gateStep, runStep, runTs, template, workflowStep, type EngineHarness } from '../../support/engine-fixtures';
+import {
+  assertRunCountersConsistent,
+  createEngineHarness,
+  gateStep,
+  runStep,
+  runTs,
+  template,
+  workflowStep,
+  type EngineHarness,
+} from '../../support/engine-fixtures';
 
 const DECIDE_GATE = join(import.meta.dirname, 'fixtures', 'decide-gate.ts');
 
@@ -86,6 +95,8 @@ describe('engine acceptance: 20-step DAG with failure isolation, foreach, a gate
     const working = worker.run({ signal: stop.signal });
     try {
       await waitFor('the gate', () => h.engine.listGates(run.id).length === 1);
+      await waitFor('the run to wait for the gate', () => h.engine.getRun(run.id).run.status === 'waiting');
+      assertRunCountersConsistent(h.engine, run.id);
       assert.equal(h.engine.getRun(run.id).steps.find((s) => s.stepId === 'child')?.status, 'pending');
 
       const decided = await runTs(DECIDE_GATE, [h.dbPath, run.id, 'approve', 'approve', 'reviewer', 'ship it']);
@@ -133,7 +144,9 @@ describe('engine acceptance: 20-step DAG with failure isolation, foreach, a gate
     assert.equal(byId('report').outputs?.seen, 'hi a5!');
     assert.match(byId('b2').error ?? '', /exit|3/);
 
+    assertRunCountersConsistent(h.engine, run.id);
     const childRun = h.engine.getRun(byId('child').childRunId!);
+    assertRunCountersConsistent(h.engine, childRun.run.id);
     assert.equal(childRun.run.status, 'succeeded');
     assert.equal(childRun.run.parentRunId, run.id);
 

@@ -2,7 +2,15 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EventType } from '../../../src/core/model';
-import { runStep, runTs, spawnTs, template, createEngineHarness, type EngineHarness } from '../../support/engine-fixtures';
+import {
+  assertRunCountersConsistent,
+  createEngineHarness,
+  runStep,
+  runTs,
+  spawnTs,
+  template,
+  type EngineHarness,
+} from '../../support/engine-fixtures';
 
 const WORKER = join(import.meta.dirname, 'fixtures', 'worker.ts');
 const ROUNDS = 20;
@@ -56,6 +64,7 @@ describe('crash safety: SIGKILL a worker at random moments, then finish with a f
     for (const runId of runIds) {
       const detail = h.engine.getRun(runId);
       assert.equal(detail.run.status, 'succeeded', `run ${runId} ended ${detail.run.status}`);
+      assertRunCountersConsistent(h.engine, runId);
       assert.equal(detail.steps.length, 30);
       const events = h.engine.listEvents(0, { runId, limit: 100_000 });
       for (const row of detail.steps) {

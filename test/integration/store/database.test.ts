@@ -98,6 +98,7 @@ describe('store: opening the database', () => {
       assert.equal(run?.status, 'succeeded');
       assert.deepEqual(run?.inputs, { a: 1 });
       assert.equal(run?.concurrencyKey, null);
+      assert.equal(run?.activeSteps, 0);
     } finally {
       opened.close();
     }

@@ -19,6 +19,7 @@ import {
   template,
   workflowStep,
   waitUntil,
+  assertRunCountersConsistent,
   type MemoryEngine,
 } from '../../support/engine-fixtures';
 
@@ -54,6 +55,7 @@ describe('engine lifecycle', () => {
       await drain(h.engine);
       let row = h.engine.getRun(run.id).steps[0]!;
       assert.equal(row.status, 'waiting');
+      assertRunCountersConsistent(h.engine, run.id);
       assert.equal(row.dueAt, h.clock.now() + 1000);
       h.clock.advance(999);
       await drain(h.engine);
@@ -149,6 +151,7 @@ describe('engine lifecycle', () => {
       const run = h.engine.startRun(gated({ approvers: ['ann'], inputs: { properties: { reason: { type: 'string' } }, required: ['reason'] } }));
       await drain(h.engine);
       assert.equal(h.engine.getRun(run.id).run.status, 'waiting');
+      assertRunCountersConsistent(h.engine, run.id);
       assert.throws(() => h.engine.decideGate(run.id, 'review', { decision: 'approve', by: 'bob', inputs: { reason: 'x' } }), GateNotAllowedError);
       assert.throws(() => h.engine.decideGate(run.id, 'review', { decision: 'approve', by: 'ann' }), InputInvalidError);
       assert.throws(() => h.engine.decideGate(run.id, 'nope', { decision: 'approve', by: 'ann' }), GateNotFoundError);
@@ -227,6 +230,7 @@ describe('engine lifecycle', () => {
         await done;
       }
       assert.deepEqual(statuses(h2.engine, run.id), { slow: 'cancelled', next: 'cancelled' });
+      assertRunCountersConsistent(h2.engine, run.id);
       assert.equal(h2.engine.getRun(run.id).run.status, 'cancelled');
       assert.deepEqual(h2.engine.listAttempts(run.id, 'slow').map((a) => a.status), ['cancelled']);
       h2.close();
@@ -256,6 +260,7 @@ describe('engine lifecycle', () => {
       await drain(h.engine);
       assert.equal(h.engine.getRun(run.id).run.status, 'succeeded');
       assert.deepEqual(Object.fromEntries(sw.calls), { a: 1, x: 2, y: 1, side: 1 });
+      assertRunCountersConsistent(h.engine, run.id);
     });
 
     it('retry from a step keeps upstream outputs and re-runs the step and its descendants', async () => {
@@ -343,6 +348,8 @@ describe('engine lifecycle', () => {
       assert.equal(h2.engine.getRun(run.id).run.status, 'succeeded');
       const after = h2.engine.getRun(run.id).steps.find((s) => s.stepId === 'sub')!;
       assert.equal(after.childRunId, sub.childRunId, 'a new child run was started');
+      assertRunCountersConsistent(h2.engine, run.id);
+      assertRunCountersConsistent(h2.engine, sub.childRunId!);
       assert.equal(h2.engine.listRuns({ parentRunId: run.id }).length, 1);
       assert.deepEqual(Object.fromEntries(sw.calls), { inner: 1, x_inner: 2, post: 1 });
       h2.close();
