@@ -19,14 +19,16 @@ interface TemplateChoice {
 }
 
 /** Refuses with an explanation in an untrusted workspace; true when runs may start. */
-export async function ensureTrustedForRuns(): Promise<boolean> {
+export function ensureTrustedForRuns(): boolean {
   if (vscode.workspace.isTrusted) return true;
   const manage = 'Manage Workspace Trust';
-  const answer = await vscode.window.showWarningMessage(
-    'Baton does not start runs in an untrusted workspace: templates run scripts and agents with your permissions. Trust this workspace to run templates.',
-    manage,
-  );
-  if (answer === manage) await vscode.commands.executeCommand('workbench.trust.manage');
+  // Not awaited: the command returns at once; the button works whenever the user clicks it.
+  void vscode.window
+    .showWarningMessage(
+      'Baton does not start runs in an untrusted workspace: templates run scripts and agents with your permissions. Trust this workspace to run templates.',
+      manage,
+    )
+    .then((answer) => answer === manage && vscode.commands.executeCommand('workbench.trust.manage'));
   return false;
 }
 
@@ -83,7 +85,7 @@ async function templateFromArg(container: BatonContainer, arg: unknown): Promise
  * Templates-view node, and `presetInputs` skips the form (scripts and tests).
  */
 export async function runTemplate(container: BatonContainer, arg?: unknown, presetInputs?: unknown): Promise<RunRecord | undefined> {
-  if (!(await ensureTrustedForRuns())) return undefined;
+  if (!ensureTrustedForRuns()) return undefined;
   const choice = await templateFromArg(container, arg);
   if (!choice) return undefined;
   const { definition } = choice.template;

@@ -4,25 +4,29 @@ import { join } from 'node:path';
 import * as esbuild from 'esbuild';
 import { projectRoot } from './vscodeSession';
 
-const hostSourceDir = join(projectRoot, 'test', 'e2e', 'host');
+/** Folder of the default host suites; `host-untrusted` holds the ones for an untrusted window. */
+export type HostSuiteFolder = 'host' | 'host-untrusted';
+
+const sourceDir = (folder: HostSuiteFolder) => join(projectRoot, 'test', 'e2e', folder);
 // Inside the project so `require('mocha')` in the bundle resolves to node_modules/mocha.
-const hostOutDir = join(projectRoot, '.cache', 'e2e-host');
+const outDir = (folder: HostSuiteFolder) => join(projectRoot, '.cache', `e2e-${folder}`);
 
 /** Names of the host suites, e.g. `activation` for activation.e2e.ts. */
-export function hostSuiteNames(): string[] {
-  return readdirSync(hostSourceDir)
+export function hostSuiteNames(folder: HostSuiteFolder = 'host'): string[] {
+  return readdirSync(sourceDir(folder))
     .filter((f) => f.endsWith('.e2e.ts'))
     .map((f) => f.replace(/\.e2e\.ts$/, ''))
     .sort();
 }
 
 /** Returns the path of the index module to pass as extensionTestsPath. */
-export async function buildHostSuites(): Promise<string> {
+export async function buildHostSuites(folder: HostSuiteFolder = 'host'): Promise<string> {
+  const hostOutDir = outDir(folder);
   rmSync(hostOutDir, { recursive: true, force: true });
   mkdirSync(hostOutDir, { recursive: true });
   const entryPoints = Object.fromEntries([
-    ['index', join(hostSourceDir, 'index.ts')],
-    ...hostSuiteNames().map((name) => [`${name}.e2e`, join(hostSourceDir, `${name}.e2e.ts`)]),
+    ['index', join(sourceDir('host'), 'index.ts')],
+    ...hostSuiteNames(folder).map((name) => [`${name}.e2e`, join(sourceDir(folder), `${name}.e2e.ts`)]),
   ]);
   await esbuild.build({
     entryPoints,

@@ -62,6 +62,8 @@ export interface SessionOptions {
   extensionTestsPath?: string;
   /** Extra environment for the server; the extension host inherits it. */
   env?: Record<string, string>;
+  /** Start with Workspace Trust on, so the folder opens untrusted (default: trust is disabled). */
+  workspaceTrust?: boolean;
   /** Headless browser viewport. */
   viewport?: { width: number; height: number };
 }
@@ -166,7 +168,7 @@ export class VsCodeSession {
         '--accept-server-license-terms',
         '--enable-smoke-test-driver',
         '--disable-telemetry',
-        '--disable-workspace-trust',
+        ...(options.workspaceTrust ? [] : ['--disable-workspace-trust']),
         '--user-data-dir',
         userDataDir,
         '--server-data-dir',

@@ -1,0 +1,35 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import { batonContainer, outsideEngine, scriptTemplate, workspaceDir } from '../host/helpers';
+
+describe('untrusted workspace', () => {
+  it('opens untrusted and Baton still activates (limited support)', async () => {
+    assert.equal(vscode.workspace.isTrusted, false);
+    const container = await batonContainer();
+    assert.ok(container.activationMs >= 0);
+  });
+
+  it('refuses a manual run with an explanation and creates nothing', async () => {
+    const run = await vscode.commands.executeCommand('baton.runTemplate', 'hello', { who: 'x' });
+    assert.equal(run, undefined);
+    assert.equal(existsSync(join(workspaceDir(), '.baton', 'baton.db')), false, 'no database, no run');
+  });
+
+  it('does not execute steps of runs that other processes put in its database', async () => {
+    const outside = outsideEngine();
+    try {
+      const marker = join(workspaceDir(), 'must-not-exist');
+      const run = outside.engine.startRun(scriptTemplate('e2e-untrusted', [{ id: 'step', run: `touch "${marker}"` }]));
+      // The window notices the database within a second; give its (absent) worker ample time.
+      await new Promise((r) => setTimeout(r, 4000));
+      const container = await batonContainer();
+      assert.ok(container.runsTree.getChildren().some((n) => n.kind === 'run' && n.run.id === run.id), 'the run is shown');
+      assert.equal(outside.engine.getRun(run.id).steps[0]!.status, 'ready', 'nothing ran it');
+      assert.equal(existsSync(marker), false);
+    } finally {
+      outside.opened.close();
+    }
+  });
+});
