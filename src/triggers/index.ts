@@ -14,7 +14,9 @@ export {
   WEBHOOK_BODY_LIMIT,
   WebhookListenError,
   WebhookServer,
+  isLoopbackHostHeader,
   signWebhookBody,
+  verifyWebhookSignature,
   webhookSecretName,
   type WebhookServerOptions,
 } from './webhook';
@@ -29,3 +31,4 @@ export type {
   TriggerTemplates,
   TrustVerdict,
 } from './ports';
+export { NodeFileEventSource } from './fs-watch';

@@ -57,6 +57,13 @@ class HttpReply extends Error {
 
 const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '[::1]'];
 
+/** True when a Host header names this machine's loopback on `port` (a rebinding attacker's name does not). */
+export function isLoopbackHostHeader(host: string | undefined, port: number): boolean {
+  if (host === undefined) return false;
+  const lower = host.toLowerCase();
+  return LOOPBACK_HOSTS.some((name) => lower === `${name}:${port}` || (port === 80 && lower === name));
+}
+
 export class WebhookServer {
   private server: Server | undefined;
   private boundPort: number | undefined;
@@ -137,7 +144,7 @@ export class WebhookServer {
   }
 
   private async accept(req: IncomingMessage): Promise<{ status: number; body: Record<string, JsonValue> }> {
-    if (!this.isLoopbackHost(req.headers.host)) throw new HttpReply(403, 'Host header must be 127.0.0.1, localhost or [::1] with the port');
+    if (this.boundPort === undefined || !isLoopbackHostHeader(req.headers.host, this.boundPort)) throw new HttpReply(403, 'Host header must be 127.0.0.1, localhost or [::1] with the port');
     const match = /^\/hooks\/([^/?#]+)\/?(?:\?.*)?$/.exec(req.url ?? '');
     if (!match) throw new HttpReply(404, 'webhooks are POST /hooks/<template-id>');
     if (req.method !== 'POST') throw new HttpReply(405, 'webhooks are POST /hooks/<template-id>');
@@ -164,7 +171,7 @@ export class WebhookServer {
     if (secret === undefined || secret === '') throw new HttpReply(401, `no secret "${secretName}" is set, so no delivery can be verified`);
     const signature = header(req, 'x-baton-signature-256') ?? header(req, 'x-hub-signature-256');
     if (signature === undefined) throw new HttpReply(401, 'missing X-Baton-Signature-256 (or X-Hub-Signature-256)');
-    if (!signatureMatches(secret, raw, signature)) throw new HttpReply(401, 'the signature does not match the body');
+    if (!verifyWebhookSignature(secret, raw, signature)) throw new HttpReply(401, 'the signature does not match the body');
 
     const deliveryId = header(req, 'x-baton-delivery') ?? header(req, 'x-github-delivery');
     if (deliveryId === undefined || deliveryId === '') throw new HttpReply(400, 'missing X-Baton-Delivery (or X-GitHub-Delivery) id');
@@ -203,11 +210,6 @@ export class WebhookServer {
     return { status: 202, body: { runId: started.id } };
   }
 
-  private isLoopbackHost(host: string | undefined): boolean {
-    if (host === undefined || this.boundPort === undefined) return false;
-    const lower = host.toLowerCase();
-    return LOOPBACK_HOSTS.some((name) => lower === `${name}:${this.boundPort}` || (this.boundPort === 80 && lower === name));
-  }
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {
@@ -219,8 +221,8 @@ function isObject(value: JsonValue | undefined): value is { [key: string]: JsonV
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Timing-safe comparison of `sha256=<hex>` against the HMAC of `raw`. */
-function signatureMatches(secret: string, raw: Buffer, signature: string): boolean {
+/** True when `signature` is `sha256=<hex>` of the HMAC-SHA256 of `raw` with `secret` (compared timing-safe). */
+export function verifyWebhookSignature(secret: string, raw: Buffer, signature: string): boolean {
   const match = /^sha256=([0-9a-fA-F]{64})$/.exec(signature.trim());
   if (!match) return false;
   const expected = createHmac('sha256', secret).update(raw).digest();
