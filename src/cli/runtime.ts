@@ -15,6 +15,7 @@ import { AgentExecutor } from '../executors/agent';
 import { LlmExecutor } from '../executors/llm';
 import { McpExecutor } from '../executors/mcp-client';
 import { ScriptExecutor } from '../executors/script';
+import { LayeredSecretSource } from '../secrets';
 import { openStore, type OpenedStore } from '../store';
 import type { CliIO } from './commands';
 
@@ -90,6 +91,8 @@ export interface RuntimeOptions {
   templates?: TemplateResolver;
   /** Extra executors (llm, mcp, …) next to the built-in `run` and `agent` executors; same kind replaces. */
   executors?: readonly StepExecutor[];
+  /** Secrets asked before the environment (e.g. `--secret NAME` values). */
+  secrets?: SecretSource;
 }
 
 /** Opens (creating if needed) the database and builds the engine with the CLI's executors. */
@@ -98,7 +101,8 @@ export function openRuntime(io: CliIO, dbFlag: string | undefined, options: Runt
   const opened = openStore(dbPath);
   const workspaceDir = workspaceOf(io, dbPath);
   const logger = cliLogger(io);
-  const secrets = new EnvSecretSource(io.env);
+  const fromEnv = new EnvSecretSource(io.env);
+  const secrets = options.secrets ? new LayeredSecretSource([options.secrets, fromEnv]) : fromEnv;
   const templates = options.templates ?? cliTemplateRegistry(io, workspaceDir);
   const engine = new Engine({
     store: opened.store,

@@ -3,13 +3,14 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { UsageError } from '../../core/errors';
 import { instantiate } from '../../core/template';
+import { StaticSecretSource, readSecretsFromStdin } from '../../secrets';
 import { parseCommandArgs, parseKeyValues } from '../args';
 import { executeAndFollow } from '../follow';
 import { cliTemplateRegistry, findTemplate, openRuntime, resolveDbPath, workspaceOf } from '../runtime';
 import { parseConcurrency } from './control';
 import type { CliCommand, CliIO } from './index';
 
-const help = `Usage: baton run <template-id|path> [--input k=v]… [--input-file k=path]… [--detach] [--concurrency <n>] [--json] [--db <path>]
+const help = `Usage: baton run <template-id|path> [--input k=v]… [--input-file k=path]… [--secret NAME]… [--detach] [--concurrency <n>] [--json] [--db <path>]
 
 Starts a run of a template and executes it in this process. On a terminal the step list is
 redrawn live; otherwise each step transition and output line is printed once. When the run
@@ -22,6 +23,9 @@ templates; a path to a .yml/.yaml/.ts file works too.
 Options:
   --input k=v        a template input (repeatable), converted to the input's declared type
   --input-file k=p   a template input read from file p (relative to the current folder)
+  --secret NAME      the value of \`secrets.NAME\` is read from stdin (one line per --secret, in order;
+                     not echoed on a terminal); otherwise secrets come from $BATON_SECRET_NAME or $NAME.
+                     Secret values are replaced by *** in logs, events, outputs and the database
   --detach           only create the run and print its id; a \`baton worker\` (or VS Code) executes it
   --concurrency <n>  steps run at once in this process (default 8)
   --json             print the final run and steps (with --detach: the new run) as JSON
@@ -50,6 +54,7 @@ export const runCommand: CliCommand = {
       'input-file': { type: 'string', multiple: true },
       detach: { type: 'boolean', short: 'd', default: false },
       concurrency: { type: 'string' },
+      secret: { type: 'string', multiple: true },
     });
     if (values.help) {
       io.stdout(`${help}\n`);
@@ -64,6 +69,11 @@ export const runCommand: CliCommand = {
       raw[name] = readInputFile(io, name, path);
     }
     const concurrency = parseConcurrency(values.concurrency);
+    const secretNames = values.secret ?? [];
+    if (secretNames.length > 0 && values.detach) {
+      // The values live only in this process; a worker elsewhere would run without them.
+      throw new UsageError('--secret cannot be used with --detach: give secrets to the worker as $BATON_SECRET_NAME');
+    }
 
     // Find and check everything before the database is opened: a bad template or input
     // must not leave a run (or a new .baton/ folder) behind.
@@ -71,8 +81,9 @@ export const runCommand: CliCommand = {
     const registry = cliTemplateRegistry(io, workspaceDir);
     const template = await findTemplate(io, registry, reference);
     const inputs = instantiate(template.definition, raw, { fromStrings: true });
+    const secrets = secretNames.length > 0 ? new StaticSecretSource(await readSecretsFromStdin(secretNames, io)) : undefined;
 
-    const runtime = openRuntime(io, values.db, { templates: registry });
+    const runtime = openRuntime(io, values.db, { templates: registry, ...(secrets ? { secrets } : {}) });
     try {
       const { engine } = runtime;
       const afterEventId = engine.maxEventId();
