@@ -3,6 +3,7 @@
  * `CliCommand`; add it here to make it reachable.
  */
 import type { Readable } from 'node:stream';
+import { askCommand } from './ask';
 import { cancelCommand } from './cancel';
 import { eventsCommand } from './events';
 import { approveCommand, rejectCommand } from './gate';
@@ -41,6 +42,7 @@ export interface CliCommand {
 
 export const commandTable: Record<string, CliCommand> = {
   run: runCommand,
+  ask: askCommand,
   runs: runsCommand,
   show: showCommand,
   logs: logsCommand,
