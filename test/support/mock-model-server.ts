@@ -422,7 +422,7 @@ export function userTextOf(request: RecordedModelRequest): string {
     else if (Array.isArray(value)) value.forEach(collect);
     else if (value && typeof value === 'object') {
       const record = value as Record<string, unknown>;
-      for (const key of ['text', 'content', 'output', 'input', 'parts', 'response']) {
+      for (const key of ['text', 'content', 'output', 'input', 'parts', 'response', 'functionResponse', 'error']) {
         if (key in record) collect(record[key]);
       }
     }

@@ -9,6 +9,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { StepFailedError } from '../../core/errors';
 import type { AgentAdapter, AgentInvocation, AgentInvocationRequest, TranscriptQuery } from './adapter';
 import { looksLikeAuthError } from './adapter';
 import { AgentResultStatus, arr, json, num, obj, parseJsonObject, str, type AgentEvent, type AgentStreamParser } from './events';
@@ -30,6 +31,14 @@ export class ClaudeAdapter implements AgentAdapter {
   readonly acceptsToolAllowList = true;
 
   buildInvocation(request: AgentInvocationRequest): AgentInvocation {
+    if (request.permission === 'full' && process.getuid?.() === 0 && request.baseEnv.IS_SANDBOX !== '1') {
+      // Claude Code exits with only a stderr line in this case; say why before starting it.
+      throw new StepFailedError(
+        'permission: full needs Claude Code\'s bypassPermissions mode, which it refuses when run as root; ' +
+          'run Baton as another user, use permission: edit with a tools allow-list, or set IS_SANDBOX=1 inside a container',
+        { retryable: false },
+      );
+    }
     const viaStdin = Buffer.byteLength(request.prompt) > MAX_ARGV_PROMPT_BYTES;
     const args = ['-p'];
     if (!viaStdin) args.push(request.prompt);

@@ -198,6 +198,23 @@ function describeCli(kind: AgentKind): void {
       }
     });
 
+    it('permission read-only keeps the agent from writing; full lets it run commands without an allow-list', async function () {
+      mock.enqueue(shellToolCall(kind, 'echo nope > readonly.txt'), { type: 'text', text: 'Tried.' });
+      const readOnly = await runStep(executor, home, agentStep(kind, 'look', 'Only look.', { permission: 'read-only', tools: [] }));
+      assert.equal(readOnly.result.kind, 'succeeded', JSON.stringify(readOnly.result));
+      assert.equal(existsSync(join(home.workDir, 'readonly.txt')), false, 'the write was refused');
+      // What the CLI told the model about the refused call (Codex refuses before running anything,
+      // so its stream shows no tool item at all).
+      const told = userTextOf(mock.modelTurns[1]!);
+      assert.match(told.slice(-2000), /denied|not allowed|permission|read-only|rejected|sandbox|approval|disabled|no such tool|not found/i);
+
+      // Claude Code accepts bypassPermissions as root only inside a sandbox (IS_SANDBOX=1).
+      mock.enqueue(shellToolCall(kind, 'echo yes > full.txt'), { type: 'text', text: 'Done.' });
+      const full = await runStep(executor, home, agentStep(kind, 'do', 'Do it.', { permission: 'full', tools: [] }), { env: { IS_SANDBOX: '1' } });
+      assert.equal(full.result.kind, 'succeeded', JSON.stringify(full.result));
+      assert.equal(readFileSync(join(home.workDir, 'full.txt'), 'utf8'), 'yes\n');
+    });
+
     it('reports an API error as a retryable failure with the API message', async () => {
       const failing = await MockModelServer.start({
         fallbackReply: { type: 'http_error', status: 400, errorType: 'invalid_request_error', message: 'mock: the model rejects this request' },

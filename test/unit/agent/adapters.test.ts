@@ -37,9 +37,13 @@ describe('agent adapters: command lines', () => {
       assert.match(valueAfter(ro.args, '--disallowedTools') ?? '', /Bash.*Edit.*Write/);
       assert.equal(valueAfter(ro.args, '--allowedTools'), 'Bash,Read');
       assert.equal(valueAfter(claude.buildInvocation(request({ permission: 'edit' })).args, '--permission-mode'), 'acceptEdits');
-      const full = claude.buildInvocation(request({ permission: 'full' }));
+      // As root Claude Code refuses bypassPermissions unless IS_SANDBOX=1 (containers).
+      const full = claude.buildInvocation(request({ permission: 'full', baseEnv: { IS_SANDBOX: '1' } }));
       assert.equal(valueAfter(full.args, '--permission-mode'), 'bypassPermissions');
       assert.equal(full.args.includes('--disallowedTools'), false);
+      if (process.getuid?.() === 0) {
+        assert.throws(() => claude.buildInvocation(request({ permission: 'full' })), /refuses when run as root.*IS_SANDBOX=1/);
+      }
     });
 
     it('passes MCP servers as strict --mcp-config and allows their tools', () => {
