@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { screenshot } from './bridge';
@@ -11,8 +11,12 @@ describe('step terminals and status bar', () => {
 
   it('Show Step Log streams a running step live and reports how it ended', async () => {
     const container = await batonContainer();
+    // The step holds after its first line until the test has seen it in the terminal.
+    const release = join(workspaceDir(), 'chatty-release');
     const run = outside.engine.startRun(
-      scriptTemplate('e2e-chatty', [{ id: 'talk', run: 'for i in 1 2 3; do echo "line $i"; sleep 0.7; done; echo "to stderr" >&2' }]),
+      scriptTemplate('e2e-chatty', [
+        { id: 'talk', run: `echo "line 1"; while [ ! -f "${release}" ]; do sleep 0.1; done; echo "line 2"; echo "line 3"; echo "to stderr" >&2` },
+      ]),
     );
     await waitUntil('the step to run', () => outside.engine.getRun(run.id).steps[0]!.status === 'running');
     const terminal = await vscode.commands.executeCommand<vscode.Terminal>('baton.showStepLog', { runId: run.id, stepId: 'talk' });
@@ -21,6 +25,7 @@ describe('step terminals and status bar', () => {
     const pty = container.terminals.ptyOf(terminal)!;
     await waitUntil('line 1 while the step still runs', () => pty.transcript.includes('line 1'));
     assert.equal(outside.engine.getRun(run.id).steps[0]!.status, 'running', 'output arrived live, before the step ended');
+    writeFileSync(release, '');
     await waitUntil('the end of the step', () => pty.transcript.includes('[succeeded]'), 20_000);
     assert.match(pty.transcript, /line 1\r\nline 2\r\nline 3\r\n/);
     assert.match(pty.transcript, /to stderr/);
