@@ -1,5 +1,13 @@
 /** Agent steps: the executor, the per-CLI adapters and their stream events. */
-export { AgentExecutor, AGENT_PROMPT_FILE, AGENT_SESSION_FILE, AGENT_STREAM_FILE, toProgress, type AgentExecutorOptions } from './executor';
+export {
+  AgentExecutor,
+  AGENT_MCP_OUTPUTS_FILE,
+  AGENT_PROMPT_FILE,
+  AGENT_SESSION_FILE,
+  AGENT_STREAM_FILE,
+  toProgress,
+  type AgentExecutorOptions,
+} from './executor';
 export { agentAdapter, AGENT_KINDS } from './adapters';
 export {
   classifyOutcome,
