@@ -29,8 +29,13 @@ interface PendingBurst {
   templateId: string;
   index: number;
   changes: Array<{ path: string; kind: FileEventKind }>;
+  /** Wall time of the burst's first change. */
+  firstAt: number;
   timer: ReturnType<typeof setTimeout>;
 }
+
+/** A burst fires at the latest this many debounce periods after its first change. */
+export const MAX_WAIT_FACTOR = 10;
 
 interface CompiledTrigger {
   template: LoadedTemplate;
@@ -85,10 +90,22 @@ export class FileTriggers {
       if (!entry.trigger.events.includes(event.kind) || !entry.matches(path)) continue;
       const key = `${entry.template.definition.id}#${entry.index}`;
       const burst = this.pending.get(key);
-      if (burst) clearTimeout(burst.timer);
-      const changes = [...(burst?.changes ?? []), { path, kind: event.kind }];
+      if (burst) {
+        burst.changes.push({ path, kind: event.kind });
+        // A steady stream of changes (a build writing files) still fires every MAX_WAIT_FACTOR debounces.
+        if (this.ports.clock.now() - burst.firstAt >= entry.trigger.debounceMs * MAX_WAIT_FACTOR) continue;
+        clearTimeout(burst.timer);
+        burst.timer = setTimeout(() => this.flush(key), entry.trigger.debounceMs);
+        continue;
+      }
       const timer = setTimeout(() => this.flush(key), entry.trigger.debounceMs);
-      this.pending.set(key, { templateId: entry.template.definition.id, index: entry.index, changes, timer });
+      this.pending.set(key, {
+        templateId: entry.template.definition.id,
+        index: entry.index,
+        changes: [{ path, kind: event.kind }],
+        firstAt: this.ports.clock.now(),
+        timer,
+      });
     }
   }
 

@@ -8,7 +8,7 @@ import { EventTriggers } from './event';
 import { FileTriggers } from './file';
 import type { TaskEnd, TriggerHostPorts } from './ports';
 import { ScheduleTriggers } from './schedule';
-import { WebhookServer } from './webhook';
+import { WEBHOOK_DELIVERY_RETENTION_MS, WebhookServer } from './webhook';
 
 export interface TriggerHostOptions {
   /** Workspace folder: file globs are relative to it. */
@@ -46,6 +46,12 @@ export class TriggerHost {
   async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
+    try {
+      // Webhook deliveries and event claims older than the retention are of no use any more.
+      this.ports.store.pruneWebhookDeliveries(this.ports.clock.now() - WEBHOOK_DELIVERY_RETENTION_MS);
+    } catch (error) {
+      this.ports.logger.warn(`could not prune old trigger deliveries: ${describeError(error)}`);
+    }
     this.files.sync();
     this.disposables.push(
       this.ports.templates.onDidChange(() => {

@@ -1,7 +1,7 @@
 /** Triggers: cron schedules, file changes, webhooks and run events, behind ports (see ports.ts). */
 export { TriggerHost, type TriggerHostOptions } from './host';
 export { EventTriggers, type EventTriggerPayload } from './event';
-export { FileTriggers, type FileTriggerOptions, type FileTriggerPayload } from './file';
+export { FileTriggers, MAX_WAIT_FACTOR, type FileTriggerOptions, type FileTriggerPayload } from './file';
 export {
   MAX_CATCHUP_RUNS,
   MISSED_GRACE_MS,
@@ -12,6 +12,7 @@ export {
 } from './schedule';
 export {
   WEBHOOK_BODY_LIMIT,
+  WEBHOOK_DELIVERY_RETENTION_MS,
   WebhookListenError,
   WebhookServer,
   isLoopbackHostHeader,

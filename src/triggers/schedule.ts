@@ -20,6 +20,8 @@ export const MAX_CATCHUP_RUNS = 100;
 export const MISSED_GRACE_MS = 60_000;
 /** The loop re-reads the table at least this often (another process may have changed it). */
 const MAX_SLEEP_MS = 30_000;
+/** How soon a held tick (queued behind an active run, or untrusted) is looked at again. */
+const HELD_RETRY_MS = 1_000;
 
 const ACTIVE_STATUSES = [RunStatus.Pending, RunStatus.Running, RunStatus.Waiting, RunStatus.Paused];
 
@@ -259,8 +261,10 @@ export class ScheduleTriggers {
         const now = this.ports.clock.now();
         const due = [...this.nextRunTimes().values()];
         const next = due.length > 0 ? Math.min(...due) : now + MAX_SLEEP_MS;
+        // A tick still due after a pass is held (overlap queue, untrusted): look again later, not in a spin.
+        const delay = next > now ? next - now + 5 : HELD_RETRY_MS;
         this.wake = new AbortController();
-        await this.ports.clock.sleep(Math.min(Math.max(next - now, 0) + 5, MAX_SLEEP_MS), this.wake.signal);
+        await this.ports.clock.sleep(Math.min(delay, MAX_SLEEP_MS), this.wake.signal);
       }
     })();
   }

@@ -19,7 +19,7 @@ import type { TriggerHostPorts } from './ports';
 
 /** Largest body accepted (bytes). */
 export const WEBHOOK_BODY_LIMIT = 1024 * 1024;
-/** Delivery ids are remembered this long (replays after that are accepted again). */
+/** Delivery ids (and event claims) are remembered this long; TriggerHost.start prunes older ones. */
 export const WEBHOOK_DELIVERY_RETENTION_MS = 30 * 24 * 3600 * 1000;
 
 /** Secret name for a template's webhook unless `on.webhook.secret` names one. */
@@ -94,11 +94,6 @@ export class WebhookServer {
     });
     this.server = server;
     this.boundPort = (server.address() as AddressInfo).port;
-    try {
-      this.ports.store.pruneWebhookDeliveries(this.ports.clock.now() - WEBHOOK_DELIVERY_RETENTION_MS);
-    } catch (error) {
-      this.ports.logger.warn(`could not prune old webhook deliveries: ${describeError(error)}`);
-    }
     this.ports.logger.info(`webhook listener on http://127.0.0.1:${this.boundPort}/hooks/<template-id>`);
     return this.boundPort;
   }

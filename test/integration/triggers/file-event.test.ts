@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { EventTrigger, FileTrigger } from '../../../src/core/template/types';
-import { EventTriggers, FileTriggers, type EventTriggerPayload, type FileTriggerPayload } from '../../../src/triggers';
+import { EventTriggers, FileTriggers, MAX_WAIT_FACTOR, type EventTriggerPayload, type FileTriggerPayload } from '../../../src/triggers';
 import { drain, runStep, template } from '../../support/engine-fixtures';
 import { createTriggerEnv, type TriggerEnv } from './harness';
 
@@ -49,6 +49,20 @@ describe('file trigger (debounced, through the file event port)', () => {
     files.handle({ path: 'src/c.ts', kind: 'save' });
     await sleep(150);
     assert.equal(env.runCount(), 2);
+  });
+
+  it('a steady stream of changes still fires after MAX_WAIT_FACTOR debounce periods', async () => {
+    setup(onFile('lint', { debounceMs: 30 }));
+    const until = Date.now() + 30 * MAX_WAIT_FACTOR + 250;
+    let n = 0;
+    while (Date.now() < until) {
+      files.handle({ path: `src/f${n++ % 3}.ts`, kind: 'save' });
+      await sleep(10);
+    }
+    assert.ok(env.runCount() >= 1, 'a run started while changes kept coming');
+    await sleep(100);
+    const payloads = env.engine.listRuns().map((r) => (r.trigger.payload as FileTriggerPayload).changes.length);
+    assert.equal(payloads.reduce((a, b) => a + b, 0), n, 'every change is in exactly one run');
   });
 
   it("ignores Baton's own writes, paths outside the workspace, unmatched globs and unlisted events", async () => {
