@@ -153,9 +153,14 @@ async function followRun(container: BatonContainer, runtime: FolderRuntime, star
   );
   if (final?.status === 'failed') {
     const retry = 'Retry';
-    const showLog = 'Show Output';
-    const answer = await vscode.window.showErrorMessage(`Baton: ${final.templateName} failed: ${final.error ?? 'a step failed'}`, retry, showLog);
+    const showLog = 'Show Log';
+    const failedStep = runtime.engine.getRun(final.id).steps.find((step) => step.status === 'failed');
+    const what = failedStep ? `step ${failedStep.stepId} failed${failedStep.error ? `: ${failedStep.error}` : ''}` : (final.error ?? 'a step failed');
+    const answer = await vscode.window.showErrorMessage(`Baton: ${final.templateName} failed — ${what}`, retry, showLog);
     if (answer === retry) await vscode.commands.executeCommand('baton.retryRun', final.id);
-    if (answer === showLog) container.log.show();
+    if (answer === showLog) {
+      if (failedStep) container.terminals.show(runtime, { runId: final.id, stepId: failedStep.stepId, itemKey: failedStep.itemKey });
+      else container.log.show();
+    }
   }
 }
