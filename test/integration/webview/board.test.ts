@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
 import { BoardReady, DecideGate, OpenRun, RunAction } from '../../../src/shared/protocol';
-import { assertNoCspViolations, assertNoSeriousA11yViolations, screenshotBothThemes } from './support/checks';
+import { assertNoCspViolations, assertNoSeriousA11yViolations, screenshotInThemes } from './support/checks';
 import { FakePanel, WebviewServer, eventually, launchBrowser, requireChromium } from './support/fakeHost';
 import { FakeBaton, gateSummary } from './support/fakeBaton';
 import { gate, run, step } from './support/fixtures';
@@ -205,10 +205,10 @@ describe('webview: runs board (Chromium, fake host)', function () {
     assert.equal(await page.getByTestId('board-card-event-r-failed').textContent(), ' retrying');
   });
 
-  it('has no serious axe violations, no CSP violations, and is captured in light and dark', async () => {
+  it('has no serious axe violations, no CSP violations, and is captured in light, dark and high contrast', async () => {
     await assertNoSeriousA11yViolations(panel);
     await assertNoCspViolations(panel);
-    await screenshotBothThemes(panel, server, 'board', async () => {
+    await screenshotInThemes(panel, server, 'board', async () => {
       await panel.page.locator('[data-run-id="r-running"]').waitFor();
       await panel.page.waitForTimeout(150);
     });
@@ -233,7 +233,9 @@ describe('webview: runs board (Chromium, fake host)', function () {
       await bigPanel.page.getByTestId('board-scroll-succeeded').evaluate((el) => (el.scrollTop = el.scrollHeight));
       await eventually(async () => assert.equal(await bigPanel.page.locator('[data-run-id="b-1"]').count(), 1));
       assert.ok((await bigPanel.page.locator('[data-run-id]').count()) < 150);
-      console.log(`      (2,000 runs: first card after ${firstPaintMs} ms, ${cards} cards in the DOM)`);
+      // Most of this time is the fake host pushing ~0.9 MB through Playwright's evaluate; `npm run bench`
+      // is where first paint is measured.
+      console.log(`      (2,000 runs: first card ${firstPaintMs} ms after load incl. fake-host transport, ${cards} cards in the DOM)`);
     } finally {
       await bigPanel.close();
     }

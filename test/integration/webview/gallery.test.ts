@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
 import { StartRun, type IpcRequestMessage } from '../../../src/shared/protocol';
-import { assertNoCspViolations, assertNoSeriousA11yViolations, screenshotBothThemes } from './support/checks';
+import { assertNoCspViolations, assertNoSeriousA11yViolations, screenshotInThemes } from './support/checks';
 import { FakePanel, WebviewServer, eventually, launchBrowser, requireChromium } from './support/fakeHost';
 import { FakeBaton } from './support/fakeBaton';
 import { MISSING_CLAUDE, REVIEW_INPUTS, template } from './support/fixtures';
@@ -184,12 +184,12 @@ describe('webview: template gallery (Chromium, fake host)', function () {
     assert.equal(await page.getByTestId('gallery-input-branch').inputValue(), 'draft-branch');
   });
 
-  it('has no serious axe violations, no CSP violations, and is captured in light and dark', async () => {
+  it('has no serious axe violations, no CSP violations, and is captured in light, dark and high contrast', async () => {
     await panel.page.getByTestId('gallery-card-review-pr').click();
     await panel.page.getByTestId('gallery-run').waitFor();
     await assertNoCspViolations(panel);
     await assertNoSeriousA11yViolations(panel);
-    await screenshotBothThemes(panel, server, 'gallery', async () => {
+    await screenshotInThemes(panel, server, 'gallery', async () => {
       await panel.page.getByTestId('gallery-run').waitFor();
       await panel.page.waitForTimeout(150);
     });

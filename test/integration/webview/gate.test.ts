@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
 import { CloseGateDialog, DecideGate } from '../../../src/shared/protocol';
-import { assertNoCspViolations, assertNoSeriousA11yViolations, screenshotBothThemes } from './support/checks';
+import { assertNoCspViolations, assertNoSeriousA11yViolations, screenshotInThemes } from './support/checks';
 import { FakePanel, WebviewServer, eventually, launchBrowser, requireChromium } from './support/fakeHost';
 import { FakeBaton, gateSummary } from './support/fakeBaton';
 import { gate, run, step } from './support/fixtures';
@@ -157,11 +157,11 @@ describe('webview: gate approval dialog (Chromium, fake host)', function () {
     assert.match((await panel.page.getByTestId('gate-approve-reason').textContent()) ?? '', /Only carol can decide/);
   });
 
-  it('has no serious axe violations, no CSP violations, and is captured in light and dark', async () => {
+  it('has no serious axe violations, no CSP violations, and is captured in light, dark and high contrast', async () => {
     panel = await open(11);
     await assertNoSeriousA11yViolations(panel);
     await assertNoCspViolations(panel);
-    await screenshotBothThemes(panel, server, 'gate', async () => {
+    await screenshotInThemes(panel, server, 'gate', async () => {
       await panel.page.getByTestId('gate-title').waitFor();
       await panel.page.waitForTimeout(150);
     });

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
 import { AddComment, GetLog, RunAction, SearchLog, type StepView } from '../../../src/shared/protocol';
-import { assertNoCspViolations, assertNoSeriousA11yViolations, screenshotBothThemes } from './support/checks';
+import { assertNoCspViolations, assertNoSeriousA11yViolations, screenshotInThemes } from './support/checks';
 import { FakePanel, WebviewServer, eventually, launchBrowser, requireChromium } from './support/fakeHost';
 import { FakeBaton, logKey } from './support/fakeBaton';
 import { T0, foreachCounts, run, step } from './support/fixtures';
@@ -254,19 +254,19 @@ describe('webview: run detail (Chromium, fake host)', function () {
     assert.deepEqual((await panel.waitForMessage(RunAction.method)).params, { runId: 'r-fan', action: 'cancel', stepId: null });
   });
 
-  it('has no serious axe violations, no CSP violations, and is captured in light and dark', async () => {
+  it('has no serious axe violations, no CSP violations, and is captured in light, dark and high contrast', async () => {
     const { page } = await open('r6', 'implement');
     await eventually(async () => assert.equal(await page.getByTestId('log-line-count').textContent(), '200,000 lines'));
     await assertNoSeriousA11yViolations(panel);
     await assertNoCspViolations(panel);
-    await screenshotBothThemes(panel, server, 'run-detail', async () => {
+    await screenshotInThemes(panel, server, 'run-detail', async () => {
       await page.getByTestId('log-line-count').filter({ hasText: '200,000' }).waitFor();
       await page.waitForTimeout(200);
     });
     const fan = await FakePanel.open(browser, server, { panel: 'run', runId: 'r-fan' }, baton.attach);
     try {
       await fan.page.getByTestId('run-dag-expand-review-file').click();
-      await screenshotBothThemes(fan, server, 'run-detail-foreach', async () => {
+      await screenshotInThemes(fan, server, 'run-detail-foreach', async () => {
         await fan.page.getByTestId('run-title').waitFor();
         await fan.page.waitForTimeout(200);
       });

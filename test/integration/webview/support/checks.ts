@@ -21,15 +21,16 @@ export async function assertNoCspViolations(panel: FakePanel): Promise<void> {
 }
 
 /**
- * Saves `<name>-<theme>.png` for both themes. The page is reloaded in each theme; the webview
+ * Saves `<name>-<theme>.png` for light, dark and high-contrast dark, checking axe and the CSP in each. The page is reloaded in each theme; the webview
  * restores its UI state (getState) and gets its data again through the ready handshake.
  */
-export async function screenshotBothThemes(panel: FakePanel, server: WebviewServer, name: string, settle: () => Promise<void>): Promise<void> {
+export async function screenshotInThemes(panel: FakePanel, server: WebviewServer, name: string, settle: () => Promise<void>): Promise<void> {
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
-  for (const theme of ['light', 'dark'] as Theme[]) {
+  for (const theme of ['light', 'hc-dark', 'dark'] as Theme[]) {
     await panel.goto(server, theme);
     await settle();
     await panel.page.screenshot({ path: join(SCREENSHOT_DIR, `${name}-${theme}.png`), fullPage: false });
     await assertNoCspViolations(panel);
+    if (theme !== 'dark') await assertNoSeriousA11yViolations(panel);
   }
 }

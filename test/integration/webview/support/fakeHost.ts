@@ -21,7 +21,8 @@ const REPO = resolve(import.meta.dirname, '../../../..');
 const THEMES = resolve(import.meta.dirname, 'themes');
 export const SCREENSHOT_DIR = join(REPO, 'test-results', 'webview');
 
-export type Theme = 'light' | 'dark';
+export type Theme = 'light' | 'dark' | 'hc-dark';
+const THEME_CLASS: Record<Theme, string> = { light: 'vscode-light', dark: 'vscode-dark', 'hc-dark': 'vscode-high-contrast' };
 
 /** Skips the suite (with the reason) when no Chromium is installed. */
 export function requireChromium(ctx: Mocha.Context): void {
@@ -88,7 +89,8 @@ export class WebviewServer {
       const panel = /^\/panel\/(\w+)$/.exec(url.pathname);
       if (panel) {
         const app = panel[1]!;
-        const theme = url.searchParams.get('theme') === 'light' ? 'light' : 'dark';
+        const requested = url.searchParams.get('theme') as Theme | null;
+        const theme: Theme = requested && requested in THEME_CLASS ? requested : 'dark';
         const context = JSON.parse(url.searchParams.get('context') ?? '{}') as PanelContext;
         const html = renderWebviewHtml({
           title: `Baton ${app}`,
@@ -100,7 +102,7 @@ export class WebviewServer {
         })
           // What VS Code adds around our page: the theme's variables and the theme class on body.
           .replace('<link rel="stylesheet"', `<link rel="stylesheet" href="${origin}/themes/${theme}.css">\n<link rel="stylesheet"`)
-          .replace('<body ', `<body class="vscode-${theme}" data-vscode-theme-kind="vscode-${theme}" `);
+          .replace('<body ', `<body class="${THEME_CLASS[theme]}" data-vscode-theme-kind="${THEME_CLASS[theme]}" `);
         return send(200, 'text/html; charset=utf-8', html);
       }
       send(404, 'text/plain', 'not found');
