@@ -91,9 +91,10 @@ export class ScheduleTriggers {
       for (const schedule of bound.values()) {
         const row = rows.get(schedule.id);
         const timezone = schedule.trigger.timezone ?? null;
-        if (row && row.cron === schedule.trigger.cron && row.timezone === timezone) {
-          if (row.catchup !== schedule.trigger.catchup || !row.enabled) {
-            this.ports.store.upsertSchedule({ ...row, catchup: schedule.trigger.catchup, enabled: true, updatedAt: now });
+        // Same cron on an enabled row: keep its history (that is what catch-up works from).
+        if (row && row.enabled && row.cron === schedule.trigger.cron && row.timezone === timezone) {
+          if (row.catchup !== schedule.trigger.catchup) {
+            this.ports.store.upsertSchedule({ ...row, catchup: schedule.trigger.catchup, updatedAt: now });
           }
           continue;
         }
@@ -109,8 +110,11 @@ export class ScheduleTriggers {
           updatedAt: now,
         });
       }
-      // A schedule removed from its template stops; re-adding it later starts afresh.
-      for (const row of rows.values()) if (!bound.has(row.id)) this.ports.store.deleteSchedule(row.id);
+      // A schedule gone from the templates stops (disabled, not deleted: another process may still
+      // know it and re-enables it); a re-enabled or changed schedule starts afresh from now.
+      for (const row of rows.values()) {
+        if (!bound.has(row.id) && row.enabled) this.ports.store.upsertSchedule({ ...row, enabled: false, updatedAt: now });
+      }
     });
     this.bound = bound;
     this.wake?.abort();
@@ -144,7 +148,14 @@ export class ScheduleTriggers {
     this.untrustedLogged = false;
     const now = this.ports.clock.now();
     const firings: ScheduleFiring[] = [];
-    for (const row of this.ports.store.listSchedules()) {
+    const rows = this.ports.store.listSchedules();
+    const enabled = new Set(rows.filter((row) => row.enabled).map((row) => row.id));
+    // Another process that does not know a template disabled (or lost) its row: this one knows it.
+    if ([...this.bound.keys()].some((id) => !enabled.has(id))) {
+      this.sync();
+      return firings;
+    }
+    for (const row of rows) {
       if (!row.enabled || row.nextFireAt === null || row.nextFireAt > now) continue;
       const schedule = this.bound.get(row.id);
       if (!schedule) continue;

@@ -73,4 +73,24 @@ describe('TriggerHost (real clock, real HTTP)', () => {
     await new Promise((r) => setTimeout(r, 1300));
     assert.equal(env.runCount(), after, 'a stopped host starts nothing');
   });
+
+  it('a held tick (untrusted) is looked at about once a second, not in a busy loop', async () => {
+    env = createTriggerEnv({ templates: [everySecond] });
+    env.trust.verdict = { trusted: false, reason: 'Restricted Mode' };
+    let reads = 0;
+    const store = new Proxy(env.opened.store, {
+      get(target, property) {
+        if (property === 'listSchedules') reads++;
+        const value = Reflect.get(target, property) as unknown;
+        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    host = new TriggerHost({ ...env.ports, store }, { workspaceDir: env.dir });
+    await host.start();
+    await new Promise((r) => setTimeout(r, 2500));
+    assert.equal(env.runCount(), 0);
+    assert.ok(reads < 30, `listSchedules was read ${reads} times in 2.5 s`);
+    env.trust.verdict = { trusted: true };
+    await waitUntil('the held tick to fire once trusted', () => env.runCount() >= 1, 3000);
+  });
 });

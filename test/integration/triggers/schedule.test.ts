@@ -197,6 +197,30 @@ describe('schedule trigger (real database, fake clock)', () => {
     assert.equal(schedules.nextRunAt('changing'), undefined);
     clock.advance(120 * MINUTE);
     assert.deepEqual(schedules.fireDue(), []);
-    assert.equal(env.opened.store.listSchedules().length, 0);
+    assert.deepEqual(env.opened.store.listSchedules().map((r) => r.enabled), [false]);
+    // Back again: counts from now (02:00), no catch-up of the hours it was gone.
+    env.templates.set([scheduled('changing', { cron: '0 * * * *' })]);
+    schedules.sync();
+    assert.deepEqual(schedules.fireDue(), []);
+    assert.equal(schedules.nextRunAt('changing'), T0 + 180 * MINUTE);
+    assert.equal(env.runCount(), 0);
+  });
+
+  it('a host that does not know a template leaves its schedule to the hosts that do', () => {
+    const knowing = open([scheduled('shared')]);
+    const ignorant = open([], knowing.dir);
+    const a = new ScheduleTriggers(knowing.ports);
+    const b = new ScheduleTriggers(ignorant.ports);
+    a.sync();
+    b.sync(); // disables the row
+    clock.advance(5 * MINUTE);
+    b.fireDue();
+    a.fireDue(); // finds its schedule disabled and re-enables it, counting from now (00:05)
+    assert.equal(knowing.runCount(), 0);
+    clock.advance(5 * MINUTE);
+    b.fireDue();
+    a.fireDue();
+    assert.equal(knowing.runCount(), 1);
+    assert.equal(scheduledTicks(knowing)[0], '2026-01-01T00:10:00.000Z');
   });
 });
