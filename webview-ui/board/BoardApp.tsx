@@ -409,7 +409,9 @@ function RunCard(props: {
     >
       <div className="run-card-head">
         <span id={`run-${id}-name`} className="run-card-name">
-          {run.templateName}
+          <button type="button" className="link-button run-card-open" data-testid={`board-open-${id}`} onClick={() => ipc().command(OpenRun, { runId: run.id, stepId: null })}>
+            {run.templateName}
+          </button>
           <span className="muted mono run-card-id"> {run.id}</span>
         </span>
         <button

@@ -147,6 +147,9 @@ describe('webview: runs board (Chromium, fake host)', function () {
     await page.keyboard.press('Enter');
     const open = await panel.waitForMessage(OpenRun.method);
     assert.deepEqual(open.params, { runId: 'r-stale', stepId: null });
+    // Mouse users open it from the card title.
+    await page.getByTestId('board-open-r-failed').click();
+    await panel.waitForMessage(OpenRun.method, (m) => (m.params as { runId: string }).runId === 'r-failed');
   });
 
   it('asks before cancelling from the context menu', async () => {
