@@ -159,7 +159,30 @@ export interface WorkflowSpec {
   steps: StepSpec[];
 }
 
+/** What `execute(ctx)` of a code template gets. */
+export interface WorkflowContext {
+  runId: string;
+  /** 1 for the first attempt of the run's body; higher on retry or resume. */
+  attempt: number;
+  inputs: Record<string, JsonValue>;
+  /** Aborted on cancel and timeout. */
+  signal: AbortSignal;
+  /**
+   * Runs `fn` once per run: its (JSON) result is recorded under `id`; a retried or resumed run
+   * gets the recorded result back without calling `fn` again. Ids must be unique in a run.
+   */
+  step<T extends JsonValue | void>(id: string, fn: () => T | Promise<T>): Promise<T>;
+  /** A line in the step's log. */
+  log(text: string): void;
+}
+
+/** A template written as code: `execute(ctx)` instead of `steps` (TypeScript templates only). */
+export interface CodeWorkflowSpec extends Omit<WorkflowSpec, 'steps'> {
+  /** The run's body; its return value (an object's fields, or `result`) becomes the outputs. */
+  execute(ctx: WorkflowContext): Promise<JsonValue | void> | JsonValue | void;
+}
+
 /** Declares a workflow template; returns it unchanged (the types are the point). */
-export function defineWorkflow<const T extends WorkflowSpec>(spec: T): T {
+export function defineWorkflow<const T extends WorkflowSpec | CodeWorkflowSpec>(spec: T): T {
   return spec;
 }

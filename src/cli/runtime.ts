@@ -12,6 +12,7 @@ import type { Logger, SecretSource, StepExecutor, TemplateResolver } from '../co
 import { TemplateRegistry, loadTemplateFile, type LoadedTemplate, TEMPLATE_EXTENSIONS } from '../core/template';
 import { evaluateTypeScriptTemplate } from '../loaders/typescript';
 import { AgentExecutor } from '../executors/agent';
+import { FunctionExecutor } from '../executors/function';
 import { LlmExecutor } from '../executors/llm';
 import { McpExecutor } from '../executors/mcp-client';
 import { ScriptExecutor } from '../executors/script';
@@ -113,6 +114,7 @@ export function openRuntime(io: CliIO, dbFlag: string | undefined, options: Runt
       new AgentExecutor({ baseEnv: io.env }),
       new LlmExecutor({ secrets, env: io.env }),
       new McpExecutor({ workspaceDir, env: io.env }),
+      new FunctionExecutor({ store: opened.store, evaluate: evaluateTypeScriptTemplate }),
       ...(options.executors ?? []),
     ],
     secrets,

@@ -46,7 +46,9 @@ export type StepProgress =
   | { kind: 'tool_call'; tool: string; id?: string; input?: JsonValue }
   | { kind: 'tool_result'; id?: string; output?: string; isError?: boolean }
   | { kind: 'usage'; inputTokens?: number; outputTokens?: number; costUsd?: number }
-  | { kind: 'message'; text: string };
+  | { kind: 'message'; text: string }
+  /** A durable result inside a step (a function step's `ctx.step(key, fn)`), read back on retry/resume. */
+  | { kind: 'checkpoint'; key: string; value: JsonValue };
 
 /** Everything an executor needs to run one attempt of one step instance. */
 export interface StepExecutionContext {

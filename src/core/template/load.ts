@@ -11,7 +11,7 @@ import { nodeTemplateFileSystem, type TemplateFileSystem } from './fs';
 import { normalizeTemplate } from './normalize';
 import { lineOneLocator, ProblemList, SourceTextLocator, type FieldPath, type SourceLocator, type SourcePosition } from './problems';
 import { checkTemplateSchema } from './schema';
-import type { LoadedTemplate, TemplateDefinition, TemplateSourceKind } from './types';
+import type { FunctionStep, LoadedTemplate, TemplateDefinition, TemplateSourceKind } from './types';
 
 /** The outcome of checking one template: a definition when there is no error, and every problem found. */
 export interface TemplateCheckResult {
@@ -150,6 +150,9 @@ function keepNumbersAsWritten(doc: Document, raw: unknown): void {
   }
 }
 
+/** Id of the one step a TypeScript template with `execute(ctx)` has. */
+export const FUNCTION_STEP_ID = 'execute';
+
 /** Schema + semantic checks + normalization of an already parsed template object. */
 export function checkTemplateObject(raw: unknown, file: string, locator: SourceLocator = lineOneLocator): TemplateCheckResult {
   const problems = new ProblemList(file, locator);
@@ -242,7 +245,41 @@ export async function checkTemplateFile(path: string, options: TemplateLoadOptio
       hash,
     };
   }
+  if (isExecuteTemplate(exported)) return { ...checkExecuteTemplate(exported, path, text), hash };
   return { ...checkTemplateObject(exported, path, new SourceTextLocator(text, exported)), hash };
+}
+
+/** A TypeScript template written as code: `execute(ctx)` instead of `steps`. */
+function isExecuteTemplate(exported: unknown): exported is Record<string, unknown> & { execute: unknown } {
+  return exported !== null && typeof exported === 'object' && typeof (exported as { execute?: unknown }).execute === 'function';
+}
+
+/**
+ * Checks the template's other fields (id, inputs, triggers, defaults) with the usual rules and
+ * makes its body one `function` step (FunctionStep) that re-imports this module to run `execute`.
+ */
+function checkExecuteTemplate(exported: Record<string, unknown>, path: string, text: string): TemplateCheckResult {
+  const { execute: _execute, ...rest } = exported;
+  if (rest.steps !== undefined) {
+    return {
+      problems: [fileProblem(path, 'execute-with-steps', 'a template has either "steps" or "execute", not both', 1, 1, 'move the steps into execute(ctx) as ctx.step(id, fn) calls')],
+    };
+  }
+  // The step list is the function's business; a stand-in step lets the shared checks run on the rest.
+  const checked = checkTemplateObject({ ...rest, steps: [{ id: FUNCTION_STEP_ID, run: 'execute' }] }, path, new SourceTextLocator(text, rest));
+  if (!checked.definition) return checked;
+  const { defaults } = checked.definition;
+  const step: FunctionStep = {
+    kind: 'function',
+    id: FUNCTION_STEP_ID,
+    module: path,
+    needs: [],
+    env: {},
+    continueOnError: false,
+    ...(defaults.timeoutMs !== undefined ? { timeoutMs: defaults.timeoutMs } : {}),
+    ...(defaults.retry !== undefined ? { retry: { ...defaults.retry } } : {}),
+  };
+  return { ...checked, definition: { ...checked.definition, steps: [step] } };
 }
 
 /** Loads one template file; throws TemplateInvalidError with every problem when it has errors. */

@@ -116,10 +116,15 @@ export interface WorkflowStep extends StepCommon {
   with: Record<string, JsonValue>;
 }
 
-/** A step of a TypeScript template whose body is a function (memoised by id). */
+/**
+ * The body of a TypeScript template that has `execute(ctx)` instead of `steps`: one step whose
+ * executor re-imports `module` and calls its `execute`; `ctx.step(id, fn)` results are
+ * checkpointed in the run's events, so a retry or resume does not run finished ones again.
+ */
 export interface FunctionStep extends StepCommon {
   kind: 'function';
-  fn: (ctx: unknown) => unknown;
+  /** Absolute path of the template module. */
+  module: string;
 }
 
 export type StepDefinition = RunStep | AgentStep | LlmStep | McpStep | GateStep | WorkflowStep | FunctionStep;
