@@ -172,6 +172,20 @@ describe('webview: template gallery (Chromium, fake host)', function () {
     assert.deepEqual(panel.invalid, []);
   });
 
+  it('adds the started run to an open board', async () => {
+    const board = await FakePanel.open(browser, server, { panel: 'board' }, baton.attach);
+    try {
+      await board.page.getByTestId('board-count-pending').waitFor();
+      await panel.page.getByTestId('gallery-card-review-pr').click();
+      await panel.page.getByTestId('gallery-input-branch').fill('main');
+      await panel.page.getByTestId('gallery-run').click();
+      await eventually(async () => assert.equal(await board.page.locator('[data-run-id="run-1000"]').count(), 1));
+      assert.equal(await board.page.getByTestId('board-count-pending').textContent(), '1');
+    } finally {
+      await board.close();
+    }
+  });
+
   it('keeps the search, selection and an unsent form draft across a reload (getState)', async () => {
     const page = panel.page;
     await page.getByTestId('gallery-search').fill('@category:review');

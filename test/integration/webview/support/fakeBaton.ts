@@ -102,6 +102,14 @@ export class FakeBaton {
       }
       const runId = `run-${this.nextRunNumber++}`;
       this.started.push({ templateId, inputs, runId });
+      // Like the extension: the new run is stored and every open board hears about it.
+      const now = Date.now();
+      this.createRun({
+        id: runId, revision: 0, templateId, templateName: t.name, status: 'pending', phase: null, phases: t.phases, currentStep: null,
+        lastEvent: null, stepsDone: 0, stepsTotal: t.steps.length, createdAt: now, startedAt: null, finishedAt: null, costUsd: null,
+        failureReason: null, waitingGates: [], stale: false, trigger: 'manual', archived: false, inputs,
+        steps: [], comments: [], artifacts: [], outputs: null, summaryMarkdown: null,
+      });
       return { ok: true, runId };
     });
     r.onRequest(DuplicateTemplate, ({ templateId }) => ({ ok: true as const, templateId: `${templateId}-copy`, sourcePath: `.baton/templates/${templateId}-copy.yml` }));
