@@ -4,9 +4,13 @@
  * windows and the CLI may share one database; leases keep them from running a step twice.
  */
 import { hostname } from 'node:os';
+import { dirname } from 'node:path';
 import * as vscode from 'vscode';
-import { Engine, Worker } from '../core/engine';
-import type { Logger, SecretSource, TemplateResolver } from '../core/ports';
+import { Engine, Worker, systemClock } from '../core/engine';
+import { describeError } from '../core/errors';
+import { hasTrigger, type TemplateRegistry } from '../core/template';
+import { TriggerHost, type FileEvent, type FileEventSource, type TriggerTemplates } from '../triggers';
+import type { Logger, SecretSource } from '../core/ports';
 import { AgentExecutor } from '../executors/agent';
 import { ScriptExecutor } from '../executors/script';
 import { openStore, type OpenedStore } from '../store';
@@ -21,6 +25,8 @@ export class FolderRuntime implements vscode.Disposable {
   private workerStop: AbortController | undefined;
   private workerDone: Promise<void> | undefined;
   private closed = false;
+  /** Schedule, file, event and webhook triggers of the folder's templates. */
+  triggers: TriggerHost | undefined;
 
   private constructor(
     readonly folder: BatonFolder,
@@ -32,7 +38,7 @@ export class FolderRuntime implements vscode.Disposable {
   }
 
   /** Opens (creating if needed) the folder's database and builds the engine. */
-  static open(folder: BatonFolder, logger: Logger, secrets: SecretSource, templates: TemplateResolver): FolderRuntime {
+  static open(folder: BatonFolder, logger: Logger, secrets: SecretSource, templates: TemplateRegistry): FolderRuntime {
     const opened = openStore(folder.databasePath);
     try {
       const engine = new Engine({
@@ -44,11 +50,53 @@ export class FolderRuntime implements vscode.Disposable {
         templates,
         logger,
       });
-      return new FolderRuntime(folder, opened, engine, logger);
+      const runtime = new FolderRuntime(folder, opened, engine, logger);
+      runtime.startTriggers(templates, secrets);
+      return runtime;
     } catch (error) {
       opened.close();
       throw error;
     }
+  }
+
+  /**
+   * Starts the folder's triggers. Only the workspace's own templates trigger: a built-in
+   * template must never start runs in every folder by itself. The host refuses to start runs
+   * while the workspace is untrusted.
+   */
+  private startTriggers(registry: TemplateRegistry, secrets: SecretSource): void {
+    const workspaceOnly: TriggerTemplates = {
+      list: () => registry.list({ source: 'workspace' }),
+      find: (id) => {
+        const found = registry.find(id);
+        return found?.source === 'workspace' ? found : undefined;
+      },
+      onDidChange: (listener) => registry.onDidChange(listener),
+    };
+    const port = vscode.workspace.getConfiguration('baton', this.folder.folder.uri).get<number>('webhook.port', 0);
+    this.triggers = new TriggerHost(
+      {
+        templates: workspaceOnly,
+        engine: this.engine,
+        store: this.opened.store,
+        clock: systemClock,
+        logger: this.logger,
+        trust: () => (vscode.workspace.isTrusted ? { trusted: true } : { trusted: false, reason: 'the workspace is not trusted' }),
+        secrets,
+        files: vscodeFileEvents(this.folder.folder),
+      },
+      {
+        workspaceDir: this.folder.folder.uri.fsPath,
+        ignoredDirs: [dirname(this.folder.databasePath)],
+        ...(port > 0 ? { webhookPort: port } : {}),
+      },
+    );
+    void registry
+      .ready()
+      .then(() => this.triggers?.start())
+      .catch((error: unknown) => {
+        void vscode.window.showErrorMessage(`Baton: triggers of ${this.folder.folder.name} could not start: ${describeError(error)}`);
+      });
   }
 
   get workerRunning(): boolean {
@@ -86,6 +134,7 @@ export class FolderRuntime implements vscode.Disposable {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.triggers?.stop();
     await this.stopWorker();
     try {
       // Step files are written behind; make sure they reach the disk before the process goes.
@@ -98,4 +147,28 @@ export class FolderRuntime implements vscode.Disposable {
   dispose(): void {
     void this.close();
   }
+}
+
+/** True when any of the folder's own templates has a non-manual trigger. */
+export function hasAutomaticTriggers(registry: TemplateRegistry): boolean {
+  return registry
+    .list({ source: 'workspace' })
+    .some((t) => (['schedule', 'file', 'event', 'webhook'] as const).some((kind) => hasTrigger(t.definition, kind)));
+}
+
+/** File events of one folder from VS Code: saves of open documents, creates and deletes on disk. */
+function vscodeFileEvents(folder: vscode.WorkspaceFolder): FileEventSource {
+  return {
+    onFileEvent(listener: (event: FileEvent) => void) {
+      const inFolder = (uri: vscode.Uri) => uri.scheme === 'file' && vscode.workspace.getWorkspaceFolder(uri)?.uri.toString() === folder.uri.toString();
+      const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(folder, '**/*'), false, true, false);
+      const subscriptions = [
+        watcher,
+        vscode.workspace.onDidSaveTextDocument((document) => inFolder(document.uri) && listener({ path: document.uri.fsPath, kind: 'save' })),
+        watcher.onDidCreate((uri) => inFolder(uri) && listener({ path: uri.fsPath, kind: 'create' })),
+        watcher.onDidDelete((uri) => inFolder(uri) && listener({ path: uri.fsPath, kind: 'delete' })),
+      ];
+      return { dispose: () => subscriptions.forEach((s) => s.dispose()) };
+    },
+  };
 }

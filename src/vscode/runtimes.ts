@@ -5,8 +5,9 @@
  */
 import { existsSync } from 'node:fs';
 import * as vscode from 'vscode';
-import type { Logger, SecretSource, TemplateResolver } from '../core/ports';
-import { FolderRuntime } from './folderRuntime';
+import type { Logger, SecretSource } from '../core/ports';
+import type { TemplateRegistry } from '../core/template';
+import { FolderRuntime, hasAutomaticTriggers } from './folderRuntime';
 import { batonFolders, type BatonFolder } from './workspaceFolders';
 
 export const CHANGE_POLL_MS = 1000;
@@ -25,7 +26,7 @@ export class FolderRuntimes implements vscode.Disposable {
     private readonly logger: Logger,
     private readonly secrets: SecretSource,
     /** Template lookup for `workflow:` steps, per folder. */
-    private readonly templatesFor: (folder: BatonFolder) => TemplateResolver,
+    private readonly templatesFor: (folder: BatonFolder) => TemplateRegistry,
   ) {
     this.timer = setInterval(() => this.poll(), CHANGE_POLL_MS);
     this.disposables.push(
@@ -34,6 +35,12 @@ export class FolderRuntimes implements vscode.Disposable {
         for (const runtime of this.runtimes.values()) runtime.startWorker();
       }),
       vscode.workspace.onDidChangeWorkspaceFolders(() => this.forgetRemovedFolders()),
+      // `on.event: { type: task.failed }`: VS Code tasks that end with a non-zero exit code.
+      vscode.tasks.onDidEndTaskProcess((ended) => {
+        for (const runtime of this.runtimes.values()) {
+          runtime.triggers?.notifyTaskEnded({ name: ended.execution.task.name, exitCode: ended.exitCode });
+        }
+      }),
     );
   }
 
@@ -45,7 +52,8 @@ export class FolderRuntimes implements vscode.Disposable {
     const key = folder.folder.uri.toString();
     const existing = this.runtimes.get(key);
     if (existing) return existing;
-    if (!options.create && !existsSync(folder.databasePath)) return undefined;
+    // A folder whose templates trigger by themselves needs its database even before any run.
+    if (!options.create && !existsSync(folder.databasePath) && !hasAutomaticTriggers(this.templatesFor(folder))) return undefined;
     const runtime = FolderRuntime.open(folder, this.logger, this.secrets, this.templatesFor(folder));
     this.runtimes.set(key, runtime);
     this.unsubscribe.set(key, runtime.engine.onChange(() => this.fireSoon()));
