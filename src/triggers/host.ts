@@ -28,6 +28,7 @@ export class TriggerHost {
   readonly webhooks: WebhookServer;
   private readonly disposables: Array<{ dispose(): void }> = [];
   private running = false;
+  private stopped = false;
 
   constructor(
     private readonly ports: TriggerHostPorts,
@@ -42,9 +43,12 @@ export class TriggerHost {
     this.webhooks = new WebhookServer(ports);
   }
 
-  /** Starts every trigger; resolves once the webhook listener (if any) listens. Throws WebhookListenError. */
+  /**
+   * Starts every trigger; resolves once the webhook listener (if any) listens. Throws
+   * WebhookListenError. A host that was stopped (even before it started) stays stopped.
+   */
   async start(): Promise<void> {
-    if (this.running) return;
+    if (this.running || this.stopped) return;
     this.running = true;
     try {
       // Webhook deliveries and event claims older than the retention are of no use any more.
@@ -66,7 +70,11 @@ export class TriggerHost {
     if (this.ports.files) this.disposables.push(this.ports.files.onFileEvent((event) => this.files.handle(event)));
     this.schedules.start();
     this.events.start(this.options.eventPollMs);
-    if (this.options.webhookPort !== undefined) await this.webhooks.start({ port: this.options.webhookPort });
+    if (this.options.webhookPort !== undefined) {
+      await this.webhooks.start({ port: this.options.webhookPort });
+      // stop() ran while the listener was opening: it could not close what did not exist yet.
+      if (this.stopped) await this.webhooks.stop();
+    }
   }
 
   /** VS Code calls this from `tasks.onDidEndTaskProcess`; returns the runs started. */
@@ -81,6 +89,7 @@ export class TriggerHost {
 
   /** Stops every trigger and closes the webhook listener. */
   async stop(): Promise<void> {
+    this.stopped = true;
     if (!this.running) return;
     this.running = false;
     for (const disposable of this.disposables.splice(0)) disposable.dispose();

@@ -93,4 +93,15 @@ describe('TriggerHost (real clock, real HTTP)', () => {
     env.trust.verdict = { trusted: true };
     await waitUntil('the held tick to fire once trusted', () => env.runCount() >= 1, 3000);
   });
+
+  it('a stop() while start() is opening the listener leaves nothing listening, and a stopped host stays stopped', async () => {
+    env = createTriggerEnv({ templates: [hook] });
+    host = new TriggerHost(env.ports, { workspaceDir: env.dir, webhookPort: 0 });
+    const starting = host.start();
+    await host.stop();
+    await starting;
+    assert.equal(host.webhooks.port, undefined);
+    await host.start();
+    assert.equal(host.webhooks.port, undefined, 'start after stop does nothing');
+  });
 });
