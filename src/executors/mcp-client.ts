@@ -201,7 +201,8 @@ export class McpExecutor implements StepExecutor {
         const startError = error as NodeJS.ErrnoException;
         const detail = startError.code === 'ENOENT' ? `${server.type === 'stdio' ? server.command : ''} not found` : describeError(error);
         const stderr = stderrLines.length > 0 ? ` (stderr: ${stderrLines.slice(-3).join(' | ')})` : '';
-        throw new StepFailedError(`cannot start MCP server "${serverName}": ${detail}${stderr}`, {
+        const what = server.type === 'stdio' ? `cannot start MCP server "${serverName}"` : `cannot reach MCP server "${serverName}" at ${server.url}`;
+        throw new StepFailedError(`${what}: ${detail}${stderr}`, {
           cause: error,
           retryable: startError.code !== 'ENOENT',
         });

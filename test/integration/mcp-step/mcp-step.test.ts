@@ -3,6 +3,8 @@
  * and server-filesystem from npm) over stdio, in real engine runs on a real database.
  */
 import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -127,6 +129,75 @@ describe('mcp steps against real MCP servers', function () {
     await done;
     assert.equal(harness.engine.getRun(run.id).run.status, 'cancelled');
     await waitUntil('the server to be killed', () => !alive(pid!), 5_000);
+  });
+
+  it('times out a slow tool, kills the server, and fails retryably', async () => {
+    const run = start([mcpStep('slow', 'everything', 'trigger-long-running-operation', { duration: 30, steps: 30 }, { timeoutMs: 1500 })]);
+    await runToEnd(harness.engine, run.id);
+    const step = harness.engine.getRun(run.id).steps[0]!;
+    assert.equal(step.status, 'failed');
+    assert.match(step.error ?? '', /timed out/);
+    const [pid] = serverPids(harness, run.id);
+    assert.ok(pid);
+    await waitUntil('the server to be killed', () => !alive(pid), 5_000);
+  });
+});
+
+/** A port nobody listens on right now. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+describe('mcp steps over Streamable HTTP', function () {
+  this.timeout(60_000);
+  let harness: EngineHarness;
+  let server: ChildProcess | undefined;
+
+  afterEach(() => {
+    server?.kill('SIGKILL');
+    harness?.close();
+  });
+
+  it('calls a tool on server-everything over Streamable HTTP, with ${VAR} in the URL expanded', async () => {
+    const port = await freePort();
+    server = spawn(process.execPath, [EVERYTHING, 'streamableHttp'], { env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let log = '';
+    server.stdout?.on('data', (chunk: Buffer) => (log += chunk.toString()));
+    server.stderr?.on('data', (chunk: Buffer) => (log += chunk.toString()));
+    await waitUntil('the HTTP server to listen', () => /listening on port/i.test(log), 20_000);
+
+    harness = createEngineHarness();
+    mkdirSync(join(harness.dir, '.baton'), { recursive: true });
+    writeFileSync(
+      join(harness.dir, '.baton', 'mcp.json'),
+      JSON.stringify({ mcpServers: { web: { type: 'http', url: 'http://127.0.0.1:${MCP_PORT}/mcp', headers: { 'X-Test': 'baton' } } } }),
+    );
+    harness.engine.registerExecutor(new McpExecutor({ workspaceDir: harness.dir, env: { MCP_PORT: String(port) } }));
+    const run = harness.engine.startRun(template('http', [mcpStep('sum', 'web', 'get-sum', { a: 2, b: 40 })]));
+    await runToEnd(harness.engine, run.id);
+    const step = harness.engine.getRun(run.id).steps[0]!;
+    assert.equal(step.status, 'succeeded', step.error ?? '');
+    assert.match(String(step.outputs?.text), /42/);
+  });
+
+  it('a server that is not listening is a retryable failure naming the server', async () => {
+    const port = await freePort();
+    harness = createEngineHarness();
+    mkdirSync(join(harness.dir, '.baton'), { recursive: true });
+    writeFileSync(join(harness.dir, '.baton', 'mcp.json'), JSON.stringify({ mcpServers: { web: { type: 'http', url: `http://127.0.0.1:${port}/mcp` } } }));
+    harness.engine.registerExecutor(new McpExecutor({ workspaceDir: harness.dir }));
+    const run = harness.engine.startRun(
+      template('down', [mcpStep('sum', 'web', 'get-sum', { a: 1, b: 2 }, { retry: { max: 2, backoff: 'fixed', delayMs: 10, maxDelayMs: 10 } })]),
+    );
+    await runToEnd(harness.engine, run.id);
+    const step = harness.engine.getRun(run.id).steps[0]!;
+    assert.equal(step.status, 'failed');
+    assert.match(step.error ?? '', /cannot reach MCP server "web" at http:\/\/127\.0\.0\.1:\d+\/mcp/);
+    assert.equal(harness.opened.store.listAttempts(step.id).length, 2, 'retried');
   });
 });
 
