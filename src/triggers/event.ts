@@ -76,11 +76,16 @@ export class EventTriggers {
     this.cursor ??= this.ports.engine.maxEventId();
     const started: string[] = [];
     const listening = this.listeningTemplates();
+    if (listening.length === 0) {
+      // Nobody listens: skip the log cheaply instead of reading (and parsing) every event.
+      this.cursor = this.ports.engine.maxEventId();
+      return started;
+    }
     for (;;) {
       const events = this.ports.engine.listEvents(this.cursor, { limit: PAGE });
       for (const event of events) {
         this.cursor = event.id;
-        if (listening.length === 0 || !listening.some((t) => t.definition.on.event.some((e) => e.type === event.type))) continue;
+        if (!listening.some((t) => t.definition.on.event.some((e) => e.type === event.type))) continue;
         started.push(...this.dispatch(this.payloadOf(event), listening));
       }
       if (events.length < PAGE) break;

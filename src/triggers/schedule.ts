@@ -80,9 +80,13 @@ export class ScheduleTriggers {
         const id = scheduleId(template.definition.id, index);
         try {
           const cron = new Cron(trigger.cron, { paused: true, ...(trigger.timezone ? { timezone: trigger.timezone } : {}) });
+          // A bad timezone only shows when a time is computed: find out here, not inside a transaction.
+          cron.nextRun(new Date(now));
           bound.set(id, { id, template, trigger, cron });
         } catch (error) {
-          this.ports.logger.warn(`schedule ${id} has a bad cron "${trigger.cron}": ${describeError(error)}`, { scheduleId: id });
+          this.ports.logger.error(`schedule ${id} (cron "${trigger.cron}"${trigger.timezone ? `, timezone ${trigger.timezone}` : ''}) is ignored: ${describeError(error)}`, {
+            scheduleId: id,
+          });
         }
       });
     }

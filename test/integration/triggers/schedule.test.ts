@@ -223,4 +223,14 @@ describe('schedule trigger (real database, fake clock)', () => {
     assert.equal(knowing.runCount(), 1);
     assert.equal(scheduledTicks(knowing)[0], '2026-01-01T00:10:00.000Z');
   });
+
+  it('a schedule with a bad timezone is ignored with an error; the others still fire', () => {
+    const env = open([scheduled('mars', { timezone: 'Mars/Olympus_Mons' }), scheduled('earth')]);
+    const schedules = new ScheduleTriggers(env.ports);
+    schedules.sync();
+    assert.ok(env.logged.some((l) => l.level === 'error' && l.message.includes('mars#0') && l.message.includes('Mars/Olympus_Mons')));
+    clock.advance(5 * MINUTE);
+    schedules.fireDue();
+    assert.deepEqual(env.engine.listRuns().map((r) => r.templateId), ['earth']);
+  });
 });
