@@ -165,6 +165,8 @@ export interface WorkflowContext {
   /** 1 for the first attempt of the run's body; higher on retry or resume. */
   attempt: number;
   inputs: Record<string, JsonValue>;
+  /** Working directory (the workspace folder). */
+  cwd: string;
   /** Aborted on cancel and timeout. */
   signal: AbortSignal;
   /**

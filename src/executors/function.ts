@@ -33,6 +33,8 @@ export interface FunctionStepContext {
   runId: string;
   attempt: number;
   inputs: Record<string, JsonValue>;
+  /** The step's working directory (the workspace unless the template sets `cwd`). */
+  cwd: string;
   signal: AbortSignal;
   step<T>(id: string, fn: () => T | Promise<T>): Promise<T>;
   log(text: string): void;
@@ -85,6 +87,7 @@ export class FunctionExecutor implements StepExecutor {
       runId: ctx.runId,
       attempt: ctx.attempt,
       inputs: ctx.inputs,
+      cwd: ctx.cwd,
       signal: ctx.signal,
       log: (text) => ctx.progress({ kind: 'output', stream: 'stdout', text: text.endsWith('\n') ? text : `${text}\n` }),
       step: async <T>(id: string, fn: () => T | Promise<T>): Promise<T> => {
