@@ -4,11 +4,13 @@
  * pipes) every step transition and output line is printed once, as plain lines.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { RunStatus, isRunFinished, isStepFinished, type EventRecord, type RunRecord, type StepRecord } from '../core/model';
+import { createInterface, type Interface as ReadlineInterface } from 'node:readline/promises';
+import { describeError } from '../core/errors';
+import { RunStatus, isRunFinished, isStepFinished, type EventRecord, type GateRecord, type RunRecord, type StepRecord } from '../core/model';
 import type { CliIO } from './commands';
 import { ExitCode } from './main';
 import { firstLine, formatDuration, lastLines, renderEvent, renderStepLines, stepLabel } from './format';
-import type { CliRuntime } from './runtime';
+import { currentUser, type CliRuntime } from './runtime';
 
 /** Lines of a failed step's log printed when a run fails. */
 export const FAILED_LOG_TAIL_LINES = 20;
@@ -35,6 +37,8 @@ export function runTree(runtime: CliRuntime, runId: string): Map<string, string>
 
 export interface FollowOptions {
   json: boolean;
+  /** Ask on the terminal when a gate waits (default: when stdin and stdout are terminals). */
+  promptGates?: boolean;
   /** Print events after this id (those before it were shown already or are history). */
   afterEventId: number;
   maxConcurrency?: number;
@@ -53,9 +57,13 @@ export async function executeAndFollow(runtime: CliRuntime, runId: string, io: C
       ? new LiveStepList(io, runId, options.afterEventId)
       : new PlainProgress(io, runId, options.afterEventId);
 
+  const stdinIsTTY = Boolean((io.stdin as { isTTY?: boolean }).isTTY);
+  const prompter =
+    !options.json && io.isTTY && (options.promptGates ?? stdinIsTTY) ? new GatePrompter(io, runtime, runId) : undefined;
   const refresh = () => {
     const detail = engine.getRun(runId);
-    view.update(detail.run, detail.steps, runtime);
+    if (!prompter?.active) view.update(detail.run, detail.steps, runtime);
+    prompter?.check(() => view.finish(detail.run));
     return detail.run;
   };
   let stopReason: 'finished' | 'paused' | undefined;
@@ -84,6 +92,7 @@ export async function executeAndFollow(runtime: CliRuntime, runId: string, io: C
     const worker = runtime.newWorker(options.maxConcurrency === undefined ? {} : { maxConcurrency: options.maxConcurrency });
     await worker.run({ until: done, ...(io.signal ? { signal: io.signal } : {}) });
   } finally {
+    prompter?.close();
     unsubscribe();
     clearInterval(ticker);
     if (refreshTimer) clearTimeout(refreshTimer);
@@ -158,6 +167,87 @@ function failedLeaves(
   return result;
 }
 
+/**
+ * Asks on the terminal whether to approve a gate of the followed run (or its child runs) as
+ * soon as one waits: `y` approves, `n` rejects, Enter leaves it waiting (for `baton approve`
+ * elsewhere). The question is withdrawn when the gate is decided elsewhere or the run ends.
+ */
+class GatePrompter {
+  private asking: { gateKey: string; controller: AbortController } | undefined;
+  private readonly skipped = new Set<string>();
+  private rl: ReadlineInterface | undefined;
+
+  constructor(
+    private readonly io: CliIO,
+    private readonly runtime: CliRuntime,
+    private readonly runId: string,
+  ) {}
+
+  /** True while a question is on the screen (the live view must not redraw over it). */
+  get active(): boolean {
+    return this.asking !== undefined;
+  }
+
+  /** Starts a question for the first open gate, or withdraws one that is no longer open. */
+  check(beforeAsking: () => void): void {
+    const tree = runTree(this.runtime, this.runId);
+    const open = [...tree.keys()].flatMap((id) =>
+      this.runtime.engine.store.listGates(id).filter((g) => g.decision === null).map((gate) => ({ gate, prefix: tree.get(id)! })),
+    );
+    const key = (g: GateRecord) => `${g.runId}/${g.stepId}/${g.itemKey ?? ''}`;
+    if (this.asking) {
+      if (!open.some(({ gate }) => key(gate) === this.asking!.gateKey)) this.asking.controller.abort();
+      return;
+    }
+    const next = open.find(({ gate }) => !this.skipped.has(key(gate)));
+    if (!next) return;
+    beforeAsking();
+    void this.ask(next.gate, next.prefix, key(next.gate));
+  }
+
+  private async ask(gate: GateRecord, prefix: string, gateKey: string): Promise<void> {
+    const controller = new AbortController();
+    this.asking = { gateKey, controller };
+    this.rl ??= createInterface({ input: this.io.stdin, terminal: false });
+    const label = `${prefix}${gate.stepId}${gate.itemKey ? `[${gate.itemKey}]` : ''}`;
+    // Listen before asking, so an answer typed at once is not lost.
+    const pending = this.rl.question('', { signal: controller.signal });
+    this.io.stdout(`⏸ ${label}: ${firstLine(gate.message)}\n  approve? [y]es / [n]o / [Enter] leave it waiting: `);
+    let answer: string | undefined;
+    try {
+      answer = await pending;
+    } catch {
+      this.io.stdout('\n  (decided elsewhere)\n');
+    }
+    const choice = answer?.trim().toLowerCase();
+    try {
+      if (choice === 'y' || choice === 'yes' || choice === 'n' || choice === 'no') {
+        const decision = choice.startsWith('y') ? 'approve' : 'reject';
+        const decided = this.runtime.engine.decideGate(gate.runId, gate.stepId, {
+          decision,
+          by: currentUser(this.io),
+          ...(gate.itemKey === null ? {} : { itemKey: gate.itemKey }),
+        });
+        this.io.stdout(`  ${decided.decision} by ${decided.decidedBy ?? '?'}\n`);
+      } else if (answer !== undefined) {
+        this.skipped.add(gateKey);
+        this.io.stdout(`  left waiting: baton approve ${gate.runId} ${gate.stepId}\n`);
+      }
+    } catch (error) {
+      // Decided elsewhere meanwhile, not an approver, a required form field…: say so, keep going.
+      this.skipped.add(gateKey);
+      this.io.stdout(`  could not decide: ${describeError(error)}\n`);
+    } finally {
+      this.asking = undefined;
+    }
+  }
+
+  close(): void {
+    this.asking?.controller.abort();
+    this.rl?.close();
+  }
+}
+
 interface ProgressView {
   update(run: RunRecord, steps: readonly StepRecord[], runtime: CliRuntime): void;
   finish(run: RunRecord): void;
@@ -200,7 +290,9 @@ class LiveStepList implements ProgressView {
   }
 
   finish(): void {
+    // Whatever comes next (a prompt, the outcome) stays; the next frame is drawn below it.
     this.drawnLines = 0;
+    this.lastFrame = '';
   }
 
   /** Step lines, a running step's last output under it, and a workflow step's child run nested. */

@@ -13,7 +13,8 @@ import type { CliCommand, CliIO } from './index';
 const help = `Usage: baton run <template-id|path> [--input k=v]… [--input-file k=path]… [--secret NAME]… [--detach] [--concurrency <n>] [--json] [--db <path>]
 
 Starts a run of a template and executes it in this process. On a terminal the step list is
-redrawn live; otherwise each step transition and output line is printed once. When the run
+redrawn live and a waiting gate is asked about (y approves, n rejects, Enter leaves it for
+\`baton approve\`); otherwise each step transition and output line is printed once. When the run
 fails, the failed steps and the last lines of their logs are printed; fix the cause and
 \`baton resume <run>\` continues without re-running finished steps.
 

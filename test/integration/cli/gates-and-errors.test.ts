@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { DatabaseSync } from 'node:sqlite';
+import { PassThrough } from 'node:stream';
 import { Workspace, databaseFingerprint, runIdFrom } from './harness';
 
 const GATED = `id: gated
@@ -228,5 +229,68 @@ describe('baton approve/reject and bad input (in-process CLI)', function () {
       db.close();
       await expectDatabaseError(path, /newer\.db has schema version 999, newer than this Baton supports \(\d+\); update Baton \[database_too_new\]\n$/);
     });
+  });
+});
+
+describe('baton run asks about gates on a terminal', function () {
+  this.timeout(30_000);
+  let ws: Workspace;
+  beforeEach(() => {
+    ws = new Workspace();
+    ws.template('gated.yml', GATED);
+  });
+  afterEach(() => ws.cleanup());
+
+  /** A stdin that says it is a terminal, typed into by the test. */
+  function terminal(): PassThrough & { isTTY: boolean } {
+    return Object.assign(new PassThrough(), { isTTY: true });
+  }
+
+  it('y approves the waiting gate and the run goes on', async () => {
+    const stdin = terminal();
+    const result = await ws.baton(['run', 'gated'], {
+      isTTY: true,
+      stdin,
+      onStdout: (text) => {
+        if (text.includes('approve? [y]es')) stdin.write('y\n');
+      },
+    });
+    assert.equal(result.code, 0, result.stdout);
+    assert.match(result.stdout, /⏸ ship-it: Ship to production\?\n {2}approve\? \[y\]es \/ \[n\]o \/ \[Enter\] leave it waiting: +approved by tester\n/);
+    assert.match(result.stdout, / {2}✓ deploy +succeeded/);
+  });
+
+  it('Enter leaves it waiting; an approval from elsewhere then finishes the run', async () => {
+    const stdin = terminal();
+    let approval: Promise<unknown> | undefined;
+    const result = await ws.baton(['run', 'gated'], {
+      isTTY: true,
+      stdin,
+      onStdout: (text, all) => {
+        if (text.includes('approve? [y]es')) stdin.write('\n');
+        if (!approval && text.includes('left waiting')) approval = ws.baton(['approve', runIdFrom(all), 'ship-it', '--by', 'bob']);
+      },
+    });
+    await approval;
+    assert.equal(result.code, 0, result.stdout);
+    assert.match(result.stdout, /left waiting: baton approve \S+ ship-it\n/);
+    const detail = JSON.parse((await ws.baton(['show', runIdFrom(result.stdout), '--json'])).stdout);
+    assert.equal(detail.gates[0].decidedBy, 'bob');
+  });
+
+  it('withdraws the question when the gate is decided elsewhere', async () => {
+    const stdin = terminal();
+    let rejection: Promise<unknown> | undefined;
+    const result = await ws.baton(['run', 'gated'], {
+      isTTY: true,
+      stdin,
+      onStdout: (text, all) => {
+        if (!rejection && text.includes('approve? [y]es')) rejection = ws.baton(['reject', runIdFrom(all), 'ship-it']);
+      },
+    });
+    await rejection;
+    assert.equal(result.code, 1);
+    assert.match(result.stdout, /\(decided elsewhere\)/);
+    assert.match(result.stdout, /step ship-it failed: rejected by tester/);
   });
 });

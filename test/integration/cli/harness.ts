@@ -19,6 +19,8 @@ export interface FakeIoOptions {
   env?: NodeJS.ProcessEnv;
   isTTY?: boolean;
   signal?: AbortSignal;
+  /** Default: an empty, non-TTY stream. */
+  stdin?: Readable;
   /** Called with every stdout chunk (e.g. to abort when something appears). */
   onStdout?(text: string, all: string): void;
 }
@@ -36,7 +38,7 @@ export async function baton(argv: string[], options: FakeIoOptions): Promise<Cli
     cwd: options.cwd,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...options.env },
     isTTY: options.isTTY ?? false,
-    stdin: Readable.from([]),
+    stdin: options.stdin ?? Readable.from([]),
     ...(options.signal ? { signal: options.signal } : {}),
   };
   const code = await runCli(argv, io);
