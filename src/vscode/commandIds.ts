@@ -31,6 +31,7 @@ export const BATON_COMMANDS = {
   showStepLog: { id: 'baton.showStepLog', title: 'Show Step Log', icon: '$(terminal)' },
   addComment: { id: 'baton.addComment', title: 'Add Comment', icon: '$(comment)' },
   setSecret: { id: 'baton.setSecret', title: 'Set Secret', icon: '$(key)' },
+  setWebhookSecret: { id: 'baton.setWebhookSecret', title: 'Set Webhook Secret', icon: '$(key)' },
   clearSecret: { id: 'baton.clearSecret', title: 'Clear Secret', icon: '$(trash)' },
   approveGate: { id: 'baton.approveGate', title: 'Approve Gate', icon: '$(check)' },
   rejectGate: { id: 'baton.rejectGate', title: 'Reject Gate', icon: '$(close)' },

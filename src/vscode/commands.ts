@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import { BATON_COMMANDS, type BatonCommandName } from './commandIds';
 import type { BatonContainer } from './container';
 import { createTemplateFromScaffold } from './newTemplate';
-import { addComment, clearSecret, setSecret } from './commentsAndSecrets';
+import { addComment, clearSecret, setSecret, setWebhookSecret } from './commentsAndSecrets';
 import { approveGate, rejectGate } from './gates';
 import { runTemplate } from './runTemplate';
 import { showStepLog } from './showStepLog';
@@ -33,6 +33,7 @@ const handlers: Record<BatonCommandName, (container: BatonContainer) => CommandH
   showStepLog: (c) => (arg) => showStepLog(c, arg),
   addComment: (c) => (arg) => addComment(c, arg),
   setSecret: (c) => (arg) => setSecret(c, arg),
+  setWebhookSecret: (c) => (arg) => setWebhookSecret(c, arg),
   clearSecret: (c) => (arg) => clearSecret(c, arg),
   approveGate: (c) => (arg) => approveGate(c, arg),
   rejectGate: (c) => (arg) => rejectGate(c, arg),

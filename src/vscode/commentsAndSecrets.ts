@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import type { CommentRecord } from '../core/model';
 import type { BatonContainer } from './container';
 import { currentUser } from './identity';
+import { webhookSecretName } from '../triggers';
 import { resolveRunTarget } from './runCommands';
 
 const ANY_STATUS = ['pending', 'running', 'waiting', 'paused', 'succeeded', 'failed', 'cancelled'] as const;
@@ -57,6 +58,38 @@ export async function setSecret(container: BatonContainer, arg?: unknown): Promi
   names.add(name);
   await container.context.globalState.update(SECRET_NAMES_KEY, [...names].sort());
   if (typeof scripted?.value !== 'string') void vscode.window.showInformationMessage(`Baton: secret ${name} saved.`);
+  return name;
+}
+
+/**
+ * Set Webhook Secret: the HMAC key a template's webhook deliveries are signed with (the secret
+ * its `on.webhook.secret` names, else `webhook:<template-id>`), kept in SecretStorage.
+ */
+export async function setWebhookSecret(container: BatonContainer, arg?: unknown): Promise<string | undefined> {
+  const scripted = arg as { templateId?: unknown; value?: unknown } | undefined;
+  const withWebhooks = (await container.templates.ready()).flatMap((entry) =>
+    entry.registry.list({ source: 'workspace', trigger: 'webhook' }).map((t) => t.definition),
+  );
+  const definition =
+    typeof scripted?.templateId === 'string'
+      ? withWebhooks.find((d) => d.id === scripted.templateId)
+      : (
+          await vscode.window.showQuickPick(
+            withWebhooks.map((d) => ({ label: d.name, description: d.id, definition: d })),
+            { title: 'Baton: Set Webhook Secret', placeHolder: 'Template whose webhook deliveries it verifies' },
+          )
+        )?.definition;
+  if (!definition) {
+    if (typeof scripted?.templateId === 'string') throw new Error(`template "${scripted.templateId}" has no on.webhook trigger`);
+    return undefined;
+  }
+  const name = definition.on.webhook?.secret ?? webhookSecretName(definition.id);
+  const value =
+    typeof scripted?.value === 'string'
+      ? scripted.value
+      : await vscode.window.showInputBox({ title: `Webhook secret of ${definition.id}`, prompt: 'Senders sign each body with it (X-Baton-Signature-256)', password: true });
+  if (!value) return undefined;
+  await container.context.secrets.store(`baton.secret.${name}`, value);
   return name;
 }
 

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { HostTestResult } from './host/index';
 import { buildHostSuites, hostSuiteNames } from './support/hostSuites';
+import { freePort } from './support/processes';
 import { buildExtension, codeServerOrSkip, createWorkspace, VsCodeSession } from './support/vscodeSession';
 
 const fixtureTemplates = join(import.meta.dirname, 'fixtures', 'templates');
@@ -23,13 +24,14 @@ describe('Baton in real VS Code: extension-host suites', function () {
     buildExtension();
     const testsPath = await buildHostSuites();
     const templates = Object.fromEntries(readdirSync(fixtureTemplates).map((f) => [f, readFileSync(join(fixtureTemplates, f), 'utf8')]));
-    const workspace = createWorkspace(templates);
+    const webhookPort = await freePort();
+    const workspace = createWorkspace(templates, { 'baton.webhook.port': webhookPort });
     const resultsFile = join(tmpdir(), `baton-e2e-results-${process.pid}.json`);
     rmSync(resultsFile, { force: true });
     const session = await VsCodeSession.start(installed, {
       workspace,
       extensionTestsPath: testsPath,
-      env: { BATON_E2E_RESULTS: resultsFile, ...(process.env.BATON_E2E_GREP ? { BATON_E2E_GREP: process.env.BATON_E2E_GREP } : {}) },
+      env: { BATON_E2E_RESULTS: resultsFile, BATON_E2E_WEBHOOK_PORT: String(webhookPort), ...(process.env.BATON_E2E_GREP ? { BATON_E2E_GREP: process.env.BATON_E2E_GREP } : {}) },
     });
     try {
       const code = await session.automationExit(10 * 60_000);

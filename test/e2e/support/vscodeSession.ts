@@ -39,10 +39,14 @@ export function buildExtension(): void {
   if (result.status !== 0) throw new Error(`node esbuild.mjs failed:\n${result.stdout}\n${result.stderr}`);
 }
 
-/** A fresh workspace folder with the given templates in .baton/templates/. */
-export function createWorkspace(templates: Record<string, string>): string {
+/** A fresh workspace folder with the given templates in .baton/templates/ (and folder settings). */
+export function createWorkspace(templates: Record<string, string>, settings?: Record<string, unknown>): string {
   const dir = mkdtempSync(join(tmpdir(), 'baton-e2e-ws-'));
   mkdirSync(join(dir, '.baton', 'templates'), { recursive: true });
+  if (settings) {
+    mkdirSync(join(dir, '.vscode'), { recursive: true });
+    writeFileSync(join(dir, '.vscode', 'settings.json'), JSON.stringify(settings, null, 2));
+  }
   for (const [name, text] of Object.entries(templates)) writeFileSync(join(dir, '.baton', 'templates', name), text);
   return dir;
 }
