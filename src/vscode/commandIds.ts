@@ -33,6 +33,7 @@ export const BATON_COMMANDS = {
   setSecret: { id: 'baton.setSecret', title: 'Set Secret', icon: '$(key)' },
   setWebhookSecret: { id: 'baton.setWebhookSecret', title: 'Set Webhook Secret', icon: '$(key)' },
   clearSecret: { id: 'baton.clearSecret', title: 'Clear Secret', icon: '$(trash)' },
+  openAgentTranscript: { id: 'baton.openAgentTranscript', title: 'Open Agent Transcript', icon: '$(comment-discussion)' },
   approveGate: { id: 'baton.approveGate', title: 'Approve Gate', icon: '$(check)' },
   rejectGate: { id: 'baton.rejectGate', title: 'Reject Gate', icon: '$(close)' },
 } as const satisfies Record<string, CommandInfo>;

@@ -11,6 +11,7 @@ import { addComment, clearSecret, setSecret, setWebhookSecret } from './comments
 import { approveGate, rejectGate } from './gates';
 import { runTemplate } from './runTemplate';
 import { showStepLog } from './showStepLog';
+import { openAgentTranscript } from './transcript';
 import { validateTemplates } from './validateTemplates';
 import { cancelRun, pauseRun, rerun, resumeRun, retryFromStep, retryRun } from './runCommands';
 import { userMessage } from './userMessage';
@@ -35,6 +36,7 @@ const handlers: Record<BatonCommandName, (container: BatonContainer) => CommandH
   setSecret: (c) => (arg) => setSecret(c, arg),
   setWebhookSecret: (c) => (arg) => setWebhookSecret(c, arg),
   clearSecret: (c) => (arg) => clearSecret(c, arg),
+  openAgentTranscript: (c) => (arg, step) => openAgentTranscript(c, arg, step),
   approveGate: (c) => (arg) => approveGate(c, arg),
   rejectGate: (c) => (arg) => rejectGate(c, arg),
 };

@@ -146,6 +146,30 @@ describe('runs tree and run commands', () => {
     assert.ok(runsTree.getChildren().every((n) => n.kind === 'run'));
   });
 
+  it('Rerun starts a new run of the same snapshot with the same inputs', async () => {
+    const first = outside.engine.startRun(scriptTemplate('e2e-rerun', [{ id: 'only', run: 'true' }]));
+    await waitForRun(outside.engine, first.id, ['succeeded']);
+    const second = await vscode.commands.executeCommand<{ id: string; trigger: { kind: string } }>('baton.rerun', first.id);
+    assert.ok(second && second.id !== first.id);
+    assert.equal(second.trigger.kind, 'rerun');
+    assert.equal((await waitForRun(outside.engine, second.id, ['succeeded', 'failed'])).status, 'succeeded');
+  });
+
+  it('Open Agent Transcript opens the transcript file an agent step recorded', async () => {
+    const transcript = join(workspaceDir(), 'session.jsonl');
+    writeFileSync(transcript, '{"type":"assistant","text":"done"}\n');
+    // Recorded the way the engine does when an agent step reports its session.
+    const run = outside.engine.startRun(scriptTemplate('e2e-transcript', [{ id: 'agentish', run: 'true' }]));
+    await waitForRun(outside.engine, run.id, ['succeeded']);
+    const row = outside.engine.getRun(run.id).steps[0]!;
+    outside.opened.store.updateStep(row.id, { transcriptPath: transcript });
+    const container = await batonContainer();
+    const runNode = container.runsTree.getChildren().find((n) => n.kind === 'run' && n.run.id === run.id)!;
+    const stepNode = container.runsTree.getChildren(runNode)[0]!;
+    const editor = await vscode.commands.executeCommand<vscode.TextEditor>('baton.openAgentTranscript', stepNode);
+    assert.equal(editor?.document.uri.fsPath, transcript);
+  });
+
   it('Pause Run holds the next step until Resume Run', async () => {
     const gateFile = join(workspaceDir(), 'pause-release');
     const run = outside.engine.startRun(
