@@ -16,7 +16,7 @@ import { FunctionExecutor } from '../executors/function';
 import { LlmExecutor } from '../executors/llm';
 import { McpExecutor } from '../executors/mcp-client';
 import { ScriptExecutor } from '../executors/script';
-import { LayeredSecretSource } from '../secrets';
+import { LayeredSecretSource, withoutSecretVariables } from '../secrets';
 import { openStore, type OpenedStore } from '../store';
 import type { CliIO } from './commands';
 
@@ -104,14 +104,16 @@ export function openRuntime(io: CliIO, dbFlag: string | undefined, options: Runt
   const logger = cliLogger(io);
   const fromEnv = new EnvSecretSource(io.env);
   const secrets = options.secrets ? new LayeredSecretSource([options.secrets, fromEnv]) : fromEnv;
+  // Step processes see secrets only through ${{ secrets.NAME }} (redacted), never as BATON_SECRET_* variables.
+  const stepEnv = withoutSecretVariables(io.env);
   const templates = options.templates ?? cliTemplateRegistry(io, workspaceDir);
   const engine = new Engine({
     store: opened.store,
     files: opened.files,
     workspaceDir,
     executors: [
-      new ScriptExecutor({ baseEnv: io.env }),
-      new AgentExecutor({ baseEnv: io.env }),
+      new ScriptExecutor({ baseEnv: stepEnv }),
+      new AgentExecutor({ baseEnv: stepEnv }),
       new LlmExecutor({ secrets, env: io.env }),
       new McpExecutor({ workspaceDir, env: io.env }),
       new FunctionExecutor({ store: opened.store, evaluate: evaluateTypeScriptTemplate }),

@@ -78,3 +78,17 @@ export async function readSecretsFromStdin(names: readonly string[], io: SecretP
   }
   return values;
 }
+
+/** Prefix of the environment variables the CLI reads secrets from. */
+export const SECRET_ENV_PREFIX = 'BATON_SECRET_';
+
+/**
+ * The environment without `BATON_SECRET_*`, for the processes steps start: a secret reaches a
+ * step only through `${{ secrets.NAME }}`, where the engine knows to redact it. A script that
+ * read `$BATON_SECRET_X` directly would print a value nobody redacts.
+ */
+export function withoutSecretVariables<T extends Record<string, string | undefined>>(env: T): T {
+  const copy = { ...env };
+  for (const name of Object.keys(copy)) if (name.startsWith(SECRET_ENV_PREFIX)) delete copy[name];
+  return copy;
+}

@@ -78,6 +78,15 @@ steps:
     }
   });
 
+  it('are not handed to steps as BATON_SECRET_* variables (only through secrets.NAME, which is redacted)', async () => {
+    const value = 'raw-env-secret-1618033';
+    ws.template('peek.yml', 'id: peek\nsteps:\n  - id: look\n    run: echo "raw=[$BATON_SECRET_PEEK]"\n');
+    const result = await ws.baton(['run', 'peek'], { env: { BATON_SECRET_PEEK: value } });
+    assert.equal(result.code, 0, result.stdout + result.stderr);
+    assert.match(result.stdout, /look \| raw=\[\]/);
+    for (const file of filesUnder(join(ws.dir, '.baton'))) assert.ok(!readFileSync(file).includes(value), file);
+  });
+
   it('refuses --secret without a value on stdin, naming the secret, before creating a run', async () => {
     ws.template('noop.yml', 'id: noop\nsteps:\n  - id: a\n    run: "true"\n');
     const result = await ws.baton(['run', 'noop', '--secret', 'A', '--secret', 'B'], { stdin: Readable.from(['only-one\n']) });
