@@ -46,7 +46,11 @@ export class BatonContainer implements vscode.Disposable {
     this.runsTree.grouping = context.workspaceState.get<RunGrouping>(GROUPING_KEY, 'none');
     this.terminals = this.own(new StepTerminals());
     this.statusBar = this.own(new RunsStatusBar(this.runtimes));
-    this.templatesTree = this.own(new TemplatesTreeProvider(this.templates));
+    this.templatesTree = this.own(
+      new TemplatesTreeProvider(this.templates, (entry, templateId) =>
+        this.runtimes.get(entry.folder, { create: false })?.triggers?.nextRunAt(templateId),
+      ),
+    );
   }
 
   static async create(context: vscode.ExtensionContext): Promise<BatonContainer> {
@@ -63,6 +67,8 @@ export class BatonContainer implements vscode.Disposable {
   private start(): void {
     this.runsView = this.own(vscode.window.createTreeView('baton.runs', { treeDataProvider: this.runsTree, showCollapseAll: true }));
     this.own(vscode.window.createTreeView('baton.templates', { treeDataProvider: this.templatesTree, showCollapseAll: true }));
+    // Next scheduled runs move when schedules fire or triggers start.
+    this.own(this.runtimes.onDidChange(() => this.templatesTree.refresh()));
     this.own(
       this.onDidRequestRefresh(() => {
         this.runsTree.refresh();

@@ -21,8 +21,16 @@ export class TemplatesTreeProvider implements vscode.TreeDataProvider<TemplatesN
   readonly onDidChangeTreeData = this.changed.event;
   private readonly subscription: vscode.Disposable;
 
-  constructor(private readonly templates: WorkspaceTemplates) {
+  constructor(
+    private readonly templates: WorkspaceTemplates,
+    /** When a scheduled template runs next (from the folder's trigger host), if known. */
+    private readonly nextRunAt: (entry: FolderTemplates, templateId: string) => number | undefined = () => undefined,
+  ) {
     this.subscription = templates.onDidChange(() => this.changed.fire(undefined));
+  }
+
+  refresh(): void {
+    this.changed.fire(undefined);
   }
 
   async getChildren(node?: TemplatesNode): Promise<TemplatesNode[]> {
@@ -69,7 +77,14 @@ export class TemplatesTreeProvider implements vscode.TreeDataProvider<TemplatesN
         const { definition, sourcePath, source } = node.template;
         const item = new vscode.TreeItem(definition.name, vscode.TreeItemCollapsibleState.None);
         item.id = `template:${folderKey}:${definition.id}`;
-        item.description = source === 'builtin' ? `${definition.id} · built-in` : definition.id;
+        const next = definition.on.schedule.length > 0 ? this.nextRunAt(node.entry, definition.id) : undefined;
+        item.description = [
+          definition.id,
+          source === 'builtin' ? 'built-in' : undefined,
+          next !== undefined ? `next ${new Date(next).toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'short' })}` : undefined,
+        ]
+          .filter(Boolean)
+          .join(' · ');
         item.iconPath = new vscode.ThemeIcon(source === 'builtin' ? 'library' : 'symbol-event');
         item.contextValue = 'baton.template';
         item.resourceUri = vscode.Uri.file(sourcePath);

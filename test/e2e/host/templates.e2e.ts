@@ -43,6 +43,23 @@ describe('templates', () => {
     await screenshot('templates-view');
   });
 
+  it('shows when a scheduled template runs next', async () => {
+    const { templatesTree } = await batonContainer();
+    let description = '';
+    await waitUntil('the next run in the view', async () => {
+      for (const top of await templatesTree.getChildren()) {
+        for (const node of top.kind === 'category' ? await templatesTree.getChildren(top) : []) {
+          if (node.kind === 'template' && node.template.definition.id === 'scheduled') description = String(templatesTree.getTreeItem(node).description);
+        }
+      }
+      return description.includes('next');
+    }, 20_000);
+    const next = new Date();
+    next.setHours(3, 0, 0, 0);
+    if (next.getTime() <= Date.now()) next.setDate(next.getDate() + 1);
+    assert.ok(description.includes(next.toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'short' })), description);
+  });
+
   it('picks up a template file created on disk without a reload', async () => {
     writeFileSync(join(templatesDir(), 'later.yml'), 'id: later\nname: Added Later\ncategory: e2e\nsteps:\n  - id: only\n    run: echo later\n');
     await waitUntil('the new template in the view', async () => (await viewTemplates()).some((t) => t.id === 'later'), 15_000);
@@ -66,7 +83,7 @@ describe('templates', () => {
     assert.ok((await templatesTree.getChildren()).some((n) => n.kind === 'invalid' && n.invalid.sourcePath === broken));
 
     rmSync(broken);
-    await waitUntil('diagnostics cleared after the file is gone', () => vscode.languages.getDiagnostics(vscode.Uri.file(broken)).length === 0, 15_000);
+    await waitUntil('diagnostics cleared after the file is gone', () => vscode.languages.getDiagnostics(vscode.Uri.file(broken)).length === 0, 30_000);
   });
 
   it('Run Workflow Template starts a run with checked inputs that VS Code executes to the end', async () => {
