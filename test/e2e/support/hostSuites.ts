@@ -5,7 +5,7 @@ import * as esbuild from 'esbuild';
 import { projectRoot } from './vscodeSession';
 
 /** Folder of the default host suites; `host-untrusted` holds the ones for an untrusted window. */
-export type HostSuiteFolder = 'host' | 'host-untrusted';
+export type HostSuiteFolder = 'host' | 'host-untrusted' | 'host-multiroot';
 
 const sourceDir = (folder: HostSuiteFolder) => join(projectRoot, 'test', 'e2e', folder);
 // Inside the project so `require('mocha')` in the bundle resolves to node_modules/mocha.

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { CHROMIUM_PATH, ensureChromium, ensureCodeServer, installedCodeServer, type InstalledCodeServer } from '../../../scripts/code-server.mjs';
 import { freePort, startProcess, waitFor, type StartedProcess } from './processes';
@@ -61,6 +61,7 @@ export function launchChromium(): Promise<Browser> {
 }
 
 export interface SessionOptions {
+  /** A folder, or a `.code-workspace` file (multi-root). */
   workspace: string;
   /** Extension-host test module (route B). Without it the window just runs the extension. */
   extensionTestsPath?: string;
@@ -180,7 +181,7 @@ export class VsCodeSession {
         '--extensions-dir',
         join(dataDir, 'extensions'),
       ],
-      { cwd: options.workspace, env: { ...process.env, ...options.env, BATON_E2E_BRIDGE: bridgeUrl } },
+      { cwd: options.workspace.endsWith('.code-workspace') ? dirname(options.workspace) : options.workspace, env: { ...process.env, ...options.env, BATON_E2E_BRIDGE: bridgeUrl } },
     );
     let browser: Browser | undefined;
     try {
@@ -206,7 +207,8 @@ export class VsCodeSession {
       const remote = (path: string) => `vscode-remote://127.0.0.1:${port}${path}`;
       const payload: [string, string][] = [['extensionDevelopmentPath', remote(projectRoot)]];
       if (options.extensionTestsPath) payload.push(['extensionTestsPath', remote(options.extensionTestsPath)]);
-      const url = `http://127.0.0.1:${port}/?folder=${encodeURIComponent(options.workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
+      const target = options.workspace.endsWith('.code-workspace') ? 'workspace' : 'folder';
+      const url = `http://127.0.0.1:${port}/?${target}=${encodeURIComponent(options.workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
       await page.goto(url);
       await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
       return new VsCodeSession(page, url, browser, server, bridge, dataDir, exitCode);
