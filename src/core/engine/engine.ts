@@ -808,7 +808,8 @@ export class Engine {
         if (progress.kind === 'output') this.files.appendStepLog(row.runId, row.stepId, row.itemKey, progress.text);
         this.files.appendStepEvent(row.runId, row.stepId, row.itemKey, { at: this.clock.now(), attempt: claim.attempt, ...progress } as JsonValue);
         pending.push(progress);
-        if (pending.length >= 200) flush();
+        // A checkpoint is a durable result the step relies on after a crash: commit it at once.
+        if (pending.length >= 200 || progress.kind === 'checkpoint') flush();
         else timer ??= setTimeout(flush, 50);
       },
       flush,
