@@ -275,15 +275,17 @@ class TreeKiller {
     }
     // Snapshot the tree before signalling: once the root dies its children are re-parented
     // and descendants that left the group (setsid) could no longer be found.
-    listDescendants(this.rootPid).then(
-      (pids) => {
-        this.descendants = pids;
-        this.signalAll('SIGTERM');
-      },
-      () => this.signalAll('SIGTERM'),
-    );
-    const hard = setTimeout(() => this.signalAll('SIGKILL'), this.graceMs);
-    hard.unref();
+    // The grace period starts once the snapshot is in: on a loaded machine `ps` can take longer
+    // than the grace, and a SIGKILL of the root before the snapshot would orphan the escapees.
+    const terminate = () => {
+      this.signalAll('SIGTERM');
+      const hard = setTimeout(() => this.signalAll('SIGKILL'), this.graceMs);
+      hard.unref();
+    };
+    listDescendants(this.rootPid).then((pids) => {
+      this.descendants = pids;
+      terminate();
+    }, terminate);
   }
 
   private signalAll(signal: NodeJS.Signals): void {
