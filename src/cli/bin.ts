@@ -29,6 +29,7 @@ runCli(process.argv.slice(2), {
   env: process.env,
   isTTY: Boolean(process.stdout.isTTY),
   stdin: process.stdin,
+  entry: process.argv[1],
   signal: interrupted.signal,
 }).then(
   (code) => {

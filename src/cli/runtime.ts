@@ -12,6 +12,7 @@ import type { Logger, SecretSource, StepExecutor, TemplateResolver } from '../co
 import { TemplateRegistry, loadTemplateFile, type LoadedTemplate, TEMPLATE_EXTENSIONS } from '../core/template';
 import { evaluateTypeScriptTemplate } from '../loaders/typescript';
 import { AgentExecutor } from '../executors/agent';
+import { batonMcpServersViaCli } from '../mcp/launch';
 import { FunctionExecutor } from '../executors/function';
 import { LlmExecutor } from '../executors/llm';
 import { McpExecutor } from '../executors/mcp-client';
@@ -113,7 +114,11 @@ export function openRuntime(io: CliIO, dbFlag: string | undefined, options: Runt
     workspaceDir,
     executors: [
       new ScriptExecutor({ baseEnv: stepEnv }),
-      new AgentExecutor({ baseEnv: stepEnv }),
+      new AgentExecutor({
+        baseEnv: stepEnv,
+        // Baton's MCP server (set_output, request_approval, ...) is this same CLI with `mcp-server`.
+        ...(io.entry ? { mcpServers: batonMcpServersViaCli({ cliEntry: io.entry, dbPath, workspaceDir }) } : {}),
+      }),
       new LlmExecutor({ secrets, env: io.env }),
       new McpExecutor({ workspaceDir, env: io.env }),
       new FunctionExecutor({ store: opened.store, evaluate: evaluateTypeScriptTemplate }),

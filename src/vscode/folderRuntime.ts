@@ -4,7 +4,7 @@
  * windows and the CLI may share one database; leases keep them from running a step twice.
  */
 import { hostname } from 'node:os';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import * as vscode from 'vscode';
 import { Engine, Worker, systemClock } from '../core/engine';
 import { describeError } from '../core/errors';
@@ -13,6 +13,11 @@ import { TriggerHost, type FileEvent, type FileEventSource, type TriggerTemplate
 import type { Logger, SecretSource } from '../core/ports';
 import { AgentExecutor } from '../executors/agent';
 import { ScriptExecutor } from '../executors/script';
+import { FunctionExecutor } from '../executors/function';
+import { LlmExecutor } from '../executors/llm';
+import { McpExecutor } from '../executors/mcp-client';
+import { evaluateTypeScriptTemplate } from '../loaders/typescript';
+import { batonMcpServersViaCli } from '../mcp/launch';
 import { openStore, type OpenedStore } from '../store';
 import type { BatonFolder } from './workspaceFolders';
 
@@ -45,7 +50,25 @@ export class FolderRuntime implements vscode.Disposable {
         store: opened.store,
         files: opened.files,
         workspaceDir: folder.folder.uri.fsPath,
-        executors: [new ScriptExecutor({ baseEnv: process.env }), new AgentExecutor({ baseEnv: process.env })],
+        executors: [
+          new ScriptExecutor({ baseEnv: process.env }),
+          new AgentExecutor({
+            baseEnv: process.env,
+            // Baton's MCP server for agent steps is the bundled CLI beside this file, run by the
+            // extension host's own Node (plain Node under ELECTRON_RUN_AS_NODE on desktop).
+            mcpServers: batonMcpServersViaCli({
+              cliEntry: join(__dirname, 'cli.cjs'),
+              nodePath: process.execPath,
+              nodeArgs: [],
+              env: { ELECTRON_RUN_AS_NODE: '1' },
+              dbPath: folder.databasePath,
+              workspaceDir: folder.folder.uri.fsPath,
+            }),
+          }),
+          new LlmExecutor({ secrets, env: process.env }),
+          new McpExecutor({ workspaceDir: folder.folder.uri.fsPath, env: process.env }),
+          new FunctionExecutor({ store: opened.store, evaluate: evaluateTypeScriptTemplate }),
+        ],
         secrets,
         templates,
         logger,

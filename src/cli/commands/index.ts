@@ -3,6 +3,7 @@
  * `CliCommand`; add it here to make it reachable.
  */
 import type { Readable } from 'node:stream';
+import { mcpServerCommand } from '../../mcp/launch';
 import { askCommand } from './ask';
 import { cancelCommand } from './cancel';
 import { eventsCommand } from './events';
@@ -29,6 +30,8 @@ export interface CliIO {
   stdin: Readable;
   /** Aborted on SIGINT/SIGTERM: long-running commands (worker, --follow) stop cleanly. */
   signal?: AbortSignal;
+  /** The script this CLI runs from (set by bin.ts); lets agent steps start `baton mcp-server`. */
+  entry?: string;
 }
 
 export interface CliCommand {
@@ -57,4 +60,5 @@ export const commandTable: Record<string, CliCommand> = {
   worker: workerCommand,
   validate: validateCommand,
   templates: templatesCommand,
+  'mcp-server': mcpServerCommand,
 };
