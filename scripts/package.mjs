@@ -1,7 +1,7 @@
 // Builds a production bundle and packages baton-<version>.vsix with @vscode/vsce (offline),
 // then prints its size and what it holds.
 import { spawnSync } from 'node:child_process';
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const bin = (name) => join('node_modules', '.bin', name);
@@ -12,6 +12,8 @@ function run(command, args) {
 
 const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
 const out = process.argv[2] ?? `baton-${version}.vsix`;
+// A clean production build: no source maps or stale bundles left over from development builds.
+rmSync('dist', { recursive: true, force: true });
 run(process.execPath, ['esbuild.mjs', '--production']);
 // Everything is bundled by esbuild, so node_modules stays out of the VSIX.
 // README links are relative; the repository URL is not a GitHub one vsce could derive a base from.
