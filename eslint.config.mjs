@@ -22,7 +22,7 @@ const coreForbidden = {
 export const boundaryRules = { vscodeOnlyInAdapter, coreForbidden };
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'test/fixtures/**', '.baton/**', '**/*.d.ts', 'webview-ui/**/*.css'] },
+  { ignores: ['dist/**', 'node_modules/**', '.cache/**', 'test-results/**', 'demo/.baton/**', 'test/fixtures/**', '.baton/**', '**/*.d.ts', 'webview-ui/**/*.css'] },
   ...tseslint.configs.recommended,
   {
     rules: {
