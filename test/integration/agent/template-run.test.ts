@@ -4,11 +4,17 @@
  * first one's output in its prompt and nothing from its session.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { promisify } from 'node:util';
+import * as esbuild from 'esbuild';
 import { join } from 'node:path';
 import { createMockAgentHome, INSTALL_AGENT_CLIS_COMMAND, installedAgentClis, MOCK_MODELS, shellToolCall, type MockAgentHome } from '../../support/mock-agent-env';
 import { MockModelServer, userTextOf } from '../../support/mock-model-server';
 import { Workspace, runIdFrom } from '../cli/harness';
+
+const execFileAsync = promisify(execFile);
 
 const TEMPLATE = `id: greet
 name: Greeting pipeline
@@ -68,6 +74,48 @@ describe('a template with agent steps, run by `baton run` with the real Claude C
     await mock.close();
     home.dispose();
     ws.cleanup();
+  });
+
+  it("gives the agent Baton's MCP server through the CLI's own entry: set_output lands in the step's outputs", async () => {
+    ws.template(
+      'count.yml',
+      `id: count\nname: Count\nsteps:\n  - id: counter\n    agent: claude\n    model: ${MOCK_MODELS.claude}\n    prompt: Count the files and report the number with set_output.\n`,
+    );
+    mock.enqueue(
+      { type: 'tool_call', name: 'mcp__baton__set_output', input: { name: 'count', value: 7 }, id: 'toolu_set' },
+      { type: 'text', text: 'Reported the count.' },
+    );
+    // The real bundled CLI as its own process: it must start itself again as `baton mcp-server`.
+    const outDir = mkdtempSync(join(tmpdir(), 'baton-cli-bundle-'));
+    try {
+      await esbuild.build({
+        absWorkingDir: process.cwd(),
+        entryPoints: { cli: 'src/cli/bin.ts' },
+        bundle: true,
+        outdir: outDir,
+        outExtension: { '.js': '.cjs' },
+        platform: 'node',
+        format: 'cjs',
+        target: 'node22',
+        external: ['esbuild'],
+        logLevel: 'silent',
+      });
+      const child = await execFileAsync(process.execPath, [join(outDir, 'cli.cjs'), 'run', 'count'], {
+        cwd: ws.dir,
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, ...home.env, BATON_CLAUDE_PATH: claude },
+      }).catch((error: { code?: number; stdout?: string; stderr?: string }) => error);
+      const result = { code: (child as { code?: number }).code ?? 0, stdout: String(child.stdout), stderr: String(child.stderr) };
+      assert.equal(result.code, 0, result.stdout + result.stderr);
+      const runId = runIdFrom(result.stdout);
+      const shown = await ws.baton(['show', runId, '--json']);
+      const detail = JSON.parse(shown.stdout) as { steps: StepDetail[] };
+      const counter = detail.steps.find((s) => s.stepId === 'counter')!;
+      assert.equal(counter.status, 'succeeded');
+      // Only Baton's MCP server, started by this CLI as `baton mcp-server`, can put `count` there.
+      assert.equal(counter.outputs?.count, 7, JSON.stringify(counter.outputs));
+    } finally {
+      rmSync(outDir, { recursive: true, force: true });
+    }
   });
 
   it('writes the file through a real tool call, records the session, and hands only the output to the next step', async () => {
