@@ -45,9 +45,10 @@ export interface FollowOptions {
 }
 
 /**
- * Executes ready work (this run's and any other in the database) until the run finishes,
- * pauses, or the user interrupts. Returns the exit code: 0 succeeded, 1 failed, cancelled or
- * paused, 130 interrupted (the run stays resumable: running steps are handed back).
+ * Executes the ready steps of this run and its child runs (never another run's: a `baton worker`
+ * or another `baton run` owns those) until the run finishes, pauses, or the user interrupts.
+ * Returns the exit code: 0 succeeded, 1 failed, cancelled or paused, 130 interrupted (the run
+ * stays resumable: running steps are handed back).
  */
 export async function executeAndFollow(runtime: CliRuntime, runId: string, io: CliIO, options: FollowOptions): Promise<number> {
   const { engine } = runtime;
@@ -89,7 +90,10 @@ export async function executeAndFollow(runtime: CliRuntime, runId: string, io: C
   // Changes made by other processes (a gate approved elsewhere) do not call onChange.
   const ticker = setInterval(() => refresh(), io.isTTY ? 250 : 500);
   try {
-    const worker = runtime.newWorker(options.maxConcurrency === undefined ? {} : { maxConcurrency: options.maxConcurrency });
+    const runIds = () => engine.runTreeIds(runId);
+    const worker = runtime.newWorker(
+      options.maxConcurrency === undefined ? { runIds } : { maxConcurrency: options.maxConcurrency, runIds },
+    );
     await worker.run({ until: done, ...(io.signal ? { signal: io.signal } : {}) });
   } finally {
     prompter?.close();

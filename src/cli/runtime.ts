@@ -82,8 +82,8 @@ export interface CliRuntime {
   workspaceDir: string;
   opened: OpenedStore;
   engine: Engine;
-  /** A worker that executes ready steps in this process. */
-  newWorker(options?: { maxConcurrency?: number }): Worker;
+  /** A worker that executes ready steps in this process (of any run, or only of `runIds()`). */
+  newWorker(options?: { maxConcurrency?: number; runIds?: () => readonly string[] }): Worker;
   /** Waits for step files written behind, then closes the database. */
   close(): Promise<void>;
 }

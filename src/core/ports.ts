@@ -251,8 +251,11 @@ export interface Store {
   updateStep(rowId: number, patch: StepPatch): void;
   /** One of the step's needs finished: decrement `needsRemaining`, OR `upstreamBits` in. */
   noteNeedFinished(rowId: number, upstreamBits: number): { needsRemaining: number; upstream: number };
-  /** The oldest `ready` step of a `running` run, skipping runs of the given templates. */
-  findClaimableStep(excludeTemplateIds: readonly string[]): StepRecord | undefined;
+  /**
+   * The oldest `ready` step of a `running` run, skipping runs of the given templates; with
+   * `runIds`, only steps of those runs (an empty list finds nothing).
+   */
+  findClaimableStep(excludeTemplateIds: readonly string[], runIds?: readonly string[]): StepRecord | undefined;
   /** Cheap probe: is any step of a running run ready? */
   hasClaimableStep(): boolean;
   /** Extends a lease; false when the step is no longer running under this owner. */

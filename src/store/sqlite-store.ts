@@ -262,6 +262,11 @@ export class SqliteStore implements Store, TriggerStore {
         ORDER BY s.id LIMIT 1`),
       findClaimableAny: p(`SELECT ${STEP_COLUMNS.replace(/(^|,\s*)(\w+)/g, '$1s.$2')} FROM steps s INDEXED BY steps_ready CROSS JOIN runs r ON r.id = s.run_id
         WHERE s.status = 'ready' AND r.status = 'running' ORDER BY s.id LIMIT 1`),
+      // Scoped to a run tree: the same walk of the (short) ready list, keeping only those runs' steps.
+      findClaimableInRuns: p(`SELECT ${STEP_COLUMNS.replace(/(^|,\s*)(\w+)/g, '$1s.$2')} FROM steps s INDEXED BY steps_ready CROSS JOIN runs r ON r.id = s.run_id
+        WHERE s.status = 'ready' AND s.run_id IN (SELECT value FROM json_each(?)) AND r.status = 'running'
+          AND r.template_id NOT IN (SELECT value FROM json_each(?))
+        ORDER BY s.id LIMIT 1`),
       hasClaimable: p(`SELECT 1 AS x FROM steps s INDEXED BY steps_ready CROSS JOIN runs r ON r.id = s.run_id
         WHERE s.status = 'ready' AND r.status = 'running' LIMIT 1`),
       renewLease: p(`UPDATE steps SET lease_expires_at = ? WHERE id = ? AND lease_owner = ? AND status = 'running'`),
@@ -497,7 +502,12 @@ export class SqliteStore implements Store, TriggerStore {
     return { needsRemaining: row.needsRemaining, upstream: row.upstream };
   }
 
-  findClaimableStep(excludeTemplateIds: readonly string[]): StepRecord | undefined {
+  findClaimableStep(excludeTemplateIds: readonly string[], runIds?: readonly string[]): StepRecord | undefined {
+    if (runIds !== undefined) {
+      if (runIds.length === 0) return undefined;
+      const scoped = this.stmt('findClaimableInRuns').get(JSON.stringify(runIds), JSON.stringify(excludeTemplateIds)) as Row | undefined;
+      return scoped ? toStep(scoped) : undefined;
+    }
     const row = (
       excludeTemplateIds.length === 0
         ? this.stmt('findClaimableAny').get()

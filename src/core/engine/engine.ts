@@ -147,6 +147,8 @@ export interface ChainOptions {
   owner?: string;
   /** Templates at their limit, given the template of the step that just finished (which frees a slot). */
   excludeTemplateIds?: (finishedTemplateId: string) => readonly string[];
+  /** Only claim steps of these runs (a worker following one run tree); default: any run. */
+  runIds?: () => readonly string[];
 }
 
 export interface ExecutionReport {
@@ -455,17 +457,39 @@ export class Engine {
     return this.store.listOpenGates(limit);
   }
 
-  // ---------------------------------------------------------------- worker primitives
-
-  /** Claims the oldest ready step under a lease for `owner`; undefined when there is none. */
-  claimNext(owner: string, excludeTemplateIds: readonly string[] = []): StepClaim | undefined {
-    // A read outside the write lock first: an idle worker must not take the lock to find nothing.
-    if (!this.store.hasClaimableStep()) return undefined;
-    return this.tx(() => this.claimInTx(owner, excludeTemplateIds));
+  /**
+   * A run's id and the ids of every child run its `workflow:` steps started, recursively (what a
+   * worker following one run may claim). One runs_by_parent lookup per run in the tree.
+   */
+  runTreeIds(runId: string): string[] {
+    const ids = [runId];
+    const seen = new Set(ids);
+    for (let i = 0; i < ids.length; i++) {
+      for (const child of this.store.listRuns({ parentRunId: ids[i]!, limit: 10_000 })) {
+        if (seen.has(child.id)) continue;
+        seen.add(child.id);
+        ids.push(child.id);
+      }
+    }
+    return ids;
   }
 
-  private claimInTx(owner: string, excludeTemplateIds: readonly string[]): StepClaim | undefined {
-    const row = this.store.findClaimableStep(excludeTemplateIds);
+  // ---------------------------------------------------------------- worker primitives
+
+  /**
+   * Claims the oldest ready step under a lease for `owner`; undefined when there is none.
+   * With `runIds`, only a step of those runs (e.g. the run tree `baton run` follows).
+   */
+  claimNext(owner: string, excludeTemplateIds: readonly string[] = [], runIds?: readonly string[]): StepClaim | undefined {
+    // A read outside the write lock first: an idle worker must not take the lock to find nothing.
+    if (runIds === undefined ? !this.store.hasClaimableStep() : !this.store.findClaimableStep(excludeTemplateIds, runIds)) {
+      return undefined;
+    }
+    return this.tx(() => this.claimInTx(owner, excludeTemplateIds, runIds));
+  }
+
+  private claimInTx(owner: string, excludeTemplateIds: readonly string[], runIds?: readonly string[]): StepClaim | undefined {
+    const row = this.store.findClaimableStep(excludeTemplateIds, runIds);
     if (!row) return undefined;
     const plan = this.plan(row.runId);
     const now = this.clock.now();
@@ -560,7 +584,8 @@ export class Engine {
     this.writeResultFiles(claim, result);
     return this.tx(() => {
       const outcome = this.recordInTx(claim, result, failedStatus);
-      const next = chain.excludeTemplateIds ? this.claimInTx(chain.owner ?? claim.owner, chain.excludeTemplateIds(claim.templateId)) : this.claimInTx(chain.owner ?? claim.owner, []);
+      const exclude = chain.excludeTemplateIds ? chain.excludeTemplateIds(claim.templateId) : [];
+      const next = this.claimInTx(chain.owner ?? claim.owner, exclude, chain.runIds?.());
       return next ? { outcome, next } : { outcome };
     });
   }

@@ -20,6 +20,12 @@ export interface WorkerOptions {
   /** How often leases are renewed, in ms (default: a third of the engine's lease, at most 1000). */
   renewEveryMs?: number;
   logger?: Logger;
+  /**
+   * Only claim steps of these runs, asked before every claim (`baton run` following one run and
+   * its child runs); default: any run. Timers and expired leases stay global: both only make
+   * steps ready again, for whichever worker claims them.
+   */
+  runIds?: () => readonly string[];
 }
 
 export interface WorkerRunOptions {
@@ -61,6 +67,7 @@ export class Worker {
   private readonly pollMs: number;
   private readonly renewEveryMs: number;
   private readonly logger: Logger | undefined;
+  private readonly runIds: (() => readonly string[]) | undefined;
 
   constructor(
     private readonly engine: Engine,
@@ -71,6 +78,7 @@ export class Worker {
     this.maxPerTemplate = Math.max(1, options.maxPerTemplate ?? Number.POSITIVE_INFINITY);
     this.pollMs = options.pollMs ?? 100;
     this.logger = options.logger;
+    this.runIds = options.runIds;
     this.renewEveryMs = options.renewEveryMs ?? Math.min(1000, Math.max(10, Math.floor(engine.leaseMs / 3)));
   }
 
@@ -129,7 +137,7 @@ export class Worker {
       [...perTemplate]
         .filter(([id, count]) => (id === finishedTemplateId ? count - 1 : count) >= this.maxPerTemplate)
         .map(([id]) => id);
-    const chain: ChainOptions = { owner: this.owner, excludeTemplateIds: excludeFor };
+    const chain: ChainOptions = { owner: this.owner, excludeTemplateIds: excludeFor, ...(this.runIds ? { runIds: this.runIds } : {}) };
     /** Runs a claim in its own slot; a step claimed in the same commit as a result continues in that slot. */
     const startSlot = (first: StepClaim) => {
       const controller = new AbortController();
@@ -187,7 +195,7 @@ export class Worker {
           }
           while (inflight.size < this.maxConcurrency && !options.signal?.aborted) {
             const exclude = [...perTemplate].filter(([, count]) => count >= this.maxPerTemplate).map(([id]) => id);
-            const claim = this.engine.claimNext(this.owner, exclude);
+            const claim = this.engine.claimNext(this.owner, exclude, this.runIds?.());
             if (!claim) break;
             claimed++;
             stats.started++;
