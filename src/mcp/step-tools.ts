@@ -11,7 +11,8 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, statSync
 import { basename, isAbsolute, join, resolve } from 'node:path';
 import Ajv from 'ajv';
 import type { Engine } from '../core/engine';
-import { GateAlreadyDecidedError, GateNotFoundError, StepNotFoundError, UsageError } from '../core/errors';
+import { recordStepApprovalDecision, type ApprovalDecisionInput } from '../core/engine/approvals';
+import { StepNotFoundError, UsageError } from '../core/errors';
 import { EventType, GateDecision, type GateRecord, type JsonValue, type Outputs } from '../core/model';
 import type { Clock, Store } from '../core/ports';
 import type { StepDefinition } from '../core/template/types';
@@ -226,29 +227,8 @@ export function readMcpOutputs(stepDir: string): Outputs {
 /**
  * Decides an approval an agent asked for (request_approval). One transaction; a second decision
  * throws GateAlreadyDecidedError. Works from any process that opens the run's database.
+ * (`Engine.decideGate` records such decisions the same way.)
  */
-export function decideAgentApproval(
-  store: Store,
-  clock: Clock,
-  input: { runId: string; stepId: string; itemKey?: string | null; decision: 'approve' | 'reject'; by: string; comment?: string },
-): GateRecord {
-  return store.transaction(() => {
-    const itemKey = input.itemKey ?? null;
-    const gate = store.findGate(input.runId, input.stepId, itemKey);
-    if (!gate) throw new GateNotFoundError(input.runId, input.stepId);
-    if (gate.decision !== null) throw new GateAlreadyDecidedError(input.runId, input.stepId, gate.decision, gate.decidedBy);
-    const decision = input.decision === 'approve' ? GateDecision.Approved : GateDecision.Rejected;
-    const now = clock.now();
-    const changed = store.updateOpenGate(gate.id, { decision, decidedBy: input.by, decidedAt: now, comment: input.comment ?? null });
-    if (!changed) throw new GateAlreadyDecidedError(input.runId, input.stepId, 'decided', null);
-    store.appendEvent({
-      runId: input.runId,
-      stepId: input.stepId,
-      itemKey,
-      type: EventType.GateDecided,
-      payload: { decision, by: input.by, comment: input.comment ?? null, source: 'agent' },
-      at: now,
-    });
-    return store.findGate(input.runId, input.stepId, itemKey) as GateRecord;
-  });
+export function decideAgentApproval(store: Store, clock: Clock, input: ApprovalDecisionInput): GateRecord {
+  return store.transaction(() => recordStepApprovalDecision(store, clock, input));
 }

@@ -23,6 +23,7 @@ import {
   describeError,
   type InputProblem,
 } from '../errors';
+import { recordStepApprovalDecision } from './approvals';
 import {
   evaluateCondition,
   resolveValue,
@@ -313,7 +314,8 @@ export class Engine {
 
   /**
    * Approves or rejects a waiting gate. Exactly one decision is ever stored: a second one
-   * throws GateAlreadyDecidedError. Works from any process (it is one transaction).
+   * throws GateAlreadyDecidedError. Works from any process (it is one transaction). Also decides
+   * an approval a running non-gate step asked for (agent request_approval) without finishing it.
    */
   decideGate(runId: string, gateStepId: string, input: GateDecisionInput): GateRecord {
     return this.tx(() => {
@@ -322,11 +324,26 @@ export class Engine {
       const gate = this.store.findGate(run.id, gateStepId, itemKey);
       if (!gate) throw new GateNotFoundError(runId, gateStepId);
       if (gate.decision !== null) throw new GateAlreadyDecidedError(runId, gateStepId, gate.decision, gate.decidedBy);
+      const stepDefinition = this.plan(runId).graph.steps.get(gateStepId);
+      if (stepDefinition && stepDefinition.kind !== 'gate') {
+        // An approval the running step asked for (agent request_approval): record the decision
+        // only; the step's process reads it and goes on, so the step is not finished here.
+        const decided = recordStepApprovalDecision(this.store, this.clock, {
+          runId: run.id,
+          stepId: gateStepId,
+          itemKey,
+          decision: input.decision,
+          by: input.by,
+          ...(input.comment === undefined ? {} : { comment: input.comment }),
+        });
+        this.dirty = true;
+        return decided;
+      }
       const row = this.store.getStep(gate.stepRowId);
       if (!row || row.status !== StepStatus.Waiting) {
         throw new GateAlreadyDecidedError(runId, gateStepId, row?.status ?? 'gone', null);
       }
-      const definition = this.plan(runId).graph.steps.get(gateStepId) as GateStep;
+      const definition = stepDefinition as GateStep;
       if (gate.approvers.length > 0 && !gate.approvers.includes(input.by)) {
         throw new GateNotAllowedError(gateStepId, input.by, gate.approvers);
       }
