@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { InvalidTransitionError, RunNotFoundError, UsageError } from '../../core/errors';
 import { RunStatus, isRunFinished, type RunRecord } from '../../core/model';
 import type { Store } from '../../core/ports';
+import { executeAndFollow } from '../follow';
 import { openRuntime, resolveDbPath, type CliRuntime } from '../runtime';
 import type { CliIO } from './index';
 
@@ -109,4 +110,26 @@ export function assertActionAllowed(run: RunRecord, action: 'cancel' | 'pause' |
       }
       return;
   }
+}
+
+/**
+ * The tail shared by resume, retry and rerun: with --detach print the run and return (a worker
+ * executes it); otherwise execute it here and follow it to the end.
+ */
+export async function detachOrFollow(
+  runtime: CliRuntime,
+  io: CliIO,
+  runId: string,
+  options: { detach: boolean; json: boolean; afterEventId: number; concurrency: number | undefined; detachedText(run: RunRecord): string },
+): Promise<number> {
+  if (options.detach) {
+    const run = runtime.engine.getRun(runId).run;
+    io.stdout(options.json ? `${JSON.stringify(run, null, 2)}\n` : `${options.detachedText(run)}\n`);
+    return 0;
+  }
+  return executeAndFollow(runtime, runId, io, {
+    json: options.json,
+    afterEventId: options.afterEventId,
+    ...(options.concurrency === undefined ? {} : { maxConcurrency: options.concurrency }),
+  });
 }

@@ -1,7 +1,6 @@
 /** `baton rerun <run>`: a new run of the same template snapshot with the same inputs. */
 import { parseCommandArgs } from '../args';
-import { executeAndFollow } from '../follow';
-import { expectPositionals, openRuntimeForRun, parseConcurrency } from './control';
+import { detachOrFollow, expectPositionals, openRuntimeForRun, parseConcurrency } from './control';
 import type { CliCommand } from './index';
 
 const help = `Usage: baton rerun <run> [--detach] [--concurrency <n>] [--json] [--db <path>]
@@ -36,15 +35,13 @@ export const rerunCommand: CliCommand = {
       const { engine } = runtime;
       const afterEventId = engine.maxEventId();
       const run = engine.rerun(runId);
-      if (values.detach) {
-        io.stdout(values.json ? `${JSON.stringify(run, null, 2)}\n` : `${run.id}\n`);
-        return 0;
-      }
-      if (!values.json) io.stdout(`run ${run.id} (rerun of ${runId})\n`);
-      return await executeAndFollow(runtime, run.id, io, {
+      if (!values.detach && !values.json) io.stdout(`run ${run.id} (rerun of ${runId})\n`);
+      return await detachOrFollow(runtime, io, run.id, {
+        detach: values.detach,
         json: values.json,
         afterEventId,
-        ...(concurrency === undefined ? {} : { maxConcurrency: concurrency }),
+        concurrency,
+        detachedText: (created) => created.id,
       });
     } finally {
       await runtime.close();

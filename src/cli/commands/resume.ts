@@ -1,9 +1,8 @@
 /** `baton resume <run>`: continues a paused, failed, cancelled or orphaned run here. */
 import { RunStatus } from '../../core/model';
 import { parseCommandArgs } from '../args';
-import { executeAndFollow } from '../follow';
 import { currentUser } from '../runtime';
-import { assertActionAllowed, expectPositionals, openRuntimeForRun, parseConcurrency } from './control';
+import { assertActionAllowed, detachOrFollow, expectPositionals, openRuntimeForRun, parseConcurrency } from './control';
 import type { CliCommand } from './index';
 
 const help = `Usage: baton resume <run> [--detach] [--concurrency <n>] [--json] [--db <path>]
@@ -45,15 +44,12 @@ export const resumeCommand: CliCommand = {
       // state goes through the engine, which refuses a succeeded run.
       const live: readonly RunStatus[] = [RunStatus.Pending, RunStatus.Running, RunStatus.Waiting];
       if (!live.includes(before.status)) engine.resumeRun(runId, { by: currentUser(io) });
-      if (values.detach) {
-        const run = engine.getRun(runId).run;
-        io.stdout(values.json ? `${JSON.stringify(run, null, 2)}\n` : `run ${run.id} is ${run.status}\n`);
-        return 0;
-      }
-      return await executeAndFollow(runtime, runId, io, {
+      return await detachOrFollow(runtime, io, runId, {
+        detach: values.detach,
         json: values.json,
         afterEventId,
-        ...(concurrency === undefined ? {} : { maxConcurrency: concurrency }),
+        concurrency,
+        detachedText: (run) => `run ${run.id} is ${run.status}`,
       });
     } finally {
       await runtime.close();

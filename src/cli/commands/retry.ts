@@ -1,8 +1,7 @@
 /** `baton retry <run> [--from <step>]`: reruns failed work, or everything from one step on. */
 import { parseCommandArgs } from '../args';
-import { executeAndFollow } from '../follow';
 import { currentUser } from '../runtime';
-import { assertActionAllowed, expectPositionals, openRuntimeForRun, parseConcurrency } from './control';
+import { assertActionAllowed, detachOrFollow, expectPositionals, openRuntimeForRun, parseConcurrency } from './control';
 import type { CliCommand } from './index';
 
 const help = `Usage: baton retry <run> [--from <step>] [--detach] [--concurrency <n>] [--json] [--db <path>]
@@ -41,15 +40,12 @@ export const retryCommand: CliCommand = {
       const afterEventId = engine.maxEventId();
       assertActionAllowed(engine.getRun(runId).run, 'retry');
       engine.retryRun(runId, { by: currentUser(io), ...(values.from === undefined ? {} : { fromStep: values.from }) });
-      if (values.detach) {
-        const run = engine.getRun(runId).run;
-        io.stdout(values.json ? `${JSON.stringify(run, null, 2)}\n` : `run ${run.id} is ${run.status}\n`);
-        return 0;
-      }
-      return await executeAndFollow(runtime, runId, io, {
+      return await detachOrFollow(runtime, io, runId, {
+        detach: values.detach,
         json: values.json,
         afterEventId,
-        ...(concurrency === undefined ? {} : { maxConcurrency: concurrency }),
+        concurrency,
+        detachedText: (run) => `run ${run.id} is ${run.status}`,
       });
     } finally {
       await runtime.close();

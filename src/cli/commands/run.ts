@@ -5,9 +5,8 @@ import { UsageError } from '../../core/errors';
 import { instantiate } from '../../core/template';
 import { StaticSecretSource, readSecretsFromStdin } from '../../secrets';
 import { parseCommandArgs, parseKeyValues } from '../args';
-import { executeAndFollow } from '../follow';
 import { cliTemplateRegistry, findTemplate, openRuntime, resolveDbPath, workspaceOf } from '../runtime';
-import { parseConcurrency } from './control';
+import { detachOrFollow, parseConcurrency } from './control';
 import type { CliCommand, CliIO } from './index';
 
 const help = `Usage: baton run <template-id|path> [--input k=v]… [--input-file k=path]… [--secret NAME]… [--detach] [--concurrency <n>] [--json] [--db <path>]
@@ -89,15 +88,13 @@ export const runCommand: CliCommand = {
       const { engine } = runtime;
       const afterEventId = engine.maxEventId();
       const run = engine.startRun(template.definition, { inputs, trigger: { kind: 'cli', payload: { source: template.sourcePath } } });
-      if (values.detach) {
-        io.stdout(values.json ? `${JSON.stringify(run, null, 2)}\n` : `${run.id}\n`);
-        return 0;
-      }
-      if (!values.json) io.stdout(`run ${run.id}  ${template.definition.id}  (${template.sourcePath})\n`);
-      return await executeAndFollow(runtime, run.id, io, {
+      if (!values.detach && !values.json) io.stdout(`run ${run.id}  ${template.definition.id}  (${template.sourcePath})\n`);
+      return await detachOrFollow(runtime, io, run.id, {
+        detach: values.detach,
         json: values.json,
         afterEventId,
-        ...(concurrency === undefined ? {} : { maxConcurrency: concurrency }),
+        concurrency,
+        detachedText: (created) => created.id,
       });
     } finally {
       await runtime.close();
