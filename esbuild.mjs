@@ -53,7 +53,12 @@ if (existsSync('webview-ui')) {
     mkdirSync('dist/webview', { recursive: true });
     builds.push({
       ...common,
-      entryPoints: Object.fromEntries(apps.map((a) => [a, join('webview-ui', a, 'index.tsx')])),
+      // codicon.css is its own file: the page links it with id "vscode-codicon-stylesheet", and
+      // vscode-elements' <vscode-icon> links the same file inside its shadow root.
+      entryPoints: {
+        ...Object.fromEntries(apps.map((a) => [a, join('webview-ui', a, 'index.tsx')])),
+        codicon: '@vscode/codicons/dist/codicon.css',
+      },
       outdir: 'dist/webview',
       platform: 'browser',
       format: 'esm',

@@ -24,6 +24,7 @@ import { ConfirmDialog } from '../shared/ConfirmDialog';
 import { ContextMenu, type MenuItem } from '../shared/ContextMenu';
 import { elapsed, formatCost, slug } from '../shared/format';
 import { createFrameCoalescer, ipc, panelContext, saveState, savedState } from '../shared/host';
+import { Badge, Button, Checkbox, Loading, Select, TextField } from '../shared/elements';
 import { announce } from '../shared/liveRegion';
 import { Icon, StatusBadge, statusLook } from '../shared/status';
 import { filterRuns, groupRuns, isWaitingOnMe, type BoardFilters, type Column, type Grouping } from './grouping';
@@ -39,6 +40,12 @@ interface BoardState {
   cachedRuns: RunSummary[] | null;
   focusedRunId: string | null;
 }
+
+const GROUPING_OPTIONS = [
+  { value: 'status', label: 'Status' },
+  { value: 'phase', label: 'Phase' },
+  { value: 'template', label: 'Template' },
+];
 
 const EMPTY_FILTERS: BoardFilters = { text: '', templateId: '', waitingOnMe: false, failedOnly: false };
 
@@ -189,48 +196,48 @@ export function BoardApp() {
           </span>
           <span className="spacer" />
           <label htmlFor="board-grouping">Group by</label>
-          <select id="board-grouping" data-testid="board-grouping" value={grouping} onChange={(e) => setGrouping(e.target.value as Grouping)}>
-            <option value="status">Status</option>
-            <option value="phase">Phase</option>
-            <option value="template">Template</option>
-          </select>
-          <button type="button" className="button secondary" data-testid="board-archive-finished" disabled={finishedCount === 0} onClick={() => ipc().command(ArchiveFinished, {})}>
-            <Icon name="archive" /> Archive finished ({finishedCount})
-          </button>
+          <Select
+            testId="board-grouping"
+            id="board-grouping"
+            label="Group by"
+            className="board-grouping"
+            value={grouping}
+            options={GROUPING_OPTIONS}
+            onValue={(v) => setGrouping(v as Grouping)}
+          />
+          <Button testId="board-archive-finished" secondary icon="archive" disabled={finishedCount === 0} onClick={() => ipc().command(ArchiveFinished, {})}>
+            Archive finished ({finishedCount})
+          </Button>
         </div>
         <div className="row" role="search">
-          <label htmlFor="board-filter" className="visually-hidden">
-            Filter runs
-          </label>
-          <input
+          <TextField
+            testId="board-filter"
             id="board-filter"
             type="search"
             className="grow"
-            data-testid="board-filter"
+            label="Filter runs"
             placeholder="Filter runs (text, or @archived for archived runs)"
             value={filters.text}
-            onChange={(e) => setFilters((f) => ({ ...f, text: e.target.value }))}
+            onValue={(text) => setFilters((f) => ({ ...f, text }))}
           />
-          <label htmlFor="board-template" className="visually-hidden">
-            Template
-          </label>
-          <select id="board-template" data-testid="board-template-filter" value={filters.templateId} onChange={(e) => setFilters((f) => ({ ...f, templateId: e.target.value }))}>
-            <option value="">All templates</option>
-            {templates.map(([id, name]) => (
-              <option key={id} value={id}>
-                {name}
-              </option>
-            ))}
-          </select>
-          <button type="button" className="toggle" aria-pressed={filters.waitingOnMe} data-testid="board-filter-waiting" onClick={() => setFilters((f) => ({ ...f, waitingOnMe: !f.waitingOnMe }))}>
-            <Icon name="bell-dot" /> Waiting on me
-          </button>
-          <button type="button" className="toggle" aria-pressed={filters.failedOnly} data-testid="board-filter-failed" onClick={() => setFilters((f) => ({ ...f, failedOnly: !f.failedOnly }))}>
-            <Icon name="error" /> Failed only
-          </button>
+          <Select
+            testId="board-template-filter"
+            id="board-template"
+            label="Template"
+            className="board-template-filter"
+            value={filters.templateId}
+            options={[{ value: '', label: 'All templates' }, ...templates.map(([value, label]) => ({ value, label }))]}
+            onValue={(templateId) => setFilters((f) => ({ ...f, templateId }))}
+          />
+          <Checkbox testId="board-filter-waiting" checked={filters.waitingOnMe} onChecked={(waitingOnMe) => setFilters((f) => ({ ...f, waitingOnMe }))}>
+            Waiting on me
+          </Checkbox>
+          <Checkbox testId="board-filter-failed" checked={filters.failedOnly} onChecked={(failedOnly) => setFilters((f) => ({ ...f, failedOnly }))}>
+            Failed only
+          </Checkbox>
         </div>
       </header>
-      {!loaded && runs.size === 0 && <p className="section muted">Loading runs…</p>}
+      {!loaded && runs.size === 0 && <Loading text="Loading runs…" testId="board-loading" />}
       <div className="board-columns" aria-labelledby="board-title">
         {columns.map((col, ci) => (
           <BoardColumn
@@ -325,9 +332,10 @@ function BoardColumn(props: {
       <h2 id={headingId} className="board-column-title">
         <Icon name={column.icon} />
         <span>{column.title}</span>
-        <span className="badge" data-testid={`board-count-${slug(column.key)}`} aria-label={`${column.runs.length} runs`}>
+        <Badge variant="counter" testId={`board-count-${slug(column.key)}`}>
           {column.runs.length}
-        </span>
+        </Badge>
+        <span className="visually-hidden"> runs</span>
       </h2>
       <div ref={scroller} className="board-column-scroll" data-testid={`board-scroll-${slug(column.key)}`}>
         {column.runs.length === 0 && <p className="muted board-empty">No runs</p>}
@@ -467,12 +475,12 @@ function RunCard(props: {
               </span>
               {g.canDecide ? (
                 <span className="row">
-                  <button type="button" className="button" data-testid={`board-approve-${id}-${g.id}`} onClick={() => onDecide(run, g, 'approved')}>
-                    <Icon name="check" /> {g.needsForm ? 'Review…' : 'Approve'}
-                  </button>
-                  <button type="button" className="button secondary" data-testid={`board-reject-${id}-${g.id}`} onClick={() => onDecide(run, g, 'rejected')}>
-                    <Icon name="close" /> Reject
-                  </button>
+                  <Button testId={`board-approve-${id}-${g.id}`} icon="check" onClick={() => onDecide(run, g, 'approved')}>
+                    {g.needsForm ? 'Review…' : 'Approve'}
+                  </Button>
+                  <Button testId={`board-reject-${id}-${g.id}`} secondary icon="close" onClick={() => onDecide(run, g, 'rejected')}>
+                    Reject
+                  </Button>
                 </span>
               ) : (
                 <span className="muted">Waiting on {g.approvers.join(', ') || 'an approver'}</span>

@@ -21,6 +21,7 @@ import {
 import { DagView, KIND_ICONS, type DagNodeInput } from '../shared/dag';
 import { slug } from '../shared/format';
 import { ipc, panelContext, saveState, savedState } from '../shared/host';
+import { Badge, Button, IconButton, Loading, TextField } from '../shared/elements';
 import { announce } from '../shared/liveRegion';
 import { Markdown } from '../shared/markdown';
 import { SchemaForm, type FormValues } from '../shared/SchemaForm';
@@ -73,18 +74,15 @@ export function GalleryApp() {
         <header className="panel-header">
           <h1 id="gallery-title">Workflow templates</h1>
           <div className="row">
-            <label htmlFor="gallery-search" className="visually-hidden">
-              Search templates
-            </label>
-            <input
+            <TextField
+              testId="gallery-search"
               id="gallery-search"
               className="grow"
               type="search"
-              data-testid="gallery-search"
+              label="Search templates"
               placeholder="Search templates, e.g. review @kind:agent @trigger:schedule"
               value={query}
-              onChange={(e) => setQuery(e.target.value)}
-              aria-describedby="gallery-count"
+              onValue={setQuery}
             />
             <span id="gallery-count" className="muted" data-testid="gallery-count" aria-live="polite">
               {shown.length}/{templates.length}
@@ -97,15 +95,12 @@ export function GalleryApp() {
                   <span>
                     {FACET_LABEL[f.key]}: {f.value}
                   </span>
-                  <button
-                    type="button"
-                    className="icon-button"
-                    aria-label={`Remove filter ${FACET_LABEL[f.key]} ${f.value}`}
-                    data-testid={`gallery-chip-remove-${f.key}-${slug(f.value)}`}
+                  <IconButton
+                    testId={`gallery-chip-remove-${f.key}-${slug(f.value)}`}
+                    icon="close"
+                    label={`Remove filter ${FACET_LABEL[f.key]} ${f.value}`}
                     onClick={() => setQuery((q) => removeFacet(q, f.key, f.value))}
-                  >
-                    <Icon name="close" />
-                  </button>
+                  />
                 </li>
               ))}
             </ul>
@@ -139,7 +134,7 @@ export function GalleryApp() {
             Could not load templates: {loadError}
           </p>
         )}
-        {!snapshot && !loadError && <p className="section muted">Loading templates…</p>}
+        {!snapshot && !loadError && <Loading text="Loading templates…" testId="gallery-loading" />}
         {suggested.length > 0 && parsed.facets.length === 0 && parsed.text === '' && (
           <section className="section" aria-labelledby="suggested-title" data-testid="gallery-suggested">
             <h2 id="suggested-title">Suggested for this workspace</h2>
@@ -191,9 +186,7 @@ function TemplateCard(props: { template: TemplateSummary; reason: string | null;
     >
       <span className="template-card-head">
         <span className="template-card-name">{t.name}</span>
-        <span className="badge" data-testid={`${testPrefix}-source-${slug(t.id)}`}>
-          {SOURCE_LABEL[t.source]}
-        </span>
+        <Badge testId={`${testPrefix}-source-${slug(t.id)}`}>{SOURCE_LABEL[t.source]}</Badge>
       </span>
       {t.description && <span className="template-card-desc">{t.description}</span>}
       <span className="template-card-meta">
@@ -287,8 +280,8 @@ function TemplateDetailPane(props: {
   }
   if (!detail) {
     return (
-      <aside className="gallery-detail section" aria-label="Template detail">
-        <p className="muted">Loading…</p>
+      <aside className="gallery-detail" aria-label="Template detail">
+        <Loading text="Loading the template…" testId="gallery-detail-loading" />
       </aside>
     );
   }
@@ -314,30 +307,31 @@ function TemplateDetailPane(props: {
           <h2 id="detail-title" ref={heading} tabIndex={-1} data-testid="gallery-detail-title">
             {detail.name}
           </h2>
-          <span className="badge">{SOURCE_LABEL[detail.source]}</span>
+          <Badge>{SOURCE_LABEL[detail.source]}</Badge>
           <span className="spacer" />
-          <button type="button" className="icon-button" aria-label="Close details" data-testid="gallery-detail-close" onClick={onClose}>
-            <Icon name="close" />
-          </button>
+          <IconButton testId="gallery-detail-close" icon="close" label="Close details" onClick={onClose} />
         </div>
         <div className="row">
-          <button type="button" className="button secondary" data-testid="gallery-open-source" onClick={() => ipc().command(OpenTemplateSource, { templateId: detail.id })}>
-            <Icon name="go-to-file" /> Open source
-          </button>
+          <Button testId="gallery-open-source" secondary icon="go-to-file" onClick={() => ipc().command(OpenTemplateSource, { templateId: detail.id })}>
+            Open source
+          </Button>
           {detail.source !== 'workspace' && (
-            <button
-              type="button"
-              className="button secondary"
-              data-testid="gallery-duplicate"
-              onClick={async () => {
-                const reply = await ipc().request(DuplicateTemplate, { templateId: detail.id });
-                const text = reply.ok ? `Duplicated to ${reply.sourcePath}` : `Could not duplicate: ${reply.message}`;
-                setResult(text);
-                announce(text);
-              }}
+            <Button
+              testId="gallery-duplicate"
+              secondary
+              icon="copy"
+              onClick={() =>
+                void ipc()
+                  .request(DuplicateTemplate, { templateId: detail.id })
+                  .then((reply) => {
+                    const text = reply.ok ? `Duplicated to ${reply.sourcePath}` : `Could not duplicate: ${reply.message}`;
+                    setResult(text);
+                    announce(text);
+                  })
+              }
             >
-              <Icon name="copy" /> Duplicate to workspace
-            </button>
+              Duplicate to workspace
+            </Button>
           )}
           <span className="muted mono">{detail.sourcePath}</span>
         </div>
@@ -397,14 +391,9 @@ function TemplateDetailPane(props: {
               <li key={i} className="notice" data-testid={`gallery-readiness-${p.code}`}>
                 <Icon name="warning" /> <span>{p.message}</span>
                 {p.fix && (
-                  <button
-                    type="button"
-                    className="button secondary"
-                    data-testid={`gallery-fix-${p.code}`}
-                    onClick={() => ipc().command(FixReadiness, { templateId: detail.id, action: p.fix!.action, arg: p.fix!.arg })}
-                  >
+                  <Button testId={`gallery-fix-${p.code}`} secondary onClick={() => ipc().command(FixReadiness, { templateId: detail.id, action: p.fix!.action, arg: p.fix!.arg })}>
                     {p.fix.label}
-                  </button>
+                  </Button>
                 )}
               </li>
             ))}
@@ -436,16 +425,16 @@ function TemplateDetailPane(props: {
             </ul>
           )}
           <div className="row">
-            <button
+            <Button
+              testId="gallery-run"
               type="submit"
-              className="button"
-              data-testid="gallery-run"
+              icon="play"
               disabled={notReady || starting}
-              aria-describedby={notReady ? 'run-disabled-reason' : undefined}
+              describedBy={notReady ? 'run-disabled-reason' : undefined}
               onClick={() => setSubmitted(true)}
             >
-              <Icon name="play" /> Run
-            </button>
+              Run
+            </Button>
             {notReady && (
               <span id="run-disabled-reason" className="muted" data-testid="gallery-run-disabled-reason">
                 Run is disabled: {detail.readiness.map((p) => p.message).join('; ')}

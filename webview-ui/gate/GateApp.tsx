@@ -19,6 +19,7 @@ import {
 } from '../../src/shared/protocol';
 import { formatBytes, formatDuration, formatTime } from '../shared/format';
 import { createFrameCoalescer, ipc, panelContext, saveState, savedState } from '../shared/host';
+import { Button, Loading, TextArea } from '../shared/elements';
 import { announce } from '../shared/liveRegion';
 import { Markdown } from '../shared/markdown';
 import { SchemaForm, fieldLabel, formErrors, type FormValues } from '../shared/SchemaForm';
@@ -143,7 +144,7 @@ export function GateApp() {
       </p>
     );
   }
-  if (!gate) return <p className="section muted">Loading gate…</p>;
+  if (!gate) return <Loading text="Loading gate…" testId="gate-loading" />;
 
   const label = `${gate.stepId}${gate.itemKey !== null ? ` [${gate.itemKey}]` : ''}`;
   const decided = gate.decision;
@@ -235,9 +236,9 @@ export function GateApp() {
               {gate.artifacts.map((a) => (
                 <li key={a.id} className="row">
                   <Icon name="file" /> {a.name} <span className="muted">{formatBytes(a.sizeBytes)}</span>
-                  <button type="button" className="button secondary" data-testid={`gate-artifact-open-${a.id}`} onClick={() => ipc().command(OpenArtifact, { runId: gate.runId, artifactId: a.id })}>
+                  <Button testId={`gate-artifact-open-${a.id}`} secondary icon="go-to-file" onClick={() => ipc().command(OpenArtifact, { runId: gate.runId, artifactId: a.id })}>
                     Open
-                  </button>
+                  </Button>
                   {a.previewUri && a.mediaType?.startsWith('image/') && <img className="artifact-preview" src={a.previewUri} alt={a.name} />}
                 </li>
               ))}
@@ -260,29 +261,36 @@ export function GateApp() {
               />
             )}
             <label htmlFor="gate-comment">Comment (a rejection's comment is given to the next attempt)</label>
-            <textarea id="gate-comment" data-testid="gate-comment" value={comment} onChange={(e) => setComment(e.target.value)} disabled={!gate.canDecide} />
+            <TextArea
+              testId="gate-comment"
+              id="gate-comment"
+              className="gate-comment"
+              label="Comment (a rejection's comment is given to the next attempt)"
+              value={comment}
+              onValue={setComment}
+              disabled={!gate.canDecide}
+            />
             {replyError && (
               <p className="error-text" role="alert" data-testid="gate-reply-error">
                 {replyError}
               </p>
             )}
             <div className="row">
-              <button
-                type="button"
-                className="button"
-                data-testid="gate-approve"
+              <Button
+                testId="gate-approve"
+                icon="check"
                 disabled={!gate.canDecide || approveBlocked || sending}
-                aria-describedby={reason ? 'gate-approve-reason' : undefined}
+                describedBy={reason ? 'gate-approve-reason' : undefined}
                 onClick={() => void decide('approved')}
               >
-                <Icon name="check" /> Approve
-              </button>
-              <button type="button" className="button secondary" data-testid="gate-reject" disabled={!gate.canDecide || sending} onClick={() => void decide('rejected')}>
-                <Icon name="close" /> Reject
-              </button>
-              <button type="button" className="button secondary" data-testid="gate-close" onClick={() => ipc().command(CloseGateDialog, { gateId: gate.id })}>
+                Approve
+              </Button>
+              <Button testId="gate-reject" secondary icon="close" disabled={!gate.canDecide || sending} onClick={() => void decide('rejected')}>
+                Reject
+              </Button>
+              <Button testId="gate-close" secondary onClick={() => ipc().command(CloseGateDialog, { gateId: gate.id })}>
                 Close (Esc)
-              </button>
+              </Button>
             </div>
             {reason && (
               <p id="gate-approve-reason" className="muted" data-testid="gate-approve-reason">

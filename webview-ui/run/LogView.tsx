@@ -8,6 +8,7 @@ import { AnsiUp } from 'ansi_up';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { DidAppendLog, GetLog, SearchLog, type LogGroup, type LogRef } from '../../src/shared/protocol';
 import { ipc } from '../shared/host';
+import { Checkbox, IconButton, TextField } from '../shared/elements';
 import { announce } from '../shared/liveRegion';
 import { Icon } from '../shared/status';
 import { buildRowMap, groupTitle, isGroupEnd } from './logRows';
@@ -204,16 +205,15 @@ export function LogView(props: { logRef: LogRef; initialTopLine: number | null; 
   return (
     <div className="log-view" data-testid="log-view">
       <div className="log-toolbar row" role="toolbar" aria-label="Log tools">
-        <label htmlFor="log-search" className="visually-hidden">
-          Search the whole log
-        </label>
-        <input
+        <TextField
+          testId="log-search"
           id="log-search"
           type="search"
-          data-testid="log-search"
+          className="log-search"
+          label="Search the whole log"
           placeholder="Search the whole log"
           value={query}
-          onChange={(e) => setQuery(e.target.value)}
+          onValue={setQuery}
           onKeyDown={(e) => {
             if (e.key === 'Enter') {
               e.preventDefault();
@@ -221,12 +221,8 @@ export function LogView(props: { logRef: LogRef; initialTopLine: number | null; 
             }
           }}
         />
-        <button type="button" className="icon-button" aria-label="Previous match" data-testid="log-search-prev" onClick={() => void runSearch(-1)}>
-          <Icon name="arrow-up" />
-        </button>
-        <button type="button" className="icon-button" aria-label="Next match" data-testid="log-search-next" onClick={() => void runSearch(1)}>
-          <Icon name="arrow-down" />
-        </button>
+        <IconButton testId="log-search-prev" icon="arrow-up" label="Previous match (Shift+Enter)" onClick={() => void runSearch(-1)} />
+        <IconButton testId="log-search-next" icon="arrow-down" label="Next match (Enter)" onClick={() => void runSearch(1)} />
         <span className="muted" data-testid="log-search-count">
           {matches ? (matches.length ? `${current + 1} of ${matchTotal}${matchTotal > matches.length ? '+' : ''}` : 'No match') : ''}
         </span>
@@ -234,19 +230,16 @@ export function LogView(props: { logRef: LogRef; initialTopLine: number | null; 
         <span className="muted" data-testid="log-line-count">
           {total.toLocaleString('en-US')} lines{live ? ' · live' : ''}
         </span>
-        <button
-          type="button"
-          className="toggle"
-          aria-pressed={follow}
-          data-testid="log-follow"
-          onClick={() => {
-            const on = !follow;
+        <Checkbox
+          testId="log-follow"
+          checked={follow}
+          onChecked={(on) => {
             setFollow(on);
             if (on && rows.rowCount) virtualizer.scrollToIndex(rows.rowCount - 1, { align: 'end' });
           }}
         >
-          <Icon name={follow ? 'debug-pause' : 'arrow-circle-down'} /> {follow ? 'Following' : 'Follow'}
-        </button>
+          Follow output
+        </Checkbox>
       </div>
       {error && (
         <p className="notice error" role="alert">

@@ -26,6 +26,7 @@ import { ConfirmDialog } from '../shared/ConfirmDialog';
 import { DagView, type DagNodeInput } from '../shared/dag';
 import { elapsed, formatBytes, formatCost, formatTime, slug } from '../shared/format';
 import { createFrameCoalescer, ipc, panelContext, saveState, savedState } from '../shared/host';
+import { Button, Checkbox, Loading, Tabs, TextArea } from '../shared/elements';
 import { announce } from '../shared/liveRegion';
 import { Markdown } from '../shared/markdown';
 import { Icon, StatusBadge, statusLook } from '../shared/status';
@@ -194,7 +195,7 @@ export function RunApp() {
       </p>
     );
   }
-  if (!run) return <p className="section muted">Loading run…</p>;
+  if (!run) return <Loading text="Loading run…" testId="run-loading" />;
 
   const finished = ['succeeded', 'failed', 'cancelled'].includes(run.status);
   const cost = formatCost(run.costUsd);
@@ -213,29 +214,29 @@ export function RunApp() {
           {run.stale && <span className="muted">lease expired: no process is running it</span>}
           <span className="spacer" />
           {!finished && run.status !== 'paused' && (
-            <button type="button" className="button secondary" data-testid="run-pause" onClick={() => act('pause')}>
-              <Icon name="debug-pause" /> Pause
-            </button>
+            <Button testId="run-pause" secondary icon="debug-pause" onClick={() => act('pause')}>
+              Pause
+            </Button>
           )}
           {run.status === 'paused' && (
-            <button type="button" className="button secondary" data-testid="run-resume" onClick={() => act('resume')}>
-              <Icon name="debug-continue" /> Resume
-            </button>
+            <Button testId="run-resume" secondary icon="debug-continue" onClick={() => act('resume')}>
+              Resume
+            </Button>
           )}
           {!finished && (
-            <button type="button" className="button secondary" data-testid="run-cancel" onClick={() => act('cancel')}>
-              <Icon name="debug-stop" /> Cancel…
-            </button>
+            <Button testId="run-cancel" secondary icon="debug-stop" onClick={() => act('cancel')}>
+              Cancel…
+            </Button>
           )}
           {run.status === 'failed' && (
-            <button type="button" className="button" data-testid="run-retry-failed" onClick={() => act('retry-failed')}>
-              <Icon name="debug-restart" /> Retry failed steps
-            </button>
+            <Button testId="run-retry-failed" icon="debug-restart" onClick={() => act('retry-failed')}>
+              Retry failed steps
+            </Button>
           )}
           {finished && (
-            <button type="button" className="button secondary" data-testid="run-rerun" onClick={() => act('rerun')}>
-              <Icon name="refresh" /> Rerun
-            </button>
+            <Button testId="run-rerun" secondary icon="refresh" onClick={() => act('rerun')}>
+              Rerun
+            </Button>
           )}
         </div>
         <dl className="run-facts">
@@ -292,19 +293,19 @@ export function RunApp() {
                 <span className="spacer" />
                 {g.canDecide ? (
                   <>
-                    <button type="button" className="button" data-testid={`run-gate-approve-${g.id}`} onClick={() => void decide(g, 'approved', '')}>
-                      <Icon name="check" /> {g.needsForm ? 'Review…' : 'Approve'}
-                    </button>
-                    <button type="button" className="button secondary" data-testid={`run-gate-reject-${g.id}`} onClick={() => setConfirm({ kind: 'reject', gate: g })}>
-                      <Icon name="close" /> Reject…
-                    </button>
+                    <Button testId={`run-gate-approve-${g.id}`} icon="check" onClick={() => void decide(g, 'approved', '')}>
+                      {g.needsForm ? 'Review…' : 'Approve'}
+                    </Button>
+                    <Button testId={`run-gate-reject-${g.id}`} secondary icon="close" onClick={() => setConfirm({ kind: 'reject', gate: g })}>
+                      Reject…
+                    </Button>
                   </>
                 ) : (
                   <span className="muted">Waiting on {g.approvers.join(', ') || 'an approver'}</span>
                 )}
-                <button type="button" className="button secondary" data-testid={`run-gate-review-${g.id}`} onClick={() => ipc().command(OpenGate, { gateId: g.id })}>
+                <Button testId={`run-gate-review-${g.id}`} secondary onClick={() => ipc().command(OpenGate, { gateId: g.id })}>
                   Review
-                </button>
+                </Button>
               </li>
             ))}
           </ul>
@@ -334,12 +335,12 @@ export function RunApp() {
         <div className="row">
           <h2 id="graph-title">Steps</h2>
           <span className="spacer" />
-          <button type="button" className="toggle" aria-pressed={hideSucceeded} data-testid="run-hide-succeeded" onClick={() => setHideSucceeded((v) => !v)}>
-            <Icon name="eye-closed" /> Hide succeeded
-          </button>
-          <button type="button" className="toggle" aria-pressed={failedOnly} data-testid="run-failed-only" onClick={() => setFailedOnly((v) => !v)}>
-            <Icon name="error" /> Failed only
-          </button>
+          <Checkbox testId="run-hide-succeeded" checked={hideSucceeded} onChecked={setHideSucceeded}>
+            Hide succeeded
+          </Checkbox>
+          <Checkbox testId="run-failed-only" checked={failedOnly} onChecked={setFailedOnly}>
+            Failed only
+          </Checkbox>
         </div>
         <DagView
           nodes={nodes}
@@ -372,9 +373,9 @@ export function RunApp() {
             </span>
             <span className="spacer" />
             {finished && step.reached && (
-              <button type="button" className="button secondary" data-testid="run-rerun-from-step" onClick={() => act('rerun-from-step', step.id)}>
-                <Icon name="debug-restart" /> Rerun from this step
-              </button>
+              <Button testId="run-rerun-from-step" secondary icon="debug-restart" onClick={() => act('rerun-from-step', step.id)}>
+                Rerun from this step
+              </Button>
             )}
           </div>
           {step.error && (
@@ -382,8 +383,8 @@ export function RunApp() {
               {step.error}
             </p>
           )}
-          <Tabs tabs={tabs} active={activeTab} onChange={setTab} />
-          <div role="tabpanel" id={`tabpanel-${activeTab}`} aria-labelledby={`tab-${activeTab}`} className="tab-panel" tabIndex={0}>
+          <Tabs tabs={tabs} active={activeTab} onChange={setTab} testIdPrefix="run-tab" className="step-tabs">
+            <div className="tab-panel">
             {activeTab === 'logs' && (
               <LogPane
                 key={`${run.id}/${step.id}/${step.itemKey ?? ''}`}
@@ -409,7 +410,8 @@ export function RunApp() {
             {activeTab === 'artifacts' && <ArtifactsTab run={run} stepId={step.id} />}
             {activeTab === 'comments' && <CommentsTab run={run} stepId={step.id} draft={commentDraft} onDraft={setCommentDraft} />}
             {activeTab === 'attempts' && <AttemptsTab step={step} />}
-          </div>
+            </div>
+          </Tabs>
         </section>
       )}
       {confirm?.kind === 'cancel' && (
@@ -440,42 +442,6 @@ export function RunApp() {
           }}
         />
       )}
-    </div>
-  );
-}
-
-function Tabs(props: { tabs: Array<{ id: TabId; label: string }>; active: TabId; onChange: (id: TabId) => void }) {
-  const { tabs, active, onChange } = props;
-  const onKeyDown = (e: React.KeyboardEvent) => {
-    const i = tabs.findIndex((t) => t.id === active);
-    let next = -1;
-    if (e.key === 'ArrowRight') next = (i + 1) % tabs.length;
-    else if (e.key === 'ArrowLeft') next = (i - 1 + tabs.length) % tabs.length;
-    else if (e.key === 'Home') next = 0;
-    else if (e.key === 'End') next = tabs.length - 1;
-    if (next < 0) return;
-    e.preventDefault();
-    onChange(tabs[next]!.id);
-    requestAnimationFrame(() => document.getElementById(`tab-${tabs[next]!.id}`)?.focus());
-  };
-  return (
-    <div className="tablist" role="tablist" aria-label="Step details" onKeyDown={onKeyDown}>
-      {tabs.map((t) => (
-        <button
-          key={t.id}
-          id={`tab-${t.id}`}
-          type="button"
-          role="tab"
-          className="tab"
-          aria-selected={t.id === active}
-          aria-controls={`tabpanel-${t.id}`}
-          tabIndex={t.id === active ? 0 : -1}
-          data-testid={`run-tab-${t.id}`}
-          onClick={() => onChange(t.id)}
-        >
-          {t.label}
-        </button>
-      ))}
     </div>
   );
 }
@@ -572,9 +538,9 @@ function ArtifactsTab({ run, stepId }: { run: RunDetail; stepId: string }) {
   const list = run.artifacts.filter((a) => all || a.stepId === stepId);
   return (
     <div>
-      <button type="button" className="toggle" aria-pressed={all} data-testid="run-artifacts-all" onClick={() => setAll((v) => !v)}>
-        All steps
-      </button>
+      <Checkbox testId="run-artifacts-all" checked={all} onChecked={setAll}>
+        Artifacts of all steps
+      </Checkbox>
       {list.length === 0 ? (
         <p className="muted">No artifacts.</p>
       ) : (
@@ -588,9 +554,9 @@ function ArtifactsTab({ run, stepId }: { run: RunDetail; stepId: string }) {
                   {a.mediaType ?? 'file'} {formatBytes(a.sizeBytes)} · {a.stepId ?? 'run'}
                 </span>
                 <span className="spacer" />
-                <button type="button" className="button secondary" data-testid={`run-artifact-open-${a.id}`} onClick={() => ipc().command(OpenArtifact, { runId: run.id, artifactId: a.id })}>
+                <Button testId={`run-artifact-open-${a.id}`} secondary icon="go-to-file" onClick={() => ipc().command(OpenArtifact, { runId: run.id, artifactId: a.id })}>
                   Open
-                </button>
+                </Button>
               </div>
               {a.previewUri && a.mediaType?.startsWith('image/') && <img className="artifact-preview" src={a.previewUri} alt={a.name} />}
             </li>
@@ -647,15 +613,15 @@ function CommentsTab({ run, stepId, draft, onDraft }: { run: RunDetail; stepId: 
         }}
       >
         <label htmlFor="comment-body">Add a comment on {stepId}</label>
-        <textarea id="comment-body" data-testid="run-comment-input" value={draft} onChange={(e) => onDraft(e.target.value)} />
+        <TextArea testId="run-comment-input" id="comment-body" className="comment-body" label={`Add a comment on ${stepId}`} value={draft} onValue={onDraft} />
         {error && (
           <p className="error-text" role="alert">
             {error}
           </p>
         )}
-        <button type="submit" className="button" data-testid="run-comment-add" disabled={sending}>
-          <Icon name="comment" /> Add comment
-        </button>
+        <Button testId="run-comment-add" type="submit" icon="comment" disabled={sending}>
+          Add comment
+        </Button>
       </form>
     </div>
   );

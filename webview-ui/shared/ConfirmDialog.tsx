@@ -1,5 +1,6 @@
 /** A small modal confirmation (Cancel run) or comment prompt (Reject), focus kept inside. */
 import { useEffect, useRef, useState } from 'react';
+import { Button, TextArea, focusWhenReady } from './elements';
 
 export function ConfirmDialog(props: {
   title: string;
@@ -16,19 +17,19 @@ export function ConfirmDialog(props: {
   const ref = useRef<HTMLDivElement>(null);
   const opener = useRef<Element | null>(document.activeElement);
   useEffect(() => {
-    ref.current?.querySelector<HTMLElement>(withComment ? 'textarea' : '[data-role="cancel"]')?.focus();
+    focusWhenReady(ref.current?.querySelector<HTMLElement>(`[data-testid="${testId}-${withComment ? 'comment' : 'cancel'}"]`));
     const back = opener.current;
     return () => {
       if (back instanceof HTMLElement && back.isConnected) back.focus();
     };
-  }, [withComment]);
+  }, [withComment, testId]);
   const onKeyDown = (e: React.KeyboardEvent) => {
     if (e.key === 'Escape') {
       e.preventDefault();
       e.stopPropagation();
       onCancel();
     } else if (e.key === 'Tab') {
-      const f = [...(ref.current?.querySelectorAll<HTMLElement>('button, textarea') ?? [])];
+      const f = [...(ref.current?.querySelectorAll<HTMLElement>('vscode-button, vscode-textarea') ?? [])];
       const first = f[0];
       const last = f[f.length - 1];
       if (e.shiftKey && document.activeElement === first) {
@@ -48,17 +49,17 @@ export function ConfirmDialog(props: {
         {withComment && (
           <>
             <label htmlFor={`${testId}-comment`}>Comment (passed to the next attempt)</label>
-            <textarea id={`${testId}-comment`} data-testid={`${testId}-comment`} value={comment} onChange={(e) => setComment(e.target.value)} />
+            <TextArea testId={`${testId}-comment`} id={`${testId}-comment`} className="modal-comment" label="Comment (passed to the next attempt)" value={comment} onValue={setComment} />
           </>
         )}
         <div className="row modal-actions">
           <span className="spacer" />
-          <button type="button" className="button secondary" data-role="cancel" data-testid={`${testId}-cancel`} onClick={onCancel}>
+          <Button testId={`${testId}-cancel`} secondary onClick={onCancel}>
             Back
-          </button>
-          <button type="button" className="button" data-testid={`${testId}-confirm`} onClick={() => onConfirm(comment)}>
+          </Button>
+          <Button testId={`${testId}-confirm`} onClick={() => onConfirm(comment)}>
             {confirmLabel}
-          </button>
+          </Button>
         </div>
       </div>
     </div>

@@ -1,7 +1,8 @@
 /**
- * A form generated from a JSON Schema (template inputs, gate forms) with @rjsf/core: required
- * fields first, defaults filled, enums as selects, secrets masked. Validation runs in the webview
- * with the interpreting validator (the CSP forbids ajv's code generation); the host re-validates.
+ * A form generated from a JSON Schema (template inputs, gate forms) with @rjsf/core, its widgets
+ * drawn with vscode-elements (schemaWidgets.tsx): required fields first, defaults filled, enums as
+ * selects, secrets masked. Validation runs in the webview with the interpreting validator (the CSP
+ * forbids ajv's code generation); the host re-validates.
  */
 import Form from '@rjsf/core';
 import type { IChangeEvent } from '@rjsf/core';
@@ -9,6 +10,9 @@ import type { RJSFSchema, UiSchema } from '@rjsf/utils';
 import { useEffect, useMemo, useRef, type ReactNode } from 'react';
 import type { FormSchema, JsonValue } from '../../src/shared/protocol';
 import { interpretingValidator, validateSchema } from './schemaValidator';
+import { BaseInputTemplate, VSCODE_WIDGETS, type SchemaFormContext } from './schemaWidgets';
+
+const TEMPLATES = { BaseInputTemplate };
 
 export type FormValues = Record<string, JsonValue>;
 
@@ -54,13 +58,15 @@ export function SchemaForm(props: {
   const uiSchema = useMemo(() => uiSchemaFor(schema), [schema]);
   const container = useRef<HTMLDivElement>(null);
 
-  // Every control RJSF renders gets a data-testid derived from its id (root_<field>), including
-  // controls it adds later (array items), so tests and keyboard users find the same elements.
+  const formContext = useMemo<SchemaFormContext>(() => ({ testIdPrefix }), [testIdPrefix]);
+
+  // The widgets stamp their own data-testid; controls RJSF renders itself (array item buttons)
+  // get one derived from their id too, including those it adds later.
   useEffect(() => {
     const root = container.current;
     if (!root) return;
     const stamp = () => {
-      root.querySelectorAll<HTMLElement>('input, select, textarea, button').forEach((el, i) => {
+      root.querySelectorAll<HTMLElement>('input, select, textarea, button, vscode-button').forEach((el, i) => {
         if (el.dataset.testid) return;
         const key = (el.id || el.getAttribute('name') || `control-${i}`).replace(/^root_?/, '') || 'root';
         el.dataset.testid = `${testIdPrefix}-${key}`;
@@ -80,6 +86,9 @@ export function SchemaForm(props: {
         uiSchema={uiSchema}
         formData={values}
         validator={interpretingValidator}
+        widgets={VSCODE_WIDGETS}
+        templates={TEMPLATES}
+        formContext={formContext}
         noHtml5Validate
         showErrorList={false}
         liveValidate={liveValidate ? 'onChange' : undefined}

@@ -1,5 +1,4 @@
-/** Mounts one webview app into #root with the shared styles, codicons and the live region. */
-import '@vscode/codicons/dist/codicon.css';
+/** Mounts one webview app into #root with the shared styles and the live region (codicon.css is linked by the page). */
 import './base.css';
 import type { ComponentType } from 'react';
 import { createRoot } from 'react-dom/client';

@@ -14,7 +14,7 @@ export interface WebviewHtmlOptions {
   nonce: string;
   /** URI of `dist/webview/<app>.js` as the webview can load it. */
   scriptUri: string;
-  /** URI of `dist/webview/<app>.css` (the app's styles and codicons). */
+  /** URI of `dist/webview/<app>.css` (the app's styles); `codicon.css` is read from the same folder. */
   styleUri: string;
   /** What the panel shows; the webview reads it on first load. */
   context: PanelContext;
@@ -49,6 +49,15 @@ export function webviewCsp(cspSource: string, nonce: string): string {
   ].join('; ');
 }
 
+/**
+ * The codicons stylesheet beside the app's stylesheet. vscode-elements' icons find it by the id
+ * `vscode-codicon-stylesheet` and link it again inside their shadow roots (a font's @font-face
+ * must be on the page, its classes inside the shadow root).
+ */
+export function codiconStyleUri(styleUri: string): string {
+  return styleUri.replace(/[^/]*$/, 'codicon.css');
+}
+
 /** The full HTML document of a panel. */
 export function renderWebviewHtml(options: WebviewHtmlOptions): string {
   const { title, cspSource, nonce, scriptUri, styleUri, context } = options;
@@ -60,6 +69,7 @@ export function renderWebviewHtml(options: WebviewHtmlOptions): string {
 <meta http-equiv="Content-Security-Policy" content="${escapeHtml(webviewCsp(cspSource, nonce))}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <title>${escapeHtml(title)}</title>
+<link rel="stylesheet" id="vscode-codicon-stylesheet" href="${escapeHtml(codiconStyleUri(styleUri))}">
 <link rel="stylesheet" href="${escapeHtml(styleUri)}">
 </head>
 <body data-baton-context="${contextJson}">

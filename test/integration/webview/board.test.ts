@@ -3,12 +3,12 @@
  * approving from a card, keyboard-only use, archive, replay after reload, 2,000 runs virtualized.
  */
 import assert from 'node:assert/strict';
-import type { Browser } from 'playwright-core';
 import { BoardReady, DecideGate, OpenRun, RunAction } from '../../../src/shared/protocol';
 import { assertNoCspViolations, assertNoSeriousA11yViolations, screenshotInThemes } from './support/checks';
-import { FakePanel, WebviewServer, eventually, launchBrowser, requireChromium } from './support/fakeHost';
+import { eventually, type FakePanel } from './support/fakeHost';
 import { FakeBaton, gateSummary } from './support/fakeBaton';
 import { gate, run, step } from './support/fixtures';
+import { chooseOption, fillField, selectedValue, useWebviewSuite } from './support/suite';
 
 const T = Date.now() - 600_000;
 
@@ -43,27 +43,14 @@ async function count(panel: FakePanel, key: string): Promise<string | null> {
 
 describe('webview: runs board (Chromium, fake host)', function () {
   this.timeout(90_000);
-  let server: WebviewServer;
-  let browser: Browser;
+  const suite = useWebviewSuite();
   let baton: FakeBaton;
   let panel: FakePanel;
 
-  before(async function () {
-    requireChromium(this);
-    server = await WebviewServer.start();
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
   beforeEach(async () => {
     baton = seedFiveStates();
-    panel = await FakePanel.open(browser, server, { panel: 'board' }, baton.attach);
+    panel = await suite.open({ panel: 'board' }, baton.attach);
     await panel.page.locator('[data-run-id="r-running"]').waitFor();
-  });
-  afterEach(async () => {
-    await panel?.close();
   });
 
   it('puts runs of 5 states in the right columns with the right counts', async () => {
@@ -115,7 +102,9 @@ describe('webview: runs board (Chromium, fake host)', function () {
 
   it('rejects from the card with a comment for the next attempt', async () => {
     await panel.page.getByTestId('board-reject-r-waiting-7').click();
-    await panel.page.getByTestId('board-confirm-reject-comment').fill('Add a test for the empty case');
+    // The dialog opens with the comment field focused, ready to type.
+    await eventually(async () => assert.equal(await panel.page.evaluate(() => document.activeElement?.getAttribute('data-testid')), 'board-confirm-reject-comment'));
+    await fillField(panel.page.getByTestId('board-confirm-reject-comment'), 'Add a test for the empty case');
     await panel.page.getByTestId('board-confirm-reject-confirm').click();
     const sent = await panel.waitForMessage(DecideGate.method);
     assert.deepEqual(sent.params, { gateId: 7, decision: 'rejected', comment: 'Add a test for the empty case', formInputs: {} });
@@ -167,9 +156,9 @@ describe('webview: runs board (Chromium, fake host)', function () {
     await page.getByTestId('board-filter-failed').click();
     await eventually(async () => assert.equal(await page.getByTestId('board-total').textContent(), '1 shown of 5'));
     await page.getByTestId('board-filter-failed').click();
-    await page.getByTestId('board-filter').fill('nightly');
+    await fillField(page.getByTestId('board-filter'), 'nightly');
     await eventually(async () => assert.equal(await page.getByTestId('board-total').textContent(), '1 shown of 5'));
-    await page.getByTestId('board-filter').fill('');
+    await fillField(page.getByTestId('board-filter'), '');
     await page.getByTestId('board-filter-waiting').click();
     await eventually(async () => assert.equal(await page.getByTestId('board-total').textContent(), '1 shown of 5'));
     await page.getByTestId('board-filter-waiting').click();
@@ -178,7 +167,7 @@ describe('webview: runs board (Chromium, fake host)', function () {
     await panel.waitForMessage('board/archiveFinished');
     await eventually(async () => assert.equal(await page.locator('[data-run-id="r-succeeded"]').count(), 0));
     assert.equal(await page.getByTestId('board-total').textContent(), '3 shown of 5');
-    await page.getByTestId('board-filter').fill('@archived');
+    await fillField(page.getByTestId('board-filter'), '@archived');
     await eventually(async () => assert.equal(await page.locator('[data-run-id="r-succeeded"]').count(), 1));
     assert.equal(await page.locator('[data-run-id="r-failed"]').count(), 1);
     assert.equal(await page.locator('[data-run-id="r-running"]').count(), 0);
@@ -188,7 +177,7 @@ describe('webview: runs board (Chromium, fake host)', function () {
     const page = panel.page;
     baton.updateRun('r-running', { stepsDone: 1 }, 'step.progress', 'first');
     await eventually(async () => assert.equal(await page.getByTestId('board-card-event-r-running').textContent(), ' first'));
-    await page.getByTestId('board-grouping').selectOption('template');
+    await chooseOption(page.getByTestId('board-grouping'), 'Template');
     await page.waitForTimeout(100);
     const seen = baton.lastEventId;
     // A hidden webview is destroyed and messages posted to it are lost.
@@ -202,8 +191,8 @@ describe('webview: runs board (Chromium, fake host)', function () {
     assert.deepEqual(readies[1]!.params, { protocol: 1, lastEventId: seen });
     assert.deepEqual(baton.syncReplies, ['snapshot', 'replay']);
     // UI state came back from getState; the missed change came from the replay.
-    assert.equal(await page.getByTestId('board-grouping').inputValue(), 'template');
-    await page.getByTestId('board-grouping').selectOption('status');
+    assert.equal(await selectedValue(page.getByTestId('board-grouping')), 'template');
+    await chooseOption(page.getByTestId('board-grouping'), 'Status');
     await eventually(async () => assert.equal(await columnOf(panel, 'r-failed'), 'board-column-running'));
     assert.equal(await page.getByTestId('board-card-event-r-failed').textContent(), ' retrying');
   });
@@ -211,7 +200,7 @@ describe('webview: runs board (Chromium, fake host)', function () {
   it('has no serious axe violations, no CSP violations, and is captured in light, dark and high contrast', async () => {
     await assertNoSeriousA11yViolations(panel);
     await assertNoCspViolations(panel);
-    await screenshotInThemes(panel, server, 'board', async () => {
+    await screenshotInThemes(panel, suite.server, 'board', async () => {
       await panel.page.locator('[data-run-id="r-running"]').waitFor();
       await panel.page.waitForTimeout(150);
     });
@@ -221,26 +210,22 @@ describe('webview: runs board (Chromium, fake host)', function () {
     const big = new FakeBaton();
     const statuses = ['running', 'succeeded', 'failed', 'pending', 'paused', 'cancelled'] as const;
     for (let i = 0; i < 2000; i++) big.addRun(run(`b-${i}`, statuses[i % statuses.length]!, { createdAt: T + i }));
-    const bigPanel = await FakePanel.open(browser, server, { panel: 'board' }, big.attach);
-    try {
-      const started = Date.now();
-      await bigPanel.page.locator('[data-run-id]').first().waitFor();
-      const firstPaintMs = Date.now() - started;
-      const cards = await bigPanel.page.locator('[data-run-id]').count();
-      assert.ok(cards < 150, `${cards} cards in the DOM`);
-      assert.ok(cards > 10, `${cards} cards in the DOM`);
-      let total = 0;
-      for (const s of statuses) total += Number(await count(bigPanel, s));
-      assert.equal(total, 2000);
-      // Scrolling a column far down renders the cards there (virtualized, not truncated).
-      await bigPanel.page.getByTestId('board-scroll-succeeded').evaluate((el) => (el.scrollTop = el.scrollHeight));
-      await eventually(async () => assert.equal(await bigPanel.page.locator('[data-run-id="b-1"]').count(), 1));
-      assert.ok((await bigPanel.page.locator('[data-run-id]').count()) < 150);
-      // Most of this time is the fake host pushing ~0.9 MB through Playwright's evaluate; `npm run bench`
-      // is where first paint is measured.
-      console.log(`      (2,000 runs: first card ${firstPaintMs} ms after load incl. fake-host transport, ${cards} cards in the DOM)`);
-    } finally {
-      await bigPanel.close();
-    }
+    const bigPanel = await suite.open({ panel: 'board' }, big.attach);
+    const started = Date.now();
+    await bigPanel.page.locator('[data-run-id]').first().waitFor();
+    const firstPaintMs = Date.now() - started;
+    const cards = await bigPanel.page.locator('[data-run-id]').count();
+    assert.ok(cards < 150, `${cards} cards in the DOM`);
+    assert.ok(cards > 10, `${cards} cards in the DOM`);
+    let total = 0;
+    for (const s of statuses) total += Number(await count(bigPanel, s));
+    assert.equal(total, 2000);
+    // Scrolling a column far down renders the cards there (virtualized, not truncated).
+    await bigPanel.page.getByTestId('board-scroll-succeeded').evaluate((el) => (el.scrollTop = el.scrollHeight));
+    await eventually(async () => assert.equal(await bigPanel.page.locator('[data-run-id="b-1"]').count(), 1));
+    assert.ok((await bigPanel.page.locator('[data-run-id]').count()) < 150);
+    // Most of this time is the fake host pushing ~0.9 MB through Playwright's evaluate; `npm run bench`
+    // is where first paint is measured.
+    console.log(`      (2,000 runs: first card ${firstPaintMs} ms after load incl. fake-host transport, ${cards} cards in the DOM)`);
   });
 });

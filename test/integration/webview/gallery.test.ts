@@ -3,12 +3,12 @@
  * inputs form validated in the webview (and again by the host), start a run.
  */
 import assert from 'node:assert/strict';
-import type { Browser } from 'playwright-core';
 import { StartRun, type IpcRequestMessage } from '../../../src/shared/protocol';
 import { assertNoCspViolations, assertNoSeriousA11yViolations, screenshotInThemes } from './support/checks';
-import { FakePanel, WebviewServer, eventually, launchBrowser, requireChromium } from './support/fakeHost';
+import { eventually, type FakePanel } from './support/fakeHost';
 import { FakeBaton } from './support/fakeBaton';
 import { MISSING_CLAUDE, REVIEW_INPUTS, template } from './support/fixtures';
+import { chooseOption, fieldValue, fillField, useWebviewSuite } from './support/suite';
 
 function seed(): FakeBaton {
   const baton = new FakeBaton();
@@ -52,57 +52,44 @@ function seed(): FakeBaton {
 
 describe('webview: template gallery (Chromium, fake host)', function () {
   this.timeout(60_000);
-  let server: WebviewServer;
-  let browser: Browser;
+  const suite = useWebviewSuite();
   let baton: FakeBaton;
   let panel: FakePanel;
 
-  before(async function () {
-    requireChromium(this);
-    server = await WebviewServer.start();
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
   beforeEach(async () => {
     baton = seed();
-    panel = await FakePanel.open(browser, server, { panel: 'gallery' }, baton.attach);
+    panel = await suite.open({ panel: 'gallery' }, baton.attach);
     await panel.page.getByTestId('gallery-card-review-pr').waitFor();
-  });
-  afterEach(async () => {
-    await panel?.close();
   });
 
   it('filters by typed facets and free text, keeps chips in sync and counts shown/total', async () => {
     const page = panel.page;
     const count = page.getByTestId('gallery-count');
     assert.equal(await count.textContent(), '5/5');
-    await page.getByTestId('gallery-search').fill('@kind:agent');
+    await fillField(page.getByTestId('gallery-search'), '@kind:agent');
     await eventually(async () => assert.equal(await count.textContent(), '2/5'));
     assert.equal(await page.getByTestId('gallery-chip-kind-agent').isVisible(), true);
     assert.equal(await page.getByTestId('gallery-facet-kind-agent').getAttribute('aria-pressed'), 'true');
 
     // A facet button adds its token to the search text and a chip.
-    await page.getByTestId('gallery-search').fill('');
+    await fillField(page.getByTestId('gallery-search'), '');
     await page.getByTestId('gallery-facet-source-workspace').click();
-    assert.match(await page.getByTestId('gallery-search').inputValue(), /@source:workspace/);
+    assert.match(await fieldValue(page.getByTestId('gallery-search')), /@source:workspace/);
     await eventually(async () => assert.equal(await count.textContent(), '2/5'));
     const shown = await page.locator('[data-testid^="gallery-card-"][data-template-id]').evaluateAll((els) => els.map((e) => e.getAttribute('data-template-id')));
     assert.deepEqual(shown.sort(), ['docs-sync', 'nightly-deps']);
 
     // Facets of one key are alternatives; facets of different keys and words all apply.
-    await page.getByTestId('gallery-search').fill('@source:workspace @trigger:schedule');
+    await fillField(page.getByTestId('gallery-search'), '@source:workspace @trigger:schedule');
     await eventually(async () => assert.equal(await count.textContent(), '1/5'));
-    await page.getByTestId('gallery-search').fill('@category:maintenance docs');
+    await fillField(page.getByTestId('gallery-search'), '@category:maintenance docs');
     await eventually(async () => assert.equal(await count.textContent(), '1/5'));
 
     // Removing the chip edits the text and the filter.
     await page.getByTestId('gallery-chip-remove-category-maintenance').click();
-    assert.equal((await page.getByTestId('gallery-search').inputValue()).trim(), 'docs');
+    assert.equal((await fieldValue(page.getByTestId('gallery-search'))).trim(), 'docs');
     await eventually(async () => assert.equal(await count.textContent(), '1/5'));
-    await page.getByTestId('gallery-search').fill('nothing-matches-this');
+    await fillField(page.getByTestId('gallery-search'), 'nothing-matches-this');
     await eventually(async () => assert.equal(await count.textContent(), '0/5'));
     assert.equal(await page.getByTestId('gallery-empty').isVisible(), true);
   });
@@ -135,9 +122,9 @@ describe('webview: template gallery (Chromium, fake host)', function () {
     // Required first, defaults filled, enum as a select, secret masked.
     const order = await page.locator('.schema-form [data-testid^="gallery-input-"]').evaluateAll((els) => els.map((e) => e.getAttribute('data-testid')));
     assert.deepEqual(order.slice(0, 1), ['gallery-input-branch']);
-    assert.equal(await page.getByTestId('gallery-input-depth').evaluate((e) => e.tagName), 'SELECT');
-    assert.equal(await page.getByTestId('gallery-input-maxFiles').inputValue(), '20');
-    assert.equal(await page.getByTestId('gallery-input-token').getAttribute('type'), 'password');
+    assert.equal(await page.getByTestId('gallery-input-depth').evaluate((e) => e.tagName), 'VSCODE-SINGLE-SELECT');
+    assert.equal(await fieldValue(page.getByTestId('gallery-input-maxFiles')), '20');
+    assert.equal(await page.getByTestId('gallery-input-token').locator('input').getAttribute('type'), 'password');
 
     await page.getByTestId('gallery-run').click();
     const fieldError = page.locator('.schema-form .has-error, .schema-form .error-detail').filter({ hasText: 'is required' });
@@ -161,9 +148,9 @@ describe('webview: template gallery (Chromium, fake host)', function () {
   it('starts a run whose inputs match the form (the host re-validates with the same schema)', async () => {
     const page = panel.page;
     await page.getByTestId('gallery-card-review-pr').click();
-    await page.getByTestId('gallery-input-branch').fill('feature/login');
-    await page.getByTestId('gallery-input-depth').selectOption('thorough');
-    await page.getByTestId('gallery-input-maxFiles').fill('7');
+    await fillField(page.getByTestId('gallery-input-branch'), 'feature/login');
+    await chooseOption(page.getByTestId('gallery-input-depth'), 'thorough');
+    await fillField(page.getByTestId('gallery-input-maxFiles'), '7');
     await page.getByTestId('gallery-run').click();
     await eventually(async () => assert.match((await page.getByTestId('gallery-result').textContent()) ?? '', /Started run run-1000/));
     const sent = (await panel.waitForMessage(StartRun.method)) as IpcRequestMessage<{ templateId: string; inputs: Record<string, unknown> }>;
@@ -173,29 +160,25 @@ describe('webview: template gallery (Chromium, fake host)', function () {
   });
 
   it('adds the started run to an open board', async () => {
-    const board = await FakePanel.open(browser, server, { panel: 'board' }, baton.attach);
-    try {
-      await board.page.getByTestId('board-count-pending').waitFor();
-      await panel.page.getByTestId('gallery-card-review-pr').click();
-      await panel.page.getByTestId('gallery-input-branch').fill('main');
-      await panel.page.getByTestId('gallery-run').click();
-      await eventually(async () => assert.equal(await board.page.locator('[data-run-id="run-1000"]').count(), 1));
-      assert.equal(await board.page.getByTestId('board-count-pending').textContent(), '1');
-    } finally {
-      await board.close();
-    }
+    const board = await suite.open({ panel: 'board' }, baton.attach);
+    await board.page.getByTestId('board-count-pending').waitFor();
+    await panel.page.getByTestId('gallery-card-review-pr').click();
+    await fillField(panel.page.getByTestId('gallery-input-branch'), 'main');
+    await panel.page.getByTestId('gallery-run').click();
+    await eventually(async () => assert.equal(await board.page.locator('[data-run-id="run-1000"]').count(), 1));
+    assert.equal(await board.page.getByTestId('board-count-pending').textContent(), '1');
   });
 
   it('keeps the search, selection and an unsent form draft across a reload (getState)', async () => {
     const page = panel.page;
-    await page.getByTestId('gallery-search').fill('@category:review');
+    await fillField(page.getByTestId('gallery-search'), '@category:review');
     await page.getByTestId('gallery-card-review-pr').click();
-    await page.getByTestId('gallery-input-branch').fill('draft-branch');
+    await fillField(page.getByTestId('gallery-input-branch'), 'draft-branch');
     await page.waitForTimeout(50);
     await page.reload();
     await page.getByTestId('gallery-input-branch').waitFor();
-    assert.equal(await page.getByTestId('gallery-search').inputValue(), '@category:review');
-    assert.equal(await page.getByTestId('gallery-input-branch').inputValue(), 'draft-branch');
+    assert.equal(await fieldValue(page.getByTestId('gallery-search')), '@category:review');
+    assert.equal(await fieldValue(page.getByTestId('gallery-input-branch')), 'draft-branch');
   });
 
   it('has no serious axe violations, no CSP violations, and is captured in light, dark and high contrast', async () => {
@@ -203,7 +186,7 @@ describe('webview: template gallery (Chromium, fake host)', function () {
     await panel.page.getByTestId('gallery-run').waitFor();
     await assertNoCspViolations(panel);
     await assertNoSeriousA11yViolations(panel);
-    await screenshotInThemes(panel, server, 'gallery', async () => {
+    await screenshotInThemes(panel, suite.server, 'gallery', async () => {
       await panel.page.getByTestId('gallery-run').waitFor();
       await panel.page.waitForTimeout(150);
     });

@@ -4,12 +4,12 @@
  * windows with one stored decision, a timeout never shown as an approval.
  */
 import assert from 'node:assert/strict';
-import type { Browser } from 'playwright-core';
 import { CloseGateDialog, DecideGate } from '../../../src/shared/protocol';
 import { assertNoCspViolations, assertNoSeriousA11yViolations, screenshotInThemes } from './support/checks';
-import { FakePanel, WebviewServer, eventually, launchBrowser, requireChromium } from './support/fakeHost';
+import { eventually, type FakePanel } from './support/fakeHost';
 import { FakeBaton, gateSummary } from './support/fakeBaton';
 import { gate, run, step } from './support/fixtures';
+import { chooseOption, fillField, useWebviewSuite } from './support/suite';
 
 function seed(): FakeBaton {
   const baton = new FakeBaton();
@@ -40,29 +40,16 @@ function seed(): FakeBaton {
 
 describe('webview: gate approval dialog (Chromium, fake host)', function () {
   this.timeout(60_000);
-  let server: WebviewServer;
-  let browser: Browser;
+  const suite = useWebviewSuite();
   let baton: FakeBaton;
   let panel: FakePanel;
 
-  before(async function () {
-    requireChromium(this);
-    server = await WebviewServer.start();
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
   beforeEach(async () => {
     baton = seed();
   });
-  afterEach(async () => {
-    await panel?.close();
-  });
 
   async function open(gateId: number): Promise<FakePanel> {
-    const p = await FakePanel.open(browser, server, { panel: 'gate', gateId }, baton.attach);
+    const p = await suite.open({ panel: 'gate', gateId }, baton.attach);
     await p.page.getByTestId('gate-title').waitFor();
     return p;
   }
@@ -101,14 +88,14 @@ describe('webview: gate approval dialog (Chromium, fake host)', function () {
     const approve = page.getByTestId('gate-approve');
     assert.equal(await approve.isDisabled(), true);
     assert.match((await page.getByTestId('gate-approve-reason').textContent()) ?? '', /fill in Risk level/);
-    await page.getByTestId('gate-input-risk').selectOption('low');
+    await chooseOption(page.getByTestId('gate-input-risk'), 'low');
     await eventually(async () => assert.equal(await approve.isDisabled(), false));
-    await page.getByTestId('gate-input-ticket').fill('not a ticket');
+    await fillField(page.getByTestId('gate-input-ticket'), 'not a ticket');
     await eventually(async () => assert.match((await page.getByTestId('gate-approve-reason').textContent()) ?? '', /Ticket must match pattern/));
     assert.equal(await approve.isDisabled(), true);
-    await page.getByTestId('gate-input-ticket').fill('REL-42');
+    await fillField(page.getByTestId('gate-input-ticket'), 'REL-42');
     await eventually(async () => assert.equal(await approve.isDisabled(), false));
-    await page.getByTestId('gate-comment').fill('Ship it');
+    await fillField(page.getByTestId('gate-comment'), 'Ship it');
     await approve.click();
     const sent = await panel.waitForMessage(DecideGate.method);
     assert.deepEqual(sent.params, { gateId: 11, decision: 'approved', comment: 'Ship it', formInputs: { risk: 'low', ticket: 'REL-42' } });
@@ -118,7 +105,7 @@ describe('webview: gate approval dialog (Chromium, fake host)', function () {
 
   it('rejects with feedback (the comment goes with the decision)', async () => {
     panel = await open(13);
-    await panel.page.getByTestId('gate-comment').fill('The migration is missing a down step');
+    await fillField(panel.page.getByTestId('gate-comment'), 'The migration is missing a down step');
     await panel.page.getByTestId('gate-reject').click();
     assert.deepEqual((await panel.waitForMessage(DecideGate.method)).params, { gateId: 13, decision: 'rejected', comment: 'The migration is missing a down step', formInputs: {} });
     assert.deepEqual(baton.decisions.map((d) => [d.gateId, d.decision, d.comment]), [[13, 'rejected', 'The migration is missing a down step']]);
@@ -127,18 +114,14 @@ describe('webview: gate approval dialog (Chromium, fake host)', function () {
   it('turns a second window to "Approved by … at …" live; exactly one decision is stored', async () => {
     panel = await open(13);
     const other = await open(13);
-    try {
-      await panel.page.getByTestId('gate-approve').click();
-      await eventually(async () => assert.match((await other.page.getByTestId('gate-decision').textContent()) ?? '', /Approved by alice at /), 2000);
-      assert.equal(await other.page.getByTestId('gate-approve').count(), 0);
-      await eventually(async () => assert.match((await other.page.getByTestId('live-region').textContent()) ?? '', /Approved by alice/));
-      // A late decision from a stale view is refused by the host, not stored twice.
-      const late = baton.decideGate(13, 'rejected', 'bob', '', {});
-      assert.equal(late.ok, false);
-      assert.equal(baton.decisions.length, 1);
-    } finally {
-      await other.close();
-    }
+    await panel.page.getByTestId('gate-approve').click();
+    await eventually(async () => assert.match((await other.page.getByTestId('gate-decision').textContent()) ?? '', /Approved by alice at /), 2000);
+    assert.equal(await other.page.getByTestId('gate-approve').count(), 0);
+    await eventually(async () => assert.match((await other.page.getByTestId('live-region').textContent()) ?? '', /Approved by alice/));
+    // A late decision from a stale view is refused by the host, not stored twice.
+    const late = baton.decideGate(13, 'rejected', 'bob', '', {});
+    assert.equal(late.ok, false);
+    assert.equal(baton.decisions.length, 1);
   });
 
   it('shows a timeout as "Timed out", never as an approval', async () => {
@@ -161,7 +144,7 @@ describe('webview: gate approval dialog (Chromium, fake host)', function () {
     panel = await open(11);
     await assertNoSeriousA11yViolations(panel);
     await assertNoCspViolations(panel);
-    await screenshotInThemes(panel, server, 'gate', async () => {
+    await screenshotInThemes(panel, suite.server, 'gate', async () => {
       await panel.page.getByTestId('gate-title').waitFor();
       await panel.page.waitForTimeout(150);
     });

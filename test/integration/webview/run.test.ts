@@ -4,12 +4,12 @@
  * seen by a second window, tabs.
  */
 import assert from 'node:assert/strict';
-import type { Browser } from 'playwright-core';
 import { AddComment, GetLog, RunAction, SearchLog, type StepView } from '../../../src/shared/protocol';
 import { assertNoCspViolations, assertNoSeriousA11yViolations, screenshotInThemes } from './support/checks';
-import { FakePanel, WebviewServer, eventually, launchBrowser, requireChromium } from './support/fakeHost';
+import { eventually, type FakePanel } from './support/fakeHost';
 import { FakeBaton, logKey } from './support/fakeBaton';
 import { T0, foreachCounts, run, step } from './support/fixtures';
+import { fieldValue, fillField, isChecked, useWebviewSuite } from './support/suite';
 
 const SIX_STEPS: StepView[] = [
   step('checkout', 'succeeded'),
@@ -60,29 +60,16 @@ function seed(): FakeBaton {
 
 describe('webview: run detail (Chromium, fake host)', function () {
   this.timeout(90_000);
-  let server: WebviewServer;
-  let browser: Browser;
+  const suite = useWebviewSuite();
   let baton: FakeBaton;
   let panel: FakePanel;
 
-  before(async function () {
-    requireChromium(this);
-    server = await WebviewServer.start();
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
   beforeEach(() => {
     baton = seed();
   });
-  afterEach(async () => {
-    await panel?.close();
-  });
 
   async function open(runId: string, stepId?: string): Promise<FakePanel> {
-    panel = await FakePanel.open(browser, server, stepId ? { panel: 'run', runId, stepId } : { panel: 'run', runId }, baton.attach);
+    panel = await suite.open(stepId ? { panel: 'run', runId, stepId } : { panel: 'run', runId }, baton.attach);
     await panel.page.getByTestId('run-title').waitFor();
     return panel;
   }
@@ -122,8 +109,8 @@ describe('webview: run detail (Chromium, fake host)', function () {
     await eventually(async () => assert.equal(await page.getByTestId('log-line-count').textContent(), '200,000 lines'));
     // Virtualized: a handful of rows in the DOM, not 200,000.
     assert.ok((await page.locator('.log-row').count()) < 200);
-    await page.getByTestId('log-search').fill('needle-in-haystack');
-    await page.getByTestId('log-search').press('Enter');
+    await fillField(page.getByTestId('log-search'), 'needle-in-haystack');
+    await page.getByTestId('log-search').locator('input').press('Enter');
     const hit = page.getByTestId('log-current-match');
     await hit.waitFor();
     assert.equal(await hit.getAttribute('data-line'), '190000');
@@ -167,14 +154,14 @@ describe('webview: run detail (Chromium, fake host)', function () {
     await page.getByTestId('run-dag-expand-review-file').click();
     await page.getByTestId('run-dag-item-review-file-34').click();
     await eventually(async () => assert.equal(await page.getByTestId('log-line-count').textContent(), '300 lines · live'));
-    assert.equal(await page.getByTestId('log-follow').getAttribute('aria-pressed'), 'true');
+    assert.equal(await isChecked(page.getByTestId('log-follow')), true);
     baton.appendLog(ref, Array.from({ length: 100 }, (_, i) => `live line ${301 + i}`));
     await eventually(async () => assert.equal(await page.locator('.log-row[data-line="400"]').count(), 1));
     const atBottom = await page.getByTestId('log-scroll').evaluate((el) => el.scrollHeight - el.scrollTop - el.clientHeight < 40);
     assert.equal(atBottom, true);
     // Earlier lines are present too (opened mid-step).
     await page.getByTestId('log-scroll').evaluate((el) => (el.scrollTop = 0));
-    await eventually(async () => assert.equal(await page.getByTestId('log-follow').getAttribute('aria-pressed'), 'false'));
+    await eventually(async () => assert.equal(await isChecked(page.getByTestId('log-follow')), false));
     await page.locator('.log-row[data-line="1"]').waitFor();
     baton.appendLog(ref, ['after pause']);
     await eventually(async () => assert.equal(await page.getByTestId('log-line-count').textContent(), '401 lines · live'));
@@ -205,22 +192,18 @@ describe('webview: run detail (Chromium, fake host)', function () {
 
   it('shows a comment added in one window in a second window within a second', async () => {
     const first = await open('r6');
-    const second = await FakePanel.open(browser, server, { panel: 'run', runId: 'r6' }, baton.attach);
-    try {
-      await second.page.getByTestId('run-title').waitFor();
-      await first.page.getByTestId('run-tab-comments').click();
-      await second.page.getByTestId('run-tab-comments').click();
-      await first.page.getByTestId('run-comment-input').fill('Looks like a flaky **network** call');
-      await first.page.getByTestId('run-comment-add').click();
-      await first.waitForMessage(AddComment.method);
-      const started = Date.now();
-      await second.page.getByTestId('run-comment-1').waitFor({ timeout: 1000 });
-      assert.ok(Date.now() - started < 1000);
-      assert.match((await second.page.getByTestId('run-comment-1').innerHTML()) ?? '', /<strong>network<\/strong>/);
-      assert.equal(await first.page.getByTestId('run-comment-input').inputValue(), '');
-    } finally {
-      await second.close();
-    }
+    const second = await suite.open({ panel: 'run', runId: 'r6' }, baton.attach);
+    await second.page.getByTestId('run-title').waitFor();
+    await first.page.getByTestId('run-tab-comments').click();
+    await second.page.getByTestId('run-tab-comments').click();
+    await fillField(first.page.getByTestId('run-comment-input'), 'Looks like a flaky **network** call');
+    await first.page.getByTestId('run-comment-add').click();
+    await first.waitForMessage(AddComment.method);
+    const started = Date.now();
+    await second.page.getByTestId('run-comment-1').waitFor({ timeout: 1000 });
+    assert.ok(Date.now() - started < 1000);
+    assert.match((await second.page.getByTestId('run-comment-1').innerHTML()) ?? '', /<strong>network<\/strong>/);
+    assert.equal(await fieldValue(first.page.getByTestId('run-comment-input')), '');
   });
 
   it('shows output, transcript and summary tabs of a step', async () => {
@@ -236,10 +219,13 @@ describe('webview: run detail (Chromium, fake host)', function () {
     assert.match((await page.getByTestId('run-transcript').textContent()) ?? '', /Tool call Read/);
     await page.getByTestId('run-tab-summary').click();
     assert.match((await page.getByTestId('run-summary').innerHTML()) ?? '', /<h2>Plan<\/h2>/);
-    // Tabs are a keyboard tablist.
+    // Tabs are a keyboard tablist: arrows move between tabs, Enter opens the focused one.
     await page.getByTestId('run-tab-summary').focus();
     await page.keyboard.press('ArrowRight');
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('data-testid')), 'run-tab-artifacts');
+    await page.keyboard.press('Enter');
     assert.equal(await page.getByTestId('run-tab-artifacts').getAttribute('aria-selected'), 'true');
+    await page.getByTestId('run-artifacts-all').waitFor();
   });
 
   it('asks before cancelling a running run', async () => {
@@ -259,20 +245,16 @@ describe('webview: run detail (Chromium, fake host)', function () {
     await eventually(async () => assert.equal(await page.getByTestId('log-line-count').textContent(), '200,000 lines'));
     await assertNoSeriousA11yViolations(panel);
     await assertNoCspViolations(panel);
-    await screenshotInThemes(panel, server, 'run-detail', async () => {
+    await screenshotInThemes(panel, suite.server, 'run-detail', async () => {
       await page.getByTestId('log-line-count').filter({ hasText: '200,000' }).waitFor();
       await page.waitForTimeout(200);
     });
-    const fan = await FakePanel.open(browser, server, { panel: 'run', runId: 'r-fan' }, baton.attach);
-    try {
-      await fan.page.getByTestId('run-dag-expand-review-file').click();
-      await screenshotInThemes(fan, server, 'run-detail-foreach', async () => {
-        await fan.page.getByTestId('run-title').waitFor();
-        await fan.page.waitForTimeout(200);
-      });
-      await assertNoSeriousA11yViolations(fan);
-    } finally {
-      await fan.close();
-    }
+    const fan = await suite.open({ panel: 'run', runId: 'r-fan' }, baton.attach);
+    await fan.page.getByTestId('run-dag-expand-review-file').click();
+    await screenshotInThemes(fan, suite.server, 'run-detail-foreach', async () => {
+      await fan.page.getByTestId('run-title').waitFor();
+      await fan.page.waitForTimeout(200);
+    });
+    await assertNoSeriousA11yViolations(fan);
   });
 });

@@ -69,6 +69,8 @@ describe('webview protocol', () => {
     assert.equal((html.match(/<script/g) ?? []).length, 1);
     assert.doesNotMatch(html, /<script>/);
     assert.match(html, /<title>Run &#60;x&#62;<\/title>/);
+    // vscode-elements' icons look the codicons stylesheet up by this id.
+    assert.match(html, /<link rel="stylesheet" id="vscode-codicon-stylesheet" href="https:\/\/cdn\/dist\/webview\/codicon.css">/);
     assert.match(html, /data-baton-context="\{&#34;panel&#34;:&#34;run&#34;,&#34;runId&#34;:&#34;r\\&#34;1&#60;script&#62;&#34;\}"/);
     const csp = webviewCsp('https://cdn', 'N');
     assert.match(csp, /default-src 'none'/);

@@ -43,7 +43,7 @@ export async function buildWebviews(): Promise<string> {
     .map((d) => d.name);
   await esbuild.build({
     absWorkingDir: REPO,
-    entryPoints: Object.fromEntries(apps.map((a) => [a, join('webview-ui', a, 'index.tsx')])),
+    entryPoints: { ...Object.fromEntries(apps.map((a) => [a, join('webview-ui', a, 'index.tsx')])), codicon: '@vscode/codicons/dist/codicon.css' },
     bundle: true,
     outdir,
     platform: 'browser',
