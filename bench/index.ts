@@ -4,6 +4,7 @@
  * met (ok) or missed (MISS).
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { benchBoard } from './board.bench';
 import { benchEngine, type BenchLine } from './engine.bench';
 
 /**
@@ -42,6 +43,7 @@ const only = process.argv.slice(2);
 const sections: Array<[string, () => Promise<BenchLine[]>]> = [
   ['engine', benchEngine],
   ['activation', benchActivation],
+  ['board', benchBoard],
 ];
 for (const [name, run] of sections) {
   if (only.length > 0 && !only.includes(name)) continue;

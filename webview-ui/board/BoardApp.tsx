@@ -238,6 +238,8 @@ export function BoardApp() {
         </div>
       </header>
       {!loaded && runs.size === 0 && <Loading text="Loading runs…" testId="board-loading" />}
+      {/* Empty columns saying "No runs" before the first snapshot would be a lie; restored runs show at once. */}
+      {(loaded || runs.size > 0) && (
       <div className="board-columns" aria-labelledby="board-title">
         {columns.map((col, ci) => (
           <BoardColumn
@@ -256,6 +258,7 @@ export function BoardApp() {
           />
         ))}
       </div>
+      )}
       {menu && (
         <ContextMenu
           items={menuItems(menu.run)}

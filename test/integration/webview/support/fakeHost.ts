@@ -34,9 +34,10 @@ export function requireChromium(ctx: Mocha.Context): void {
 
 /**
  * Bundles every webview-ui/<app>/index.tsx the way esbuild.mjs does, into a temp folder, so the
- * tests do not depend on (or race with) a build of the whole repository.
+ * tests do not depend on (or race with) a build of the whole repository. `minify` gives what
+ * `npm run package` ships (the bench measures that).
  */
-export async function buildWebviews(): Promise<string> {
+export async function buildWebviews(options: { minify?: boolean } = {}): Promise<string> {
   const outdir = mkdtempSync(join(tmpdir(), 'baton-webview-'));
   const apps = readdirSync(join(REPO, 'webview-ui'), { withFileTypes: true })
     .filter((d) => d.isDirectory() && existsSync(join(REPO, 'webview-ui', d.name, 'index.tsx')))
@@ -50,6 +51,7 @@ export async function buildWebviews(): Promise<string> {
     format: 'esm',
     target: 'es2022',
     sourcemap: false,
+    minify: options.minify ?? false,
     logLevel: 'silent',
     loader: { '.ttf': 'file', '.woff': 'file', '.woff2': 'file' },
     define: { 'process.env.NODE_ENV': '"production"' },
@@ -67,8 +69,8 @@ export class WebviewServer {
     private readonly bundleDir: string,
   ) {}
 
-  static async start(): Promise<WebviewServer> {
-    const bundleDir = await buildWebviews();
+  static async start(options: { minify?: boolean } = {}): Promise<WebviewServer> {
+    const bundleDir = await buildWebviews(options);
     let origin = '';
     const server = createServer((req, res) => {
       const url = new URL(req.url ?? '/', origin);
