@@ -240,24 +240,24 @@ export function BoardApp() {
       {!loaded && runs.size === 0 && <Loading text="Loading runs…" testId="board-loading" />}
       {/* Empty columns saying "No runs" before the first snapshot would be a lie; restored runs show at once. */}
       {(loaded || runs.size > 0) && (
-      <div className="board-columns" aria-labelledby="board-title">
-        {columns.map((col, ci) => (
-          <BoardColumn
-            key={col.key}
-            column={col}
-            columnIndex={ci}
-            now={now}
-            register={(api) => {
-              if (api) columnRefs.current.set(col.key, api);
-              else columnRefs.current.delete(col.key);
-            }}
-            onMove={moveFocus}
-            onFocusCard={focusCard}
-            onMenu={(run, x, y) => setMenu({ run, x, y })}
-            onDecide={(run, gate, decision) => (decision === 'rejected' ? setConfirm({ kind: 'reject', run, gate }) : void decide(run, gate, 'approved', ''))}
-          />
-        ))}
-      </div>
+        <div className="board-columns" aria-labelledby="board-title">
+          {columns.map((col, ci) => (
+            <BoardColumn
+              key={col.key}
+              column={col}
+              columnIndex={ci}
+              now={now}
+              register={(api) => {
+                if (api) columnRefs.current.set(col.key, api);
+                else columnRefs.current.delete(col.key);
+              }}
+              onMove={moveFocus}
+              onFocusCard={focusCard}
+              onMenu={(run, x, y) => setMenu({ run, x, y })}
+              onDecide={(run, gate, decision) => (decision === 'rejected' ? setConfirm({ kind: 'reject', run, gate }) : void decide(run, gate, 'approved', ''))}
+            />
+          ))}
+        </div>
       )}
       {menu && (
         <ContextMenu

@@ -103,15 +103,18 @@ export function GateApp() {
     if (gateLoaded) heading.current?.focus();
   }, [gateLoaded]);
 
-  // Escape closes the dialog without deciding.
+  // Escape closes the dialog without deciding. Listened to while capturing: vscode-single-select
+  // swallows Escape even when its list is closed; only an open list keeps it (to close the list).
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (e.key !== 'Escape' || e.defaultPrevented) return;
+      const target = e.target as (Element & { open?: boolean }) | null;
+      if (target?.localName === 'vscode-single-select' && target.open === true) return;
       e.preventDefault();
       ipc().command(CloseGateDialog, { gateId: context.gateId });
     };
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
+    window.addEventListener('keydown', onKey, true);
+    return () => window.removeEventListener('keydown', onKey, true);
   }, [context.gateId]);
 
   const errors = useMemo(() => (gate?.formSchema ? formErrors(gate.formSchema, values) : []), [gate?.formSchema, values]);

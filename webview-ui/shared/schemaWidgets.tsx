@@ -53,7 +53,7 @@ function SelectWidget(props: WidgetProps) {
   const current = typeof selected === 'string' ? selected : '';
   // No default: an empty first option, so nothing is chosen for the user.
   const choices = [
-    ...(schema.default === undefined ? [{ value: '', label: placeholder || '—' }] : []),
+    ...(schema.default === undefined ? [{ value: '', label: placeholder || 'Choose…' }] : []),
     ...enumOptions.map((o, i) => ({ value: String(i), label: o.label, disabled: options.enumDisabled?.includes(o.value) ?? false })),
   ];
   return (

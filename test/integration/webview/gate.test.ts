@@ -76,6 +76,13 @@ describe('webview: gate approval dialog (Chromium, fake host)', function () {
 
   it('closes on Escape without deciding', async () => {
     panel = await open(11);
+    // An open dropdown takes the first Escape (it closes its list); a closed one lets it through.
+    const risk = panel.page.getByTestId('gate-input-risk');
+    await risk.click();
+    await risk.getByRole('option', { name: 'medium', exact: true }).waitFor();
+    await panel.page.keyboard.press('Escape');
+    await eventually(async () => assert.equal(await risk.evaluate((el) => (el as unknown as { open: boolean }).open), false));
+    assert.equal(panel.messages(CloseGateDialog.method).length, 0);
     await panel.page.keyboard.press('Escape');
     assert.deepEqual((await panel.waitForMessage(CloseGateDialog.method)).params, { gateId: 11 });
     assert.equal(panel.messages(DecideGate.method).length, 0);
