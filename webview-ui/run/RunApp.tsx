@@ -481,7 +481,7 @@ function OutputTab({ step }: { step: StepView }) {
   const [asJson, setAsJson] = useState(false);
   if (!step.outputs || Object.keys(step.outputs).length === 0) return <p className="muted">No outputs recorded.</p>;
   return (
-    <div>
+    <div className="tab-stack">
       <div className="row">
         <button type="button" className="toggle" aria-pressed={!asJson} data-testid="run-output-table" onClick={() => setAsJson(false)}>
           Table
@@ -537,7 +537,7 @@ function ArtifactsTab({ run, stepId }: { run: RunDetail; stepId: string }) {
   const [all, setAll] = useState(false);
   const list = run.artifacts.filter((a) => all || a.stepId === stepId);
   return (
-    <div>
+    <div className="tab-stack">
       <Checkbox testId="run-artifacts-all" checked={all} onChecked={setAll}>
         Artifacts of all steps
       </Checkbox>
