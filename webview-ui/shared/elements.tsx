@@ -178,7 +178,7 @@ export function Select(props: {
       onFocus={onFocus}
     >
       {options.map((o) => (
-        <VscodeOption key={o.value} value={o.value} disabled={o.disabled ?? false}>
+        <VscodeOption key={o.value} value={o.value} disabled={o.disabled ?? false} data-testid={`${testId}-option-${o.value || 'none'}`}>
           {o.label}
         </VscodeOption>
       ))}

@@ -27,6 +27,8 @@ function seed(): FakeBaton {
       properties: {
         risk: { type: 'string', title: 'Risk level', enum: ['low', 'medium', 'high'] },
         ticket: { type: 'string', title: 'Ticket', pattern: '^[A-Z]+-[0-9]+$' },
+        rollback: { type: 'boolean', title: 'Rollback plan ready' },
+        notes: { type: 'string', title: 'Release notes', format: 'markdown' },
       },
       required: ['risk'],
     },
@@ -102,10 +104,21 @@ describe('webview: gate approval dialog (Chromium, fake host)', function () {
     assert.equal(await approve.isDisabled(), true);
     await fillField(page.getByTestId('gate-input-ticket'), 'REL-42');
     await eventually(async () => assert.equal(await approve.isDisabled(), false));
+    // A boolean is a checkbox, a markdown string a text area.
+    assert.equal(await page.getByTestId('gate-input-rollback').evaluate((e) => e.tagName), 'VSCODE-CHECKBOX');
+    assert.equal(await page.getByTestId('gate-input-notes').evaluate((e) => e.tagName), 'VSCODE-TEXTAREA');
+    await page.getByTestId('gate-input-rollback').click();
+    await fillField(page.getByTestId('gate-input-notes'), 'Fixes the login loop\n\nSee REL-42');
     await fillField(page.getByTestId('gate-comment'), 'Ship it');
+    await eventually(async () => assert.equal(await approve.isDisabled(), false));
     await approve.click();
     const sent = await panel.waitForMessage(DecideGate.method);
-    assert.deepEqual(sent.params, { gateId: 11, decision: 'approved', comment: 'Ship it', formInputs: { risk: 'low', ticket: 'REL-42' } });
+    assert.deepEqual(sent.params, {
+      gateId: 11,
+      decision: 'approved',
+      comment: 'Ship it',
+      formInputs: { risk: 'low', ticket: 'REL-42', rollback: true, notes: 'Fixes the login loop\n\nSee REL-42' },
+    });
     await eventually(async () => assert.match((await page.getByTestId('gate-decision').textContent()) ?? '', /Approved by alice at .*Ship it/));
     assert.equal(await page.getByTestId('gate-approve').count(), 0);
   });
