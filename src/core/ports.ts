@@ -78,6 +78,11 @@ export interface StepExecutionContext {
   upstream: Record<string, Outputs>;
   /** Run inputs. */
   inputs: Record<string, JsonValue>;
+  /**
+   * Adds what the executor built for this attempt (an agent's exact prompt and what it was
+   * assembled from) to the step's `input.json`, beside what the engine recorded; secrets redacted.
+   */
+  recordInput?(details: Record<string, JsonValue>): void;
 }
 
 /** The result of one attempt. A thrown BatonError is a failure too (retryable per its flag). */

@@ -4,8 +4,9 @@
  *
  * - Prompt: assembled on purpose (prompt.ts) from the run's goal, the step's acceptance
  *   criteria, the run's inputs, the outputs of the steps it needs and its instructions. The exact
- *   prompt is saved (secrets redacted) as `prompt.md` in the step folder; the engine owns
- *   `input.json` and `events.jsonl` there.
+ *   prompt (secrets redacted) and what it was assembled from go into the step's `input.json`
+ *   (`agent.prompt`, `agent.assembledFrom`, and `agent.attempts` for every attempt so far), and
+ *   the prompt alone into `prompt.md`; the engine owns `input.json` and `events.jsonl`.
  * - Session: every attempt is a fresh session, unless the step says `resume: true` and an
  *   earlier attempt recorded one (`agent-session.json` in the step folder).
  * - Streaming: stdout is parsed line by line by the CLI's adapter; each event goes to
@@ -23,6 +24,7 @@ import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { ExecutableNotFoundError, StepTimeoutError } from '../../core/errors';
 import type { JsonValue } from '../../core/model';
 import type { AgentSessionInfo, StepExecutionContext, StepExecutionResult, StepExecutor, StepProgress } from '../../core/ports';
@@ -32,12 +34,14 @@ import { createRedactor, type Redactor } from '../redact';
 import { classifyOutcome, type AgentAdapter, type AgentMcpServer, type AgentOutcome, AgentOutcomeKind } from './adapter';
 import { agentAdapter } from './adapters';
 import { emptySummary, summarize, type AgentEvent, type AgentRunSummary } from './events';
-import { assembleAgentPrompt } from './prompt';
+import { assembleAgentPrompt, type AgentPromptParts } from './prompt';
 
 /** File names in the step folder. */
 export const AGENT_PROMPT_FILE = 'prompt.md';
 export const AGENT_STREAM_FILE = 'agent-stream.jsonl';
 export const AGENT_SESSION_FILE = 'agent-session.json';
+/** The prompt of every attempt so far (what `input.json`'s `agent.attempts` is rebuilt from). */
+export const AGENT_PROMPTS_FILE = 'agent-prompts.json';
 /** Outputs the agent set through Baton's MCP server (`set_output`), merged into the step's outputs. */
 export const AGENT_MCP_OUTPUTS_FILE = 'mcp-outputs.json';
 
@@ -82,7 +86,7 @@ export class AgentExecutor implements StepExecutor {
     const executable = this.resolveExecutable(adapter, baseEnv, ctx.cwd);
 
     await mkdir(ctx.stepDir, { recursive: true });
-    const prompt = assembleAgentPrompt({
+    const promptParts: AgentPromptParts = {
       instructions: stringField(ctx.resolved.prompt) ?? step.prompt,
       templateName: ctx.template.name,
       ...(ctx.template.description ? { templateDescription: ctx.template.description } : {}),
@@ -92,8 +96,10 @@ export class AgentExecutor implements StepExecutor {
       upstream: redactJson(ctx.upstream as JsonValue, redact) as Record<string, Record<string, JsonValue>>,
       needs: step.needs,
       ...(ctx.itemKey !== undefined ? { item: { key: ctx.itemKey } } : {}),
-    });
+    };
+    const prompt = assembleAgentPrompt(promptParts);
     await writeFile(join(ctx.stepDir, AGENT_PROMPT_FILE), redact(prompt));
+    await recordPrompt(ctx, redact(prompt), redactJson(promptParts as unknown as JsonValue, redact));
     // Outputs set through Baton's MCP server belong to one attempt only.
     await rm(join(ctx.stepDir, AGENT_MCP_OUTPUTS_FILE), { force: true });
 
@@ -365,6 +371,45 @@ function redactJson(value: JsonValue, redact: Redactor): JsonValue {
     return out;
   }
   return value;
+}
+
+/** One attempt's prompt as `input.json` shows it. */
+interface AttemptPrompt {
+  attempt: number;
+  /** The exact prompt the CLI was given (secrets redacted); absent when `sameAsAttempt` says where it is. */
+  prompt?: string;
+  /** What the prompt was assembled from (goal, acceptance criteria, inputs, upstream outputs, instructions). */
+  assembledFrom?: JsonValue;
+  /** This attempt's prompt was the same as that earlier attempt's. */
+  sameAsAttempt?: number;
+}
+
+/**
+ * Adds this attempt's exact prompt and its parts to the step's `input.json` (through the engine,
+ * which owns that file), with the prompts of the earlier attempts: a retry may be given a
+ * different prompt (its attempt number, changed upstream outputs), so each attempt is kept;
+ * one identical to an earlier attempt's only names it.
+ */
+async function recordPrompt(ctx: StepExecutionContext, prompt: string, assembledFrom: JsonValue): Promise<void> {
+  const file = join(ctx.stepDir, AGENT_PROMPTS_FILE);
+  let attempts: AttemptPrompt[] = [];
+  try {
+    const saved = JSON.parse(await readFile(file, 'utf8')) as unknown;
+    if (Array.isArray(saved)) attempts = (saved as AttemptPrompt[]).filter((a) => a.attempt < ctx.attempt);
+  } catch {
+    // First attempt, or a step folder from before this file existed.
+  }
+  const same = attempts.find((a) => a.prompt === prompt && isDeepStrictEqual(a.assembledFrom, assembledFrom));
+  attempts.push(same ? { attempt: ctx.attempt, sameAsAttempt: same.attempt } : { attempt: ctx.attempt, prompt, assembledFrom });
+  await writeFile(file, `${JSON.stringify(attempts, null, 2)}\n`);
+  ctx.recordInput?.({
+    agent: {
+      prompt,
+      promptFile: AGENT_PROMPT_FILE,
+      assembledFrom,
+      attempts: attempts as unknown as JsonValue,
+    },
+  });
 }
 
 async function readMcpOutputs(stepDir: string): Promise<JsonValue> {

@@ -127,6 +127,45 @@ describe('AgentExecutor (stand-in CLI)', function () {
     assert.ok(args().some((a) => a.includes('Use key abc-SECRET-123.')), 'the agent itself gets the real instructions');
   });
 
+  it("hands the exact prompt of every attempt and its parts to input.json, secrets redacted, identical retries by reference", async () => {
+    // Claude Code gets the prompt as the argument after -p: keep it byte for byte.
+    const cli = join(dir, 'fake-claude-prompt');
+    writeFileSync(cli, `#!/bin/sh\nprintf '%s' "$2" > "${join(dir, 'sent.txt')}"\ncat "${join(fixtures, 'claude', 'success.jsonl')}"\n`);
+    chmodSync(cli, 0o755);
+    const executor = new AgentExecutor({ baseEnv: { PATH: '/usr/bin:/bin' }, executables: { claude: cli } });
+    const recorded: Array<Record<string, unknown>> = [];
+    const attempt = async (n: number, instructions: string) => {
+      const run = context(step('claude', { prompt: instructions }), {
+        attempt: n,
+        resolved: { prompt: instructions },
+        secrets: ['abc-SECRET-123'],
+        inputs: { key: 'abc-SECRET-123', who: 'world' },
+        recordInput: (details) => recorded.push(details),
+      });
+      assert.equal((await executor.execute(run.ctx)).kind, 'succeeded');
+      return readFileSync(join(dir, 'sent.txt'), 'utf8');
+    };
+    const sentOne = await attempt(1, 'First try with abc-SECRET-123.');
+    const sentTwo = await attempt(2, 'Second try.');
+    await attempt(3, 'Second try.');
+    assert.equal(recorded.length, 3, 'one record per attempt');
+    type Agent = { prompt: string; assembledFrom: { instructions: string; inputs: unknown }; attempts: Array<Record<string, unknown>> };
+    const [one, two, three] = recorded.map((r) => r.agent as Agent);
+    assert.equal(one!.prompt, sentOne.replaceAll('abc-SECRET-123', '***'), 'the prompt the CLI got, redacted');
+    assert.equal(one!.assembledFrom.instructions, 'First try with ***.');
+    assert.deepEqual(one!.assembledFrom.inputs, { key: '***', who: 'world' });
+    assert.equal(two!.prompt, sentTwo);
+    assert.deepEqual(
+      three!.attempts.map((a) => [a.attempt, a.prompt, a.sameAsAttempt]),
+      [
+        [1, one!.prompt, undefined],
+        [2, sentTwo, undefined],
+        [3, undefined, 2],
+      ],
+    );
+    assert.ok(!JSON.stringify(recorded).includes('abc-SECRET-123'));
+  });
+
   it('a CLI that dies without a result is a retryable crash naming its last stderr line', async () => {
     const executor = new AgentExecutor({
       baseEnv: { PATH: '/usr/bin:/bin' },
