@@ -31,7 +31,7 @@ import type { AgentSessionInfo, StepExecutionContext, StepExecutionResult, StepE
 import type { AgentKind, AgentStep } from '../../core/template/types';
 import { findExecutable, runProcess, type ProcessResult } from '../process';
 import { createRedactor, type Redactor } from '../redact';
-import { classifyOutcome, type AgentAdapter, type AgentMcpServer, type AgentOutcome, AgentOutcomeKind } from './adapter';
+import { classifyOutcome, type AgentAdapter, type AgentInvocation, type AgentMcpServer, type AgentOutcome, AgentOutcomeKind } from './adapter';
 import { agentAdapter } from './adapters';
 import { emptySummary, summarize, type AgentEvent, type AgentRunSummary } from './events';
 import { assembleAgentPrompt, type AgentPromptParts } from './prompt';
@@ -112,14 +112,7 @@ export class AgentExecutor implements StepExecutor {
         text: `${step.agent}: tools (${step.tools.join(', ')}) ignored: this CLI has no per-run tool allow-list; permission "${step.permission ?? 'edit'}" decides what it may do`,
       });
     }
-    let mcpServers = this.options.mcpServers?.(ctx);
-    if (mcpServers && !adapter.acceptsMcpServers) {
-      ctx.progress({
-        kind: 'message',
-        text: `${step.agent}: Baton's MCP server is not available to this CLI (it reads MCP servers only from its settings files); the step's final answer is its output`,
-      });
-      mcpServers = undefined;
-    }
+    const mcpServers = this.options.mcpServers?.(ctx);
     const invocation = adapter.buildInvocation({
       prompt,
       ...(model ? { model } : {}),
@@ -150,6 +143,26 @@ export class AgentExecutor implements StepExecutor {
         : `${step.agent}: starting a fresh session (attempt ${ctx.attempt})`,
     });
 
+    for (const notice of invocation.notices ?? []) ctx.progress({ kind: 'message', text: `${step.agent}: ${redact(notice)}` });
+
+    try {
+      return await this.runInvocation(ctx, step, adapter, invocation, env, executable, redact, previous, newSessionId);
+    } finally {
+      invocation.dispose?.();
+    }
+  }
+
+  private async runInvocation(
+    ctx: StepExecutionContext,
+    step: AgentStep,
+    adapter: AgentAdapter,
+    invocation: AgentInvocation,
+    env: Record<string, string | undefined>,
+    executable: string,
+    redact: Redactor,
+    previous: RecordedSession | undefined,
+    newSessionId: string,
+  ): Promise<StepExecutionResult> {
     const run = new AgentRun(adapter.createParser(), ctx, redact, join(ctx.stepDir, AGENT_STREAM_FILE), invocation.enforcedMaxToolCalls);
     const startedAt = Date.now();
     let result: ProcessResult;

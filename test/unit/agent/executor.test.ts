@@ -74,7 +74,7 @@ describe('AgentExecutor (stand-in CLI)', function () {
   const args = () => readFileSync(join(dir, 'args.txt'), 'utf8').split('\n');
   const messages = (progress: StepProgress[]) => progress.flatMap((p) => (p.kind === 'message' ? [p.text] : []));
 
-  it('says when a CLI ignores the tools allow-list or cannot get Baton’s MCP server', async () => {
+  it('says when a CLI ignores the tools allow-list, and gives every CLI Baton’s MCP server', async () => {
     const mcpServers = () => ({ baton: { command: 'node', args: ['mcp.js'] } });
     const codex = new AgentExecutor({ baseEnv: { PATH: '/usr/bin:/bin' }, executables: { codex: fakeCli('codex', 'success') }, mcpServers });
     const codexRun = context(step('codex', { tools: ['Bash'] }));
@@ -82,11 +82,11 @@ describe('AgentExecutor (stand-in CLI)', function () {
     assert.ok(messages(codexRun.progress).some((m) => /tools \(Bash\) ignored/.test(m)));
     assert.ok(args().some((a) => a.startsWith('mcp_servers.baton=')), 'codex gets the MCP server');
 
-    const gemini = new AgentExecutor({ baseEnv: { PATH: '/usr/bin:/bin' }, executables: { gemini: fakeCli('gemini', 'success') }, mcpServers });
+    const gemini = new AgentExecutor({ baseEnv: { PATH: '/usr/bin:/bin', HOME: dir }, executables: { gemini: fakeCli('gemini', 'success') }, mcpServers });
     const geminiRun = context(step('gemini'));
     assert.equal((await gemini.execute(geminiRun.ctx)).kind, 'succeeded');
-    assert.ok(messages(geminiRun.progress).some((m) => /MCP server is not available to this CLI/.test(m)));
-    assert.ok(!args().some((a) => a.includes('mcp.js')));
+    assert.ok(!messages(geminiRun.progress).some((m) => /MCP server/.test(m)), messages(geminiRun.progress).join('\n'));
+    assert.ok(!args().some((a) => a.includes('mcp.js')), 'gemini gets it through its settings, not its arguments');
   });
 
   it('starts fresh with a Baton-chosen session id, and resumes the recorded one only with resume: true', async () => {
