@@ -185,8 +185,14 @@ export class AgentExecutor implements StepExecutor {
     }
 
     const summary = run.summary;
-    const sessionId = summary.sessionId ?? previous?.sessionId ?? (adapter.kind === 'claude' ? newSessionId : undefined);
-    const transcriptPath = sessionId ? adapter.findTranscript({ sessionId, cwd: ctx.cwd, env, startedAt }) : undefined;
+    // The id Baton chose for Claude names a session only once Claude wrote its transcript: one that
+    // died before that must not make every later `resume: true` attempt ask for a session that
+    // does not exist.
+    const reported = summary.sessionId ?? previous?.sessionId;
+    const chosen = adapter.kind === 'claude' && !previous ? newSessionId : undefined;
+    const candidate = reported ?? chosen;
+    const transcriptPath = candidate ? adapter.findTranscript({ sessionId: candidate, cwd: ctx.cwd, env, startedAt }) : undefined;
+    const sessionId = reported ?? (transcriptPath ? chosen : undefined);
     const session: AgentSessionInfo = {
       ...(sessionId ? { sessionId } : {}),
       ...(transcriptPath ? { transcriptPath } : {}),

@@ -182,6 +182,15 @@ describe(`Baton's MCP server with the real ${kind} CLI`, function () {
     // The session's transcript is in the CLI's own home (for Gemini: not in the throwaway one).
     assert.ok(step.transcriptPath && existsSync(step.transcriptPath), `transcript at ${step.transcriptPath}`);
     assert.ok(step.transcriptPath.startsWith(home.home), step.transcriptPath);
+    assert.ok(step.sessionId, 'the session id is recorded on the step');
+    // Tokens are recorded as the step's usage events; Claude Code alone reports a cost, kept on the attempt.
+    const usage = opened.store
+      .listEvents(0, { runId: run.id })
+      .filter((e) => e.type === 'step.progress' && e.payload.kind === 'usage')
+      .map((e) => e.payload as { inputTokens?: number; outputTokens?: number; costUsd?: number });
+    assert.ok(usage.length > 0 && usage.every((u) => (u.inputTokens ?? 0) > 0 && (u.outputTokens ?? 0) > 0), JSON.stringify(usage));
+    const [attempt] = opened.store.listAttempts(step.id);
+    if (kind === 'claude') assert.ok((attempt?.costUsd ?? 0) > 0, `cost on the attempt: ${attempt?.costUsd}`);
 
     // What the agent was told by the tools (the tool results Claude sent back to the model).
     const turns = mock.modelTurns;

@@ -109,6 +109,23 @@ describe('AgentExecutor (stand-in CLI)', function () {
     assert.equal(args()[args().indexOf('--resume') + 1], recorded.sessionId);
   });
 
+  it('resume: true after an attempt that died before its session existed starts a fresh session', async () => {
+    const crashing = new AgentExecutor({
+      baseEnv: { PATH: '/usr/bin:/bin', HOME: dir },
+      executables: { claude: fakeCli('claude', null, 1, 'boom before init') },
+      newSessionId: () => 'never-started',
+    });
+    const first = await crashing.execute(context(step('claude', { resume: true })).ctx);
+    assert.equal(first.kind, 'failed');
+    assert.equal(first.session?.sessionId, undefined, 'no session to speak of');
+    assert.equal(existsSync(join(dir, 'steps', 's', AGENT_SESSION_FILE)), false);
+
+    const retry = new AgentExecutor({ baseEnv: { PATH: '/usr/bin:/bin', HOME: dir }, executables: { claude: fakeCli('claude', 'success') } });
+    assert.equal((await retry.execute(context(step('claude', { resume: true }), { attempt: 2 }).ctx)).kind, 'succeeded');
+    assert.ok(!args().includes('--resume'), `not resuming a session that never existed: ${args().join(' ')}`);
+    assert.ok(args().includes('--session-id'));
+  });
+
   it('clears outputs an earlier attempt set through MCP and saves the exact prompt, secrets redacted', async () => {
     const executor = new AgentExecutor({ baseEnv: { PATH: '/usr/bin:/bin' }, executables: { claude: fakeCli('claude', 'success') } });
     const run = context(step('claude', { prompt: 'Use key abc-SECRET-123.' }), {
