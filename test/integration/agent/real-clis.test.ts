@@ -20,12 +20,34 @@ import {
   shellToolCall,
   type MockAgentHome,
 } from '../../support/mock-agent-env';
-import { MockModelServer, userTextOf } from '../../support/mock-model-server';
+import { MockModelServer, userTextOf, type RecordedModelRequest } from '../../support/mock-model-server';
 
 interface StepRun {
   result: StepExecutionResult;
   progress: StepProgress[];
   ctx: StepExecutionContext;
+  /** What the executor handed to input.json (ctx.recordInput). */
+  recorded: Array<Record<string, unknown>>;
+}
+
+/** Every text the client sent as its own separate user text (a block, an input item part, a Gemini part). */
+function userTextBlocks(request: RecordedModelRequest): string[] {
+  const body = request.body as {
+    messages?: Array<{ role: string; content: unknown }>;
+    input?: Array<{ role?: string; content?: unknown }>;
+    contents?: Array<{ role: string; parts?: Array<{ text?: string }> }>;
+  };
+  const texts = (content: unknown): string[] =>
+    typeof content === 'string'
+      ? [content]
+      : Array.isArray(content)
+        ? content.flatMap((part: { text?: unknown }) => (typeof part?.text === 'string' ? [part.text] : []))
+        : [];
+  return [
+    ...(body.messages ?? []).filter((m) => m.role === 'user').flatMap((m) => texts(m.content)),
+    ...(body.input ?? []).filter((i) => i.role === 'user').flatMap((i) => texts(i.content)),
+    ...(body.contents ?? []).filter((c) => c.role === 'user').flatMap((c) => texts(c.parts)),
+  ];
 }
 
 function template(steps: AgentStep[]): TemplateDefinition {
@@ -67,6 +89,7 @@ async function runStep(
   over: Partial<StepExecutionContext> = {},
 ): Promise<StepRun> {
   const progress: StepProgress[] = [];
+  const recorded: Array<Record<string, unknown>> = [];
   const controller = new AbortController();
   const stepDir = join(home.root, 'run', 'steps', step.id);
   mkdirSync(stepDir, { recursive: true });
@@ -85,10 +108,11 @@ async function runStep(
     progress: (event) => progress.push(event),
     upstream: {},
     inputs: { who: 'world' },
+    recordInput: (details) => recorded.push(details),
     ...over,
   };
   const result = await executor.execute(ctx);
-  return { result, progress, ctx };
+  return { result, progress, ctx, recorded };
 }
 
 function describeCli(kind: AgentKind): void {
@@ -121,10 +145,15 @@ function describeCli(kind: AgentKind): void {
     it('runs a step whose model reply makes the CLI write a file, and records session, transcript, usage and events', async () => {
       mock.enqueue(shellToolCall(kind, 'printf "hello %s" world > greeting.txt'), { type: 'text', text: 'Wrote greeting.txt for you.' });
       const step = agentStep(kind, 'write', 'MARKER-FIRST-PROMPT: write a greeting to greeting.txt');
-      const { result, progress, ctx } = await runStep(executor, home, step);
+      const { result, progress, ctx, recorded } = await runStep(executor, home, step);
 
       assert.equal(result.kind, 'succeeded', JSON.stringify(result));
       assert.equal(readFileSync(join(home.workDir, 'greeting.txt'), 'utf8'), 'hello world');
+      // input.json gets exactly the prompt the model received (as one text of its own).
+      const recordedPrompt = (recorded[0]?.agent as { prompt?: string } | undefined)?.prompt ?? '';
+      assert.ok(recordedPrompt.includes('MARKER-FIRST-PROMPT'), JSON.stringify(recorded));
+      const blocks = userTextBlocks(mock.modelTurns[0]!);
+      assert.ok(blocks.includes(recordedPrompt), `no sent text equals the recorded prompt; sent: ${JSON.stringify(blocks).slice(0, 3000)}`);
       assert.deepEqual(result.outputs, { result: 'Wrote greeting.txt for you.' });
 
       const session = result.session!;
