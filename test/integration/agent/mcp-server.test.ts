@@ -197,6 +197,7 @@ describe(`Baton's MCP server with the real ${kind} CLI`, function () {
     const context = toolResultFor(turns, 'toolu_context');
     assert.match(context, /Report: Produce the weekly report/);
     assert.match(context, /Build the report and hand over its numbers/);
+    assert.doesNotMatch(context, /## Goal of this run/, 'the instructions alone, not the whole prompt again');
     assert.match(context, /count is set/);
     // Quoted once more per JSON layer the CLI wraps the tool's text in (Gemini wraps it twice).
     assert.match(toolResultFor(turns, 'toolu_bad_output'), /output (\\)+"count(\\)+" does not match its schema: \(value\) must be integer/);
