@@ -56,6 +56,8 @@ export interface StepExecutionContext {
   /** Step id (plus `[itemKey]` for foreach instances is in `itemKey`). */
   step: StepDefinition;
   itemKey?: string;
+  /** For foreach instances: the item's value (`item` in expressions). */
+  item?: JsonValue;
   attempt: number;
   template: TemplateDefinition;
   /** The step's fields with `${{ }}` already resolved (prompt, run, args, ...). */

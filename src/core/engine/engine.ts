@@ -803,7 +803,7 @@ export class Engine {
     return executor.execute({
       runId: row.runId,
       step,
-      ...(row.itemKey === null ? {} : { itemKey: row.itemKey }),
+      ...(row.itemKey === null ? {} : { itemKey: row.itemKey, item: row.item }),
       attempt: claim.attempt,
       template: plan.definition,
       resolved,

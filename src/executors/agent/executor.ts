@@ -95,7 +95,7 @@ export class AgentExecutor implements StepExecutor {
       inputs: redactJson(ctx.inputs, redact) as Record<string, JsonValue>,
       upstream: redactJson(ctx.upstream as JsonValue, redact) as Record<string, Record<string, JsonValue>>,
       needs: step.needs,
-      ...(ctx.itemKey !== undefined ? { item: { key: ctx.itemKey } } : {}),
+      ...(ctx.itemKey !== undefined ? { item: { key: ctx.itemKey, ...(ctx.item !== undefined ? { value: redactJson(ctx.item, redact) } : {}) } } : {}),
     };
     const prompt = assembleAgentPrompt(promptParts);
     await writeFile(join(ctx.stepDir, AGENT_PROMPT_FILE), redact(prompt));

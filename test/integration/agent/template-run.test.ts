@@ -247,4 +247,33 @@ describe('a template with agent steps, run by `baton run` with the real Claude C
       ],
     );
   });
+  it('gives each foreach instance its own item in the prompt, recorded in its own input.json', async () => {
+    ws.template(
+      'per-file.yml',
+      [
+        'id: per-file',
+        'name: Per file',
+        'steps:',
+        '  - id: review',
+        '    agent: claude',
+        `    model: ${MOCK_MODELS.claude}`,
+        '    foreach: [{ path: src/a.ts, owner: ann }, { path: src/b.ts, owner: bob }]',
+        '    max_parallel: 1',
+        '    prompt: Review the file of this item.',
+        '',
+      ].join('\n'),
+    );
+    mock.enqueue({ type: 'text', text: 'a is fine' }, { type: 'text', text: 'b is fine' });
+    const result = await ws.baton(['run', 'per-file'], { env: { ...home.env, BATON_CLAUDE_PATH: claude } });
+    assert.equal(result.code, 0, result.stdout + result.stderr);
+    const runId = runIdFrom(result.stdout);
+    const turns = mock.modelTurns;
+    assert.equal(turns.length, 2);
+    const sent = turns.map(firstPromptText);
+    for (const [index, item] of [{ path: 'src/a.ts', owner: 'ann' }, { path: 'src/b.ts', owner: 'bob' }].entries()) {
+      const input = readStepInput(ws.dir, runId, join('review', String(index)));
+      assert.ok(input.agent.prompt.includes(JSON.stringify(item, null, 2)), `the item's value is in the prompt:\n${input.agent.prompt}`);
+      assert.ok(sent.includes(input.agent.prompt), 'and that prompt is what the model received');
+    }
+  });
 });
