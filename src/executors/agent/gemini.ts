@@ -110,9 +110,14 @@ export class GeminiAdapter implements AgentAdapter {
   }
 }
 
-/** Where Gemini CLI keeps its state for an environment: `$GEMINI_CLI_HOME/.gemini`, else `~/.gemini`. */
+/** The folder Gemini CLI treats as home for an environment: `$GEMINI_CLI_HOME`, else the home folder. */
+function geminiHome(env: Record<string, string | undefined>): string {
+  return env.GEMINI_CLI_HOME || env.HOME || homedir();
+}
+
+/** Where Gemini CLI keeps its settings and state: `<its home>/.gemini`. */
 function geminiDir(env: Record<string, string | undefined>): string {
-  return join(env.GEMINI_CLI_HOME || env.HOME || homedir(), '.gemini');
+  return join(geminiHome(env), '.gemini');
 }
 
 /**
@@ -124,8 +129,8 @@ function geminiHomeWithMcpServers(
   baseEnv: Record<string, string | undefined>,
   servers: Record<string, AgentMcpServer>,
 ): { dir: string } | { notice: string } {
-  const realHome = baseEnv.GEMINI_CLI_HOME || baseEnv.HOME || homedir();
-  const realGemini = geminiDir(baseEnv);
+  const realHome = geminiHome(baseEnv);
+  const realGemini = join(realHome, '.gemini');
   const settingsFile = join(realGemini, 'settings.json');
   let settings: Record<string, unknown> = {};
   if (existsSync(settingsFile)) {
