@@ -352,6 +352,42 @@ function describeCli(kind: AgentKind): void {
 
 for (const kind of ['claude', 'codex', 'gemini'] as const) describeCli(kind);
 
+describe('the real gemini CLI with MCP servers (throwaway GEMINI_CLI_HOME)', function () {
+  this.timeout(90_000);
+
+  it("keeps chats in the user's ~/.gemini, so the transcript is found and resume: true continues the session", async function () {
+    const binary = (await installedAgentClis()).gemini;
+    if (!binary) this.skip();
+    const mock = await MockModelServer.start();
+    const home = createMockAgentHome(mock.baseUrl, 'baton-agent-gemini-mcp-');
+    try {
+      // A server that exits at once: Gemini reports it as unreachable and goes on; what matters here is the home.
+      const executor = new AgentExecutor({
+        baseEnv: home.env,
+        executables: { gemini: binary! },
+        mcpServers: () => ({ baton: { command: process.execPath, args: ['-e', ''] } }),
+      });
+      mock.enqueue({ type: 'text', text: 'first answer' }, { type: 'text', text: 'resumed answer' });
+      const step = agentStep('gemini', 'again', 'MARKER-GEMINI-MCP', { resume: true });
+      const one = await runStep(executor, home, step);
+      assert.equal(one.result.kind, 'succeeded', JSON.stringify(one.result));
+      const transcript = one.result.session?.transcriptPath ?? '';
+      assert.ok(transcript.startsWith(join(home.home, '.gemini', 'tmp')), `transcript in the real ~/.gemini: ${transcript}`);
+      assert.ok(readFileSync(transcript, 'utf8').includes('MARKER-GEMINI-MCP'));
+
+      const two = await runStep(executor, home, step, { attempt: 2 });
+      assert.equal(two.result.kind, 'succeeded', JSON.stringify(two.result));
+      assert.equal(two.result.session?.sessionId, one.result.session?.sessionId, 'same session continued');
+      assert.ok(JSON.stringify(mock.modelTurns[1]!.body).includes('first answer'), 'the resumed session carries the earlier conversation');
+      const settings = JSON.parse(readFileSync(join(home.home, '.gemini', 'settings.json'), 'utf8')) as Record<string, unknown>;
+      assert.equal(settings.mcpServers, undefined, "the user's own settings never get Baton's server");
+    } finally {
+      await mock.close();
+      home.dispose();
+    }
+  });
+});
+
 describe('AgentExecutor without the CLI', () => {
   it('fails with ExecutableNotFoundError and the install hint when the binary is missing', async () => {
     const mock = await MockModelServer.start();
