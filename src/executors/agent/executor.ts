@@ -34,7 +34,7 @@ import { createRedactor, type Redactor } from '../redact';
 import { classifyOutcome, type AgentAdapter, type AgentInvocation, type AgentMcpServer, type AgentOutcome, AgentOutcomeKind } from './adapter';
 import { agentAdapter } from './adapters';
 import { emptySummary, summarize, type AgentEvent, type AgentRunSummary } from './events';
-import { assembleAgentPrompt, type AgentPromptParts } from './prompt';
+import { agentPromptSources, assembleAgentPrompt, type AgentPromptParts } from './prompt';
 
 /** File names in the step folder. */
 export const AGENT_PROMPT_FILE = 'prompt.md';
@@ -99,7 +99,7 @@ export class AgentExecutor implements StepExecutor {
     };
     const prompt = assembleAgentPrompt(promptParts);
     await writeFile(join(ctx.stepDir, AGENT_PROMPT_FILE), redact(prompt));
-    await recordPrompt(ctx, redact(prompt), redactJson(promptParts as unknown as JsonValue, redact));
+    await recordPrompt(ctx, redact(prompt), redactJson(agentPromptSources(promptParts) as unknown as JsonValue, redact));
     // Outputs set through Baton's MCP server belong to one attempt only.
     await rm(join(ctx.stepDir, AGENT_MCP_OUTPUTS_FILE), { force: true });
 

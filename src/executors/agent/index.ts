@@ -20,4 +20,4 @@ export {
   type AgentOutcome,
 } from './adapter';
 export { AgentResultStatus, emptySummary, summarize, type AgentEvent, type AgentRunSummary, type AgentStreamParser } from './events';
-export { assembleAgentPrompt, type AgentPromptParts } from './prompt';
+export { agentPromptSources, assembleAgentPrompt, type AgentPromptParts, type AgentPromptSources } from './prompt';

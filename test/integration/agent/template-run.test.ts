@@ -60,7 +60,7 @@ interface StepInputFile {
   agent: {
     prompt: string;
     promptFile: string;
-    assembledFrom: { instructions: string; acceptance?: string; inputs: Record<string, unknown>; upstream: Record<string, unknown> };
+    assembledFrom: { goal: string; instructions: string; acceptance?: string; inputs: Record<string, unknown>; upstream: Record<string, unknown> };
     attempts: RecordedPrompt[];
   };
 }
@@ -194,6 +194,7 @@ describe('a template with agent steps, run by `baton run` with the real Claude C
     assert.match(writeInput.agent.prompt, /greeting\.txt holds the greeting/);
     assert.match(writeInput.agent.prompt, /MARKER-FIRST-PROMPT: write a greeting for world into greeting\.txt/);
     assert.equal(writeInput.agent.assembledFrom.instructions, 'MARKER-FIRST-PROMPT: write a greeting for world into greeting.txt');
+    assert.equal(writeInput.agent.assembledFrom.goal, 'Greeting pipeline: Write a greeting file and review it');
     assert.equal(writeInput.agent.assembledFrom.acceptance, 'greeting.txt holds the greeting');
     assert.deepEqual(writeInput.agent.assembledFrom.inputs, { who: 'world' });
     assert.equal(writeInput.attempt, 1, "the engine's part of input.json is kept");
