@@ -16,7 +16,7 @@ import { StepNotFoundError, UsageError } from '../core/errors';
 import { EventType, GateDecision, type GateRecord, type JsonValue, type Outputs } from '../core/model';
 import type { Clock, Store } from '../core/ports';
 import type { StepDefinition } from '../core/template/types';
-import { AGENT_MCP_OUTPUTS_FILE, AGENT_PROMPTS_FILE } from '../executors/agent/executor';
+import { AGENT_MCP_OUTPUTS_FILE, readLatestPromptSources } from '../executors/agent/executor';
 
 /** File in the step folder holding outputs set through MCP (read by the AgentExecutor). */
 export const MCP_OUTPUTS_FILE = AGENT_MCP_OUTPUTS_FILE;
@@ -64,7 +64,8 @@ export class BatonStepTools {
     const step = this.step();
     const upstream: Record<string, Outputs> = {};
     for (const need of step.needs) upstream[need] = store.findStep(runId, need, null)?.outputs ?? {};
-    const assembled = this.assembledPrompt();
+    // Resolved by the AgentExecutor for this attempt (the definition holds them unresolved).
+    const assembled = readLatestPromptSources(this.deps.stepDir);
     return {
       runId,
       stepId,
@@ -188,25 +189,6 @@ export class BatonStepTools {
         at: now,
       });
     });
-  }
-
-  /**
-   * The instructions and acceptance criteria the AgentExecutor put in this attempt's prompt, with
-   * their expressions resolved (the definition holds them unresolved). Undefined before it wrote them.
-   */
-  private assembledPrompt(): { instructions?: string; acceptance?: string } | undefined {
-    try {
-      const attempts = JSON.parse(readFileSync(join(this.deps.stepDir, AGENT_PROMPTS_FILE), 'utf8')) as Array<{
-        attempt: number;
-        assembledFrom?: { instructions?: string; acceptance?: string };
-        sameAsAttempt?: number;
-      }>;
-      const latest = attempts[attempts.length - 1];
-      const source = latest?.sameAsAttempt === undefined ? latest : attempts.find((a) => a.attempt === latest.sameAsAttempt);
-      return source?.assembledFrom;
-    } catch {
-      return undefined;
-    }
   }
 
   private step(): StepDefinition {

@@ -21,7 +21,7 @@
  * - Executable: `options.executables[kind]`, else `$BATON_<CLI>_PATH`, else the CLI's name on PATH.
  */
 import { randomUUID } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
@@ -34,7 +34,7 @@ import { createRedactor, type Redactor } from '../redact';
 import { classifyOutcome, type AgentAdapter, type AgentInvocation, type AgentMcpServer, type AgentOutcome, AgentOutcomeKind } from './adapter';
 import { agentAdapter } from './adapters';
 import { emptySummary, summarize, type AgentEvent, type AgentRunSummary } from './events';
-import { agentPromptSources, assembleAgentPrompt, type AgentPromptParts } from './prompt';
+import { agentPromptSources, assembleAgentPrompt, type AgentPromptParts, type AgentPromptSources } from './prompt';
 
 /** File names in the step folder. */
 export const AGENT_PROMPT_FILE = 'prompt.md';
@@ -429,6 +429,21 @@ async function recordPrompt(ctx: StepExecutionContext, prompt: string, assembled
       attempts: attempts as unknown as JsonValue,
     },
   });
+}
+
+/**
+ * What the latest attempt's prompt was assembled from (following `sameAsAttempt`), read from the
+ * step folder; undefined before an attempt recorded one.
+ */
+export function readLatestPromptSources(stepDir: string): Partial<AgentPromptSources> | undefined {
+  try {
+    const attempts = JSON.parse(readFileSync(join(stepDir, AGENT_PROMPTS_FILE), 'utf8')) as AttemptPrompt[];
+    const latest = attempts[attempts.length - 1];
+    const source = latest?.sameAsAttempt === undefined ? latest : attempts.find((a) => a.attempt === latest.sameAsAttempt);
+    return source?.assembledFrom as Partial<AgentPromptSources> | undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 async function readMcpOutputs(stepDir: string): Promise<JsonValue> {

@@ -20,7 +20,7 @@ import {
   shellToolCall,
   type MockAgentHome,
 } from '../../support/mock-agent-env';
-import { MockModelServer, userTextOf, type RecordedModelRequest } from '../../support/mock-model-server';
+import { MockModelServer, userTextBlocks, userTextOf } from '../../support/mock-model-server';
 
 interface StepRun {
   result: StepExecutionResult;
@@ -28,26 +28,6 @@ interface StepRun {
   ctx: StepExecutionContext;
   /** What the executor handed to input.json (ctx.recordInput). */
   recorded: Array<Record<string, unknown>>;
-}
-
-/** Every text the client sent as its own separate user text (a block, an input item part, a Gemini part). */
-function userTextBlocks(request: RecordedModelRequest): string[] {
-  const body = request.body as {
-    messages?: Array<{ role: string; content: unknown }>;
-    input?: Array<{ role?: string; content?: unknown }>;
-    contents?: Array<{ role: string; parts?: Array<{ text?: string }> }>;
-  };
-  const texts = (content: unknown): string[] =>
-    typeof content === 'string'
-      ? [content]
-      : Array.isArray(content)
-        ? content.flatMap((part: { text?: unknown }) => (typeof part?.text === 'string' ? [part.text] : []))
-        : [];
-  return [
-    ...(body.messages ?? []).filter((m) => m.role === 'user').flatMap((m) => texts(m.content)),
-    ...(body.input ?? []).filter((i) => i.role === 'user').flatMap((i) => texts(i.content)),
-    ...(body.contents ?? []).filter((c) => c.role === 'user').flatMap((c) => texts(c.parts)),
-  ];
 }
 
 function template(steps: AgentStep[]): TemplateDefinition {

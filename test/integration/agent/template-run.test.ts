@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import * as esbuild from 'esbuild';
 import { join } from 'node:path';
 import { createMockAgentHome, INSTALL_AGENT_CLIS_COMMAND, installedAgentClis, MOCK_MODELS, shellToolCall, type MockAgentHome } from '../../support/mock-agent-env';
-import { MockModelServer, userTextOf, type RecordedModelRequest } from '../../support/mock-model-server';
+import { MockModelServer, userTextBlocks, userTextOf, type RecordedModelRequest } from '../../support/mock-model-server';
 import { Workspace, runIdFrom } from '../cli/harness';
 
 const execFileAsync = promisify(execFile);
@@ -69,14 +69,11 @@ function readStepInput(workspace: string, runId: string, stepId: string): StepIn
   return JSON.parse(readFileSync(join(workspace, '.baton', 'runs', runId, 'steps', stepId, 'input.json'), 'utf8')) as StepInputFile;
 }
 
-/** The text block of the first user message that carries Baton's prompt (Claude Code adds its own blocks beside it). */
+/** The text Baton's prompt arrived as (Claude Code sends its own text blocks beside it). */
 function firstPromptText(turn: RecordedModelRequest): string {
-  const messages = (turn.body as { messages: Array<{ role: string; content: string | Array<{ type: string; text?: string }> }> }).messages;
-  const first = messages.find((m) => m.role === 'user')!;
-  const blocks = typeof first.content === 'string' ? [{ type: 'text', text: first.content }] : first.content;
-  const prompt = blocks.find((b) => b.type === 'text' && b.text?.startsWith('You are running step'));
-  assert.ok(prompt?.text, `no Baton prompt in ${JSON.stringify(first.content).slice(0, 500)}`);
-  return prompt.text;
+  const prompt = userTextBlocks(turn).find((text) => text.startsWith('You are running step'));
+  assert.ok(prompt, `no Baton prompt in ${JSON.stringify(userTextBlocks(turn)).slice(0, 500)}`);
+  return prompt;
 }
 
 describe('a template with agent steps, run by `baton run` with the real Claude Code', function () {
