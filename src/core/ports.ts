@@ -56,6 +56,8 @@ export interface StepExecutionContext {
   /** Step id (plus `[itemKey]` for foreach instances is in `itemKey`). */
   step: StepDefinition;
   itemKey?: string;
+  /** For foreach instances: the item's value (`item` in expressions). */
+  item?: JsonValue;
   attempt: number;
   template: TemplateDefinition;
   /** The step's fields with `${{ }}` already resolved (prompt, run, args, ...). */
@@ -78,6 +80,11 @@ export interface StepExecutionContext {
   upstream: Record<string, Outputs>;
   /** Run inputs. */
   inputs: Record<string, JsonValue>;
+  /**
+   * Adds what the executor built for this attempt (an agent's exact prompt and what it was
+   * assembled from) to the step's `input.json`, beside what the engine recorded; secrets redacted.
+   */
+  recordInput?(details: Record<string, JsonValue>): void;
 }
 
 /** The result of one attempt. A thrown BatonError is a failure too (retryable per its flag). */

@@ -2,7 +2,8 @@
  * Baton's MCP server for agent steps: the tools an agent uses to hand structured results to the
  * run (get_step_context, set_output, add_artifact, add_comment, report_progress,
  * request_approval). One server per agent step, over stdio, started by the agent CLI from the
- * config the AgentExecutor passes (`--mcp-config` for Claude Code, `-c mcp_servers.*` for Codex).
+ * config the AgentExecutor passes (`--mcp-config` for Claude Code, `-c mcp_servers.*` for Codex,
+ * settings.json in a throwaway `GEMINI_CLI_HOME` for Gemini CLI).
  */
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';

@@ -7,7 +7,7 @@
  * Outputs set here are kept in `<stepDir>/mcp-outputs.json`; the AgentExecutor merges them into
  * the step's outputs when the agent finishes, so they are recorded with the step's result.
  */
-import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { basename, isAbsolute, join, resolve } from 'node:path';
 import Ajv from 'ajv';
 import type { Engine } from '../core/engine';
@@ -16,12 +16,10 @@ import { StepNotFoundError, UsageError } from '../core/errors';
 import { EventType, GateDecision, type GateRecord, type JsonValue, type Outputs } from '../core/model';
 import type { Clock, Store } from '../core/ports';
 import type { StepDefinition } from '../core/template/types';
-import { AGENT_MCP_OUTPUTS_FILE } from '../executors/agent/executor';
+import { AGENT_MCP_OUTPUTS_FILE, readLatestPromptSources } from '../executors/agent/executor';
 
 /** File in the step folder holding outputs set through MCP (read by the AgentExecutor). */
 export const MCP_OUTPUTS_FILE = AGENT_MCP_OUTPUTS_FILE;
-/** File in the step folder holding the exact prompt (written by the AgentExecutor). */
-const PROMPT_FILE = 'prompt.md';
 /** Output names Baton sets itself for agent steps. */
 const RESERVED_OUTPUTS = ['result'];
 
@@ -66,15 +64,15 @@ export class BatonStepTools {
     const step = this.step();
     const upstream: Record<string, Outputs> = {};
     for (const need of step.needs) upstream[need] = store.findStep(runId, need, null)?.outputs ?? {};
-    const promptFile = join(this.deps.stepDir, PROMPT_FILE);
-    const instructions = existsSync(promptFile) ? readFileSync(promptFile, 'utf8') : step.kind === 'agent' ? step.prompt : '';
+    // Resolved by the AgentExecutor for this attempt (the definition holds them unresolved).
+    const assembled = readLatestPromptSources(this.deps.stepDir);
     return {
       runId,
       stepId,
       itemKey: this.deps.itemKey,
       goal: definition.description ? `${definition.name}: ${definition.description}` : definition.name,
-      instructions,
-      acceptance: step.acceptance ?? null,
+      instructions: assembled?.instructions ?? (step.kind === 'agent' ? step.prompt : ''),
+      acceptance: assembled?.acceptance ?? step.acceptance ?? null,
       inputs: run.inputs,
       upstream,
       declaredOutputs: (step.outputs as Record<string, JsonValue> | undefined) ?? null,

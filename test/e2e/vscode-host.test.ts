@@ -8,6 +8,7 @@ import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { HostTestResult } from './host/index';
+import { installedAgentClis } from '../support/mock-agent-env';
 import { buildHostSuites, hostSuiteNames } from './support/hostSuites';
 import { freePort } from './support/processes';
 import { buildExtension, codeServerOrSkip, createWorkspace, VsCodeSession } from './support/vscodeSession';
@@ -26,12 +27,19 @@ describe('Baton in real VS Code: extension-host suites', function () {
     const templates = Object.fromEntries(readdirSync(fixtureTemplates).map((f) => [f, readFileSync(join(fixtureTemplates, f), 'utf8')]));
     const webhookPort = await freePort();
     const workspace = createWorkspace(templates, { 'baton.webhook.port': webhookPort });
+    // The agents suite runs the real Claude Code when it is installed (it skips without it).
+    const claude = (await installedAgentClis()).claude;
     const resultsFile = join(tmpdir(), `baton-e2e-results-${process.pid}.json`);
     rmSync(resultsFile, { force: true });
     const session = await VsCodeSession.start(installed, {
       workspace,
       extensionTestsPath: testsPath,
-      env: { BATON_E2E_RESULTS: resultsFile, BATON_E2E_WEBHOOK_PORT: String(webhookPort), ...(process.env.BATON_E2E_GREP ? { BATON_E2E_GREP: process.env.BATON_E2E_GREP } : {}) },
+      env: {
+        BATON_E2E_RESULTS: resultsFile,
+        BATON_E2E_WEBHOOK_PORT: String(webhookPort),
+        ...(claude ? { BATON_E2E_CLAUDE_PATH: claude } : {}),
+        ...(process.env.BATON_E2E_GREP ? { BATON_E2E_GREP: process.env.BATON_E2E_GREP } : {}),
+      },
     });
     try {
       const code = await session.automationExit(10 * 60_000);

@@ -444,3 +444,26 @@ export function userTextOf(request: RecordedModelRequest): string {
   }
   return texts.join('\n');
 }
+
+/**
+ * The texts of the user turns of one recorded request, each as the client sent it on its own (a
+ * text block, a Responses input part, a Gemini part): Baton's prompt is one of them, exactly.
+ */
+export function userTextBlocks(request: RecordedModelRequest): string[] {
+  const body = request.body as {
+    messages?: Array<{ role: string; content: unknown }>;
+    input?: Array<{ role?: string; content?: unknown }>;
+    contents?: Array<{ role: string; parts?: unknown }>;
+  };
+  const texts = (content: unknown): string[] =>
+    typeof content === 'string'
+      ? [content]
+      : Array.isArray(content)
+        ? content.flatMap((part: { text?: unknown }) => (typeof part?.text === 'string' ? [part.text] : []))
+        : [];
+  return [
+    ...(body?.messages ?? []).filter((m) => m.role === 'user').flatMap((m) => texts(m.content)),
+    ...(body?.input ?? []).filter((i) => i.role === 'user').flatMap((i) => texts(i.content)),
+    ...(body?.contents ?? []).filter((c) => c.role === 'user').flatMap((c) => texts(c.parts)),
+  ];
+}

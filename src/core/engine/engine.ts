@@ -797,15 +797,13 @@ export class Engine {
     const upstream: Record<string, Outputs> = {};
     for (const need of step.needs) upstream[need] = context.steps?.[need]?.outputs ?? {};
     const secrets = [...secretValues.byName.values()].filter((v) => v.length > 0);
-    this.files.writeStepInput(row.runId, row.stepId, row.itemKey, redact(
-      { attempt: claim.attempt, itemKey: row.itemKey, item: row.item, resolved, upstream, inputs: plan.inputs },
-      secrets,
-    ));
+    const input = { attempt: claim.attempt, itemKey: row.itemKey, item: row.item, resolved, upstream, inputs: plan.inputs };
+    this.files.writeStepInput(row.runId, row.stepId, row.itemKey, redact(input, secrets));
     const progressBuffer = this.progressBuffer(claim);
     return executor.execute({
       runId: row.runId,
       step,
-      ...(row.itemKey === null ? {} : { itemKey: row.itemKey }),
+      ...(row.itemKey === null ? {} : { itemKey: row.itemKey, item: row.item }),
       attempt: claim.attempt,
       template: plan.definition,
       resolved,
@@ -819,6 +817,8 @@ export class Engine {
       progress: (progress) => progressBuffer.add(redact(progress as unknown as JsonValue, secrets) as unknown as StepProgress),
       upstream,
       inputs: plan.inputs,
+      // Same write queue as above, so the fuller input.json always lands last.
+      recordInput: (details) => this.files.writeStepInput(row.runId, row.stepId, row.itemKey, redact({ ...input, ...details }, secrets)),
     })
       // Secret values never reach the database, events or files, whatever the executor returns.
       .then((result) => redact(result as unknown as JsonValue, secrets) as unknown as StepExecutionResult)

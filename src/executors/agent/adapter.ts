@@ -44,6 +44,10 @@ export interface AgentInvocation {
    * reports a turn limit.
    */
   enforcedMaxToolCalls?: number;
+  /** Things the user should know about this invocation (reported as step progress). */
+  notices?: string[];
+  /** Removes what buildInvocation created for this attempt (called once the attempt is over). */
+  dispose?(): void;
 }
 
 /** Where to look for a run's transcript. */
@@ -63,8 +67,6 @@ export interface AgentAdapter {
   readonly pathEnvVar: string;
   /** How to install the CLI, shown when it is missing. */
   readonly installHint: string;
-  /** False when the CLI cannot be given MCP servers for one run (Baton's MCP server is then left out). */
-  readonly acceptsMcpServers: boolean;
   /** False when the CLI has no per-run tool allow-list (`tools:` is then reported as ignored). */
   readonly acceptsToolAllowList: boolean;
   buildInvocation(request: AgentInvocationRequest): AgentInvocation;

@@ -27,7 +27,6 @@ export class ClaudeAdapter implements AgentAdapter {
   readonly executable = 'claude';
   readonly pathEnvVar = 'BATON_CLAUDE_PATH';
   readonly installHint = 'install it with npm i -g @anthropic-ai/claude-code';
-  readonly acceptsMcpServers = true;
   readonly acceptsToolAllowList = true;
 
   buildInvocation(request: AgentInvocationRequest): AgentInvocation {

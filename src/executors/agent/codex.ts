@@ -24,7 +24,6 @@ export class CodexAdapter implements AgentAdapter {
   readonly executable = 'codex';
   readonly pathEnvVar = 'BATON_CODEX_PATH';
   readonly installHint = 'install it with npm i -g @openai/codex';
-  readonly acceptsMcpServers = true;
   readonly acceptsToolAllowList = false;
 
   buildInvocation(request: AgentInvocationRequest): AgentInvocation {

@@ -4,8 +4,9 @@
  *
  * - Prompt: assembled on purpose (prompt.ts) from the run's goal, the step's acceptance
  *   criteria, the run's inputs, the outputs of the steps it needs and its instructions. The exact
- *   prompt is saved (secrets redacted) as `prompt.md` in the step folder; the engine owns
- *   `input.json` and `events.jsonl` there.
+ *   prompt (secrets redacted) and what it was assembled from go into the step's `input.json`
+ *   (`agent.prompt`, `agent.assembledFrom`, and `agent.attempts` for every attempt so far), and
+ *   the prompt alone into `prompt.md`; the engine owns `input.json` and `events.jsonl`.
  * - Session: every attempt is a fresh session, unless the step says `resume: true` and an
  *   earlier attempt recorded one (`agent-session.json` in the step folder).
  * - Streaming: stdout is parsed line by line by the CLI's adapter; each event goes to
@@ -20,24 +21,27 @@
  * - Executable: `options.executables[kind]`, else `$BATON_<CLI>_PATH`, else the CLI's name on PATH.
  */
 import { randomUUID } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { ExecutableNotFoundError, StepTimeoutError } from '../../core/errors';
 import type { JsonValue } from '../../core/model';
 import type { AgentSessionInfo, StepExecutionContext, StepExecutionResult, StepExecutor, StepProgress } from '../../core/ports';
 import type { AgentKind, AgentStep } from '../../core/template/types';
 import { findExecutable, runProcess, type ProcessResult } from '../process';
 import { createRedactor, type Redactor } from '../redact';
-import { classifyOutcome, type AgentAdapter, type AgentMcpServer, type AgentOutcome, AgentOutcomeKind } from './adapter';
+import { classifyOutcome, type AgentAdapter, type AgentInvocation, type AgentMcpServer, type AgentOutcome, AgentOutcomeKind } from './adapter';
 import { agentAdapter } from './adapters';
 import { emptySummary, summarize, type AgentEvent, type AgentRunSummary } from './events';
-import { assembleAgentPrompt } from './prompt';
+import { agentPromptSources, assembleAgentPrompt, type AgentPromptParts, type AgentPromptSources } from './prompt';
 
 /** File names in the step folder. */
 export const AGENT_PROMPT_FILE = 'prompt.md';
 export const AGENT_STREAM_FILE = 'agent-stream.jsonl';
 export const AGENT_SESSION_FILE = 'agent-session.json';
+/** The prompt of every attempt so far (what `input.json`'s `agent.attempts` is rebuilt from). */
+export const AGENT_PROMPTS_FILE = 'agent-prompts.json';
 /** Outputs the agent set through Baton's MCP server (`set_output`), merged into the step's outputs. */
 export const AGENT_MCP_OUTPUTS_FILE = 'mcp-outputs.json';
 
@@ -82,7 +86,7 @@ export class AgentExecutor implements StepExecutor {
     const executable = this.resolveExecutable(adapter, baseEnv, ctx.cwd);
 
     await mkdir(ctx.stepDir, { recursive: true });
-    const prompt = assembleAgentPrompt({
+    const promptParts: AgentPromptParts = {
       instructions: stringField(ctx.resolved.prompt) ?? step.prompt,
       templateName: ctx.template.name,
       ...(ctx.template.description ? { templateDescription: ctx.template.description } : {}),
@@ -91,9 +95,11 @@ export class AgentExecutor implements StepExecutor {
       inputs: redactJson(ctx.inputs, redact) as Record<string, JsonValue>,
       upstream: redactJson(ctx.upstream as JsonValue, redact) as Record<string, Record<string, JsonValue>>,
       needs: step.needs,
-      ...(ctx.itemKey !== undefined ? { item: { key: ctx.itemKey } } : {}),
-    });
+      ...(ctx.itemKey !== undefined ? { item: { key: ctx.itemKey, ...(ctx.item !== undefined ? { value: redactJson(ctx.item, redact) } : {}) } } : {}),
+    };
+    const prompt = assembleAgentPrompt(promptParts);
     await writeFile(join(ctx.stepDir, AGENT_PROMPT_FILE), redact(prompt));
+    await recordPrompt(ctx, redact(prompt), redactJson(agentPromptSources(promptParts) as unknown as JsonValue, redact));
     // Outputs set through Baton's MCP server belong to one attempt only.
     await rm(join(ctx.stepDir, AGENT_MCP_OUTPUTS_FILE), { force: true });
 
@@ -106,14 +112,7 @@ export class AgentExecutor implements StepExecutor {
         text: `${step.agent}: tools (${step.tools.join(', ')}) ignored: this CLI has no per-run tool allow-list; permission "${step.permission ?? 'edit'}" decides what it may do`,
       });
     }
-    let mcpServers = this.options.mcpServers?.(ctx);
-    if (mcpServers && !adapter.acceptsMcpServers) {
-      ctx.progress({
-        kind: 'message',
-        text: `${step.agent}: Baton's MCP server is not available to this CLI (it reads MCP servers only from its settings files); the step's final answer is its output`,
-      });
-      mcpServers = undefined;
-    }
+    const mcpServers = this.options.mcpServers?.(ctx);
     const invocation = adapter.buildInvocation({
       prompt,
       ...(model ? { model } : {}),
@@ -144,6 +143,26 @@ export class AgentExecutor implements StepExecutor {
         : `${step.agent}: starting a fresh session (attempt ${ctx.attempt})`,
     });
 
+    for (const notice of invocation.notices ?? []) ctx.progress({ kind: 'message', text: `${step.agent}: ${redact(notice)}` });
+
+    try {
+      return await this.runInvocation(ctx, step, adapter, invocation, env, executable, redact, previous, newSessionId);
+    } finally {
+      invocation.dispose?.();
+    }
+  }
+
+  private async runInvocation(
+    ctx: StepExecutionContext,
+    step: AgentStep,
+    adapter: AgentAdapter,
+    invocation: AgentInvocation,
+    env: Record<string, string | undefined>,
+    executable: string,
+    redact: Redactor,
+    previous: RecordedSession | undefined,
+    newSessionId: string,
+  ): Promise<StepExecutionResult> {
     const run = new AgentRun(adapter.createParser(), ctx, redact, join(ctx.stepDir, AGENT_STREAM_FILE), invocation.enforcedMaxToolCalls);
     const startedAt = Date.now();
     let result: ProcessResult;
@@ -166,8 +185,14 @@ export class AgentExecutor implements StepExecutor {
     }
 
     const summary = run.summary;
-    const sessionId = summary.sessionId ?? previous?.sessionId ?? (adapter.kind === 'claude' ? newSessionId : undefined);
-    const transcriptPath = sessionId ? adapter.findTranscript({ sessionId, cwd: ctx.cwd, env, startedAt }) : undefined;
+    // The id Baton chose for Claude names a session only once Claude wrote its transcript: one that
+    // died before that must not make every later `resume: true` attempt ask for a session that
+    // does not exist.
+    const reported = summary.sessionId ?? previous?.sessionId;
+    const chosen = adapter.kind === 'claude' && !previous ? newSessionId : undefined;
+    const candidate = reported ?? chosen;
+    const transcriptPath = candidate ? adapter.findTranscript({ sessionId: candidate, cwd: ctx.cwd, env, startedAt }) : undefined;
+    const sessionId = reported ?? (transcriptPath ? chosen : undefined);
     const session: AgentSessionInfo = {
       ...(sessionId ? { sessionId } : {}),
       ...(transcriptPath ? { transcriptPath } : {}),
@@ -365,6 +390,60 @@ function redactJson(value: JsonValue, redact: Redactor): JsonValue {
     return out;
   }
   return value;
+}
+
+/** One attempt's prompt as `input.json` shows it. */
+interface AttemptPrompt {
+  attempt: number;
+  /** The exact prompt the CLI was given (secrets redacted); absent when `sameAsAttempt` says where it is. */
+  prompt?: string;
+  /** What the prompt was assembled from (goal, acceptance criteria, inputs, upstream outputs, instructions). */
+  assembledFrom?: JsonValue;
+  /** This attempt's prompt was the same as that earlier attempt's. */
+  sameAsAttempt?: number;
+}
+
+/**
+ * Adds this attempt's exact prompt and its parts to the step's `input.json` (through the engine,
+ * which owns that file), with the prompts of the earlier attempts: a retry may be given a
+ * different prompt (its attempt number, changed upstream outputs), so each attempt is kept;
+ * one identical to an earlier attempt's only names it.
+ */
+async function recordPrompt(ctx: StepExecutionContext, prompt: string, assembledFrom: JsonValue): Promise<void> {
+  const file = join(ctx.stepDir, AGENT_PROMPTS_FILE);
+  let attempts: AttemptPrompt[] = [];
+  try {
+    const saved = JSON.parse(await readFile(file, 'utf8')) as unknown;
+    if (Array.isArray(saved)) attempts = (saved as AttemptPrompt[]).filter((a) => a.attempt < ctx.attempt);
+  } catch {
+    // First attempt, or a step folder from before this file existed.
+  }
+  const same = attempts.find((a) => a.prompt === prompt && isDeepStrictEqual(a.assembledFrom, assembledFrom));
+  attempts.push(same ? { attempt: ctx.attempt, sameAsAttempt: same.attempt } : { attempt: ctx.attempt, prompt, assembledFrom });
+  await writeFile(file, `${JSON.stringify(attempts, null, 2)}\n`);
+  ctx.recordInput?.({
+    agent: {
+      prompt,
+      promptFile: AGENT_PROMPT_FILE,
+      assembledFrom,
+      attempts: attempts as unknown as JsonValue,
+    },
+  });
+}
+
+/**
+ * What the latest attempt's prompt was assembled from (following `sameAsAttempt`), read from the
+ * step folder; undefined before an attempt recorded one.
+ */
+export function readLatestPromptSources(stepDir: string): Partial<AgentPromptSources> | undefined {
+  try {
+    const attempts = JSON.parse(readFileSync(join(stepDir, AGENT_PROMPTS_FILE), 'utf8')) as AttemptPrompt[];
+    const latest = attempts[attempts.length - 1];
+    const source = latest?.sameAsAttempt === undefined ? latest : attempts.find((a) => a.attempt === latest.sameAsAttempt);
+    return source?.assembledFrom as Partial<AgentPromptSources> | undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 async function readMcpOutputs(stepDir: string): Promise<JsonValue> {

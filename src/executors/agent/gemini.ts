@@ -6,15 +6,32 @@
  * `error`, and a final `result{status,error?,stats}`. There is no result text: the final answer is
  * the assistant text after the last tool result. Exit codes: 41 auth, 42 bad input, 53 turn
  * limit, 55 untrusted folder.
- * Gemini's own turn limit (`model.maxSessionTurns`) lives only in settings files, and the one
- * file Baton could pass per run (GEMINI_CLI_SYSTEM_SETTINGS_PATH) is ignored unless root owns it
- * and every folder above it, so Baton enforces `max_turns` by counting tool calls, as for Codex.
  * Transcript: `$HOME/.gemini/tmp/<project>/chats/session-<ts>-<id8>.jsonl`.
+ *
+ * MCP servers (Baton's own): Gemini CLI 0.61 has no flag for them; it reads `mcpServers` only from
+ * settings files (read from its bundled source, `loadSettings`):
+ * - system settings (`/etc/gemini-cli/settings.json`, or `$GEMINI_CLI_SYSTEM_SETTINGS_PATH`) and
+ *   system defaults are skipped unless root owns the file and every folder above it and none is
+ *   group- or world-writable — not something Baton can create per run;
+ * - workspace settings (`<cwd>/.gemini/settings.json`) belong to the user's repository, which
+ *   Baton must not rewrite (and parallel steps share it);
+ * - extensions (`~/.gemini/extensions/*`) lose `trust`, so their tools would need approval;
+ * - user settings, `$GEMINI_CLI_HOME/.gemini/settings.json` (GEMINI_CLI_HOME defaults to the home
+ *   folder), are read as they are. So for a step with MCP servers Baton makes a throwaway
+ *   GEMINI_CLI_HOME: its `.gemini` links every entry of the user's real `~/.gemini` (credentials,
+ *   chats under `tmp/`, history, extensions, GEMINI.md) except settings.json, which is the user's
+ *   settings plus Baton's servers with `trust: true` (their tools run without a confirmation,
+ *   as with Claude Code's allow-list and Codex's `approve`). Chats land in the real `~/.gemini/tmp`,
+ *   so transcripts and `resume: true` work as without it. User settings that are not plain JSON
+ *   (comments) are not rewritten: the step then runs without Baton's MCP server and says so.
+ * Gemini's own turn limit (`model.maxSessionTurns`) could go in that settings file too, but
+ * Baton enforces `max_turns` by counting tool calls, as for Codex, so that it holds with or
+ * without MCP servers.
  */
-import { existsSync, readdirSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import type { AgentAdapter, AgentInvocation, AgentInvocationRequest, TranscriptQuery } from './adapter';
+import type { AgentAdapter, AgentInvocation, AgentInvocationRequest, AgentMcpServer, TranscriptQuery } from './adapter';
 import { looksLikeAuthError } from './adapter';
 import { MAX_ARGV_PROMPT_BYTES } from './claude';
 import { AgentResultStatus, json, num, obj, parseJsonObject, str, type AgentEvent, type AgentStreamParser } from './events';
@@ -26,7 +43,6 @@ export class GeminiAdapter implements AgentAdapter {
   readonly executable = 'gemini';
   readonly pathEnvVar = 'BATON_GEMINI_PATH';
   readonly installHint = 'install it with npm i -g @google/gemini-cli';
-  readonly acceptsMcpServers = false;
   readonly acceptsToolAllowList = true;
 
   buildInvocation(request: AgentInvocationRequest): AgentInvocation {
@@ -40,12 +56,18 @@ export class GeminiAdapter implements AgentAdapter {
 
     // Baton only runs steps in folders the user trusts (VS Code workspace trust / the CLI).
     const env: Record<string, string> = { GEMINI_CLI_TRUST_WORKSPACE: 'true' };
-    return {
+    const invocation: AgentInvocation = {
       args,
       env,
       stdin: viaStdin ? request.prompt : '',
       ...(request.maxTurns !== undefined ? { enforcedMaxToolCalls: request.maxTurns } : {}),
     };
+    const servers = request.mcpServers ?? {};
+    if (Object.keys(servers).length === 0) return invocation;
+    const home = geminiHomeWithMcpServers(request.baseEnv, servers);
+    if ('notice' in home) return { ...invocation, notices: [home.notice] };
+    env.GEMINI_CLI_HOME = home.dir;
+    return { ...invocation, dispose: () => rmSync(home.dir, { recursive: true, force: true }) };
   }
 
   createParser(): AgentStreamParser {
@@ -53,7 +75,7 @@ export class GeminiAdapter implements AgentAdapter {
   }
 
   findTranscript(query: TranscriptQuery): string | undefined {
-    const tmp = join(query.env.GEMINI_CLI_HOME ?? query.env.HOME ?? homedir(), '.gemini', 'tmp');
+    const tmp = join(geminiDir(query.env), 'tmp');
     const id8 = query.sessionId.slice(0, 8);
     let projects: string[];
     try {
@@ -67,7 +89,8 @@ export class GeminiAdapter implements AgentAdapter {
       const chats = join(tmp, project, 'chats');
       if (!existsSync(chats)) continue;
       const found = readdirSync(chats).find((name) => name.startsWith('session-') && name.endsWith(`-${id8}.jsonl`));
-      if (found) return join(chats, found);
+      // Through a step's throwaway GEMINI_CLI_HOME this is a link into the real ~/.gemini.
+      if (found) return realpathSync(join(chats, found));
     }
     return undefined;
   }
@@ -85,6 +108,58 @@ export class GeminiAdapter implements AgentAdapter {
         return undefined;
     }
   }
+}
+
+/** The folder Gemini CLI treats as home for an environment: `$GEMINI_CLI_HOME`, else the home folder. */
+function geminiHome(env: Record<string, string | undefined>): string {
+  return env.GEMINI_CLI_HOME || env.HOME || homedir();
+}
+
+/** Where Gemini CLI keeps its settings and state: `<its home>/.gemini`. */
+function geminiDir(env: Record<string, string | undefined>): string {
+  return join(geminiHome(env), '.gemini');
+}
+
+/**
+ * A throwaway GEMINI_CLI_HOME whose `.gemini` is the user's, seen through links, with `servers`
+ * added to its settings.json (see the file comment). Returns a notice instead when the user's
+ * settings cannot be merged.
+ */
+function geminiHomeWithMcpServers(
+  baseEnv: Record<string, string | undefined>,
+  servers: Record<string, AgentMcpServer>,
+): { dir: string } | { notice: string } {
+  const realHome = geminiHome(baseEnv);
+  const realGemini = join(realHome, '.gemini');
+  const settingsFile = join(realGemini, 'settings.json');
+  let settings: Record<string, unknown> = {};
+  if (existsSync(settingsFile)) {
+    const text = readFileSync(settingsFile, 'utf8');
+    const parsed = parseJsonObject(text);
+    if (!parsed && text.trim() !== '') {
+      return {
+        notice: `Baton's MCP server is not available to this step: ${settingsFile} is not plain JSON (comments?), so Baton cannot add its server to it; the step's final answer is its output`,
+      };
+    }
+    settings = parsed ?? {};
+  }
+  const mcpServers: Record<string, unknown> = { ...(obj(settings.mcpServers) ?? {}) };
+  for (const [name, server] of Object.entries(servers)) {
+    mcpServers[name] = { command: server.command, args: server.args, env: server.env ?? {}, trust: true };
+  }
+
+  // Chats and history must land in the real folder (transcripts, resume), so they exist before linking.
+  for (const shared of ['tmp', 'history']) mkdirSync(join(realGemini, shared), { recursive: true });
+  const dir = mkdtempSync(join(tmpdir(), 'baton-gemini-home-'));
+  const overlay = join(dir, '.gemini');
+  mkdirSync(overlay);
+  for (const entry of readdirSync(realGemini)) {
+    if (entry !== 'settings.json') symlinkSync(join(realGemini, entry), join(overlay, entry));
+  }
+  // Gemini also reads skills and agents from ~/.agents.
+  if (existsSync(join(realHome, '.agents'))) symlinkSync(join(realHome, '.agents'), join(dir, '.agents'));
+  writeFileSync(join(overlay, 'settings.json'), `${JSON.stringify({ ...settings, mcpServers }, null, 2)}\n`, { mode: 0o600 });
+  return { dir };
 }
 
 class GeminiStreamParser implements AgentStreamParser {

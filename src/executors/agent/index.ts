@@ -3,6 +3,7 @@ export {
   AgentExecutor,
   AGENT_MCP_OUTPUTS_FILE,
   AGENT_PROMPT_FILE,
+  AGENT_PROMPTS_FILE,
   AGENT_SESSION_FILE,
   AGENT_STREAM_FILE,
   toProgress,
@@ -19,4 +20,4 @@ export {
   type AgentOutcome,
 } from './adapter';
 export { AgentResultStatus, emptySummary, summarize, type AgentEvent, type AgentRunSummary, type AgentStreamParser } from './events';
-export { assembleAgentPrompt, type AgentPromptParts } from './prompt';
+export { agentPromptSources, assembleAgentPrompt, type AgentPromptParts, type AgentPromptSources } from './prompt';

@@ -20,26 +20,50 @@ export interface AgentPromptParts {
   item?: { key: string; value?: JsonValue };
 }
 
+/** What a prompt holds, by name (as `input.json` records it): only the upstream outputs of `needs`. */
+export interface AgentPromptSources {
+  goal: string;
+  acceptance?: string;
+  inputs: Record<string, JsonValue>;
+  upstream: Record<string, Outputs>;
+  item?: { key: string; value?: JsonValue };
+  instructions: string;
+}
+
+/** The parts as the prompt uses them. */
+export function agentPromptSources(parts: AgentPromptParts): AgentPromptSources {
+  const upstream: Record<string, Outputs> = {};
+  for (const id of parts.needs) if (id in parts.upstream) upstream[id] = parts.upstream[id] ?? {};
+  return {
+    goal: parts.templateDescription?.trim() ? `${parts.templateName}: ${parts.templateDescription.trim()}` : parts.templateName,
+    ...(parts.acceptance?.trim() ? { acceptance: parts.acceptance.trim() } : {}),
+    inputs: parts.inputs,
+    upstream,
+    ...(parts.item ? { item: parts.item } : {}),
+    instructions: parts.instructions.trim(),
+  };
+}
+
 /** Builds the full prompt: a structured preamble, then the step's own instructions last. */
 export function assembleAgentPrompt(parts: AgentPromptParts): string {
+  const sources = agentPromptSources(parts);
   const sections: string[] = [];
-  const goal = parts.templateDescription?.trim() ? `${parts.templateName}: ${parts.templateDescription.trim()}` : parts.templateName;
   sections.push(
     `You are running step "${parts.stepId}" of the Baton workflow "${parts.templateName}". ` +
       'You start with a fresh context: everything you need from earlier steps is below.',
   );
-  sections.push(`## Goal of this run\n${goal}`);
-  if (parts.acceptance?.trim()) sections.push(`## Acceptance criteria for this step\n${parts.acceptance.trim()}`);
-  if (Object.keys(parts.inputs).length > 0) sections.push(`## Inputs of the run\n${jsonBlock(parts.inputs)}`);
-  if (parts.item) {
-    sections.push(`## Item this step instance works on (${parts.item.key})\n${jsonBlock(parts.item.value ?? parts.item.key)}`);
+  sections.push(`## Goal of this run\n${sources.goal}`);
+  if (sources.acceptance) sections.push(`## Acceptance criteria for this step\n${sources.acceptance}`);
+  if (Object.keys(sources.inputs).length > 0) sections.push(`## Inputs of the run\n${jsonBlock(sources.inputs)}`);
+  if (sources.item) {
+    sections.push(`## Item this step instance works on (${sources.item.key})\n${jsonBlock(sources.item.value ?? sources.item.key)}`);
   }
-  const upstream = parts.needs.filter((id) => id in parts.upstream);
+  const upstream = Object.entries(sources.upstream);
   if (upstream.length > 0) {
-    const blocks = upstream.map((id) => `### ${id}\n${jsonBlock(parts.upstream[id] ?? {})}`);
+    const blocks = upstream.map(([id, outputs]) => `### ${id}\n${jsonBlock(outputs)}`);
     sections.push(`## Outputs of the steps this one depends on\n${blocks.join('\n\n')}`);
   }
-  sections.push(`## Your task\n${parts.instructions.trim()}`);
+  sections.push(`## Your task\n${sources.instructions}`);
   return `${sections.join('\n\n')}\n`;
 }
 

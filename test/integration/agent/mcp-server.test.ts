@@ -54,7 +54,11 @@ function definition(kind: AgentKind): TemplateDefinition {
 /** The tool result a CLI sent back to the model for a tool call id (in a later request). */
 function toolResultFor(requests: RecordedModelRequest[], callId: string): string {
   for (const request of requests) {
-    const body = request.body as { messages?: Array<{ content: unknown }>; input?: Array<Record<string, unknown>> };
+    const body = request.body as {
+      messages?: Array<{ content: unknown }>;
+      input?: Array<Record<string, unknown>>;
+      contents?: Array<{ parts?: Array<{ functionResponse?: { id?: string; response?: unknown } }> }>;
+    };
     for (const message of body?.messages ?? []) {
       if (!Array.isArray(message.content)) continue;
       for (const block of message.content as Array<Record<string, unknown>>) {
@@ -64,18 +68,28 @@ function toolResultFor(requests: RecordedModelRequest[], callId: string): string
     for (const item of body?.input ?? []) {
       if (item.type === 'function_call_output' && item.call_id === callId) return JSON.stringify(item.output);
     }
+    for (const content of body?.contents ?? []) {
+      for (const part of content.parts ?? []) {
+        if (part.functionResponse?.id === callId) return JSON.stringify(part.functionResponse.response);
+      }
+    }
   }
   return '';
 }
 
 /** A call of one of Baton's MCP tools, named the way each CLI exposes MCP tools to the model. */
 function batonToolCall(kind: AgentKind, name: string, input: Record<string, unknown>, id: string): MockReply {
-  return kind === 'claude'
-    ? { type: 'tool_call', name: `mcp__baton__${name}`, input, id }
-    : { type: 'tool_call', name, namespace: 'mcp__baton', input, id };
+  switch (kind) {
+    case 'claude':
+      return { type: 'tool_call', name: `mcp__baton__${name}`, input, id };
+    case 'codex':
+      return { type: 'tool_call', name, namespace: 'mcp__baton', input, id };
+    case 'gemini':
+      return { type: 'tool_call', name: `mcp_baton_${name}`, input, id };
+  }
 }
 
-for (const kind of ['claude', 'codex'] as const) describeMcp(kind);
+for (const kind of ['claude', 'codex', 'gemini'] as const) describeMcp(kind);
 
 function describeMcp(kind: AgentKind): void {
 describe(`Baton's MCP server with the real ${kind} CLI`, function () {
@@ -111,7 +125,10 @@ describe(`Baton's MCP server with the real ${kind} CLI`, function () {
       // First thing the model does: a Baton tool. Codex must have waited for the server
       // (`required = true`), which takes ~1 s to start through tsx here.
       call('get_step_context', {}, 'toolu_context'),
-      shellToolCall(kind, 'printf "weekly numbers" > report.txt'),
+      // Gemini offers its shell only in yolo mode; this step is `edit`, where it writes files.
+      kind === 'gemini'
+        ? { type: 'tool_call', name: 'write_file', input: { file_path: join(home.workDir, 'report.txt'), content: 'weekly numbers' } }
+        : shellToolCall(kind, 'printf "weekly numbers" > report.txt'),
       call('set_output', { name: 'count', value: 'three' }, 'toolu_bad_output'),
       call('set_output', { name: 'count', value: 3 }, 'toolu_output'),
       call('add_artifact', { path: 'report.txt', name: 'weekly.txt' }, 'toolu_artifact'),
@@ -162,14 +179,28 @@ describe(`Baton's MCP server with the real ${kind} CLI`, function () {
     const step = detail.steps.find((s) => s.stepId === 'build')!;
     assert.equal(detail.run.status, 'succeeded', `${step.error}`);
     assert.deepEqual(step.outputs, { count: 3, result: 'Report built and approved.' });
+    // The session's transcript is in the CLI's own home (for Gemini: not in the throwaway one).
+    assert.ok(step.transcriptPath && existsSync(step.transcriptPath), `transcript at ${step.transcriptPath}`);
+    assert.ok(step.transcriptPath.startsWith(home.home), step.transcriptPath);
+    assert.ok(step.sessionId, 'the session id is recorded on the step');
+    // Tokens are recorded as the step's usage events; Claude Code alone reports a cost, kept on the attempt.
+    const usage = opened.store
+      .listEvents(0, { runId: run.id })
+      .filter((e) => e.type === 'step.progress' && e.payload.kind === 'usage')
+      .map((e) => e.payload as { inputTokens?: number; outputTokens?: number; costUsd?: number });
+    assert.ok(usage.length > 0 && usage.every((u) => (u.inputTokens ?? 0) > 0 && (u.outputTokens ?? 0) > 0), JSON.stringify(usage));
+    const [attempt] = opened.store.listAttempts(step.id);
+    if (kind === 'claude') assert.ok((attempt?.costUsd ?? 0) > 0, `cost on the attempt: ${attempt?.costUsd}`);
 
     // What the agent was told by the tools (the tool results Claude sent back to the model).
     const turns = mock.modelTurns;
     const context = toolResultFor(turns, 'toolu_context');
     assert.match(context, /Report: Produce the weekly report/);
     assert.match(context, /Build the report and hand over its numbers/);
+    assert.doesNotMatch(context, /## Goal of this run/, 'the instructions alone, not the whole prompt again');
     assert.match(context, /count is set/);
-    assert.match(toolResultFor(turns, 'toolu_bad_output'), /output \\"count\\" does not match its schema: \(value\) must be integer/);
+    // Quoted once more per JSON layer the CLI wraps the tool's text in (Gemini wraps it twice).
+    assert.match(toolResultFor(turns, 'toolu_bad_output'), /output (\\)+"count(\\)+" does not match its schema: \(value\) must be integer/);
     assert.match(toolResultFor(turns, 'toolu_approval'), /approved[\s\S]*other-process[\s\S]*go ahead/);
 
     const [artifact] = opened.store.listArtifacts(run.id);

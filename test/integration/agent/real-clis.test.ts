@@ -20,12 +20,14 @@ import {
   shellToolCall,
   type MockAgentHome,
 } from '../../support/mock-agent-env';
-import { MockModelServer, userTextOf } from '../../support/mock-model-server';
+import { MockModelServer, userTextBlocks, userTextOf } from '../../support/mock-model-server';
 
 interface StepRun {
   result: StepExecutionResult;
   progress: StepProgress[];
   ctx: StepExecutionContext;
+  /** What the executor handed to input.json (ctx.recordInput). */
+  recorded: Array<Record<string, unknown>>;
 }
 
 function template(steps: AgentStep[]): TemplateDefinition {
@@ -67,6 +69,7 @@ async function runStep(
   over: Partial<StepExecutionContext> = {},
 ): Promise<StepRun> {
   const progress: StepProgress[] = [];
+  const recorded: Array<Record<string, unknown>> = [];
   const controller = new AbortController();
   const stepDir = join(home.root, 'run', 'steps', step.id);
   mkdirSync(stepDir, { recursive: true });
@@ -85,10 +88,11 @@ async function runStep(
     progress: (event) => progress.push(event),
     upstream: {},
     inputs: { who: 'world' },
+    recordInput: (details) => recorded.push(details),
     ...over,
   };
   const result = await executor.execute(ctx);
-  return { result, progress, ctx };
+  return { result, progress, ctx, recorded };
 }
 
 function describeCli(kind: AgentKind): void {
@@ -121,10 +125,15 @@ function describeCli(kind: AgentKind): void {
     it('runs a step whose model reply makes the CLI write a file, and records session, transcript, usage and events', async () => {
       mock.enqueue(shellToolCall(kind, 'printf "hello %s" world > greeting.txt'), { type: 'text', text: 'Wrote greeting.txt for you.' });
       const step = agentStep(kind, 'write', 'MARKER-FIRST-PROMPT: write a greeting to greeting.txt');
-      const { result, progress, ctx } = await runStep(executor, home, step);
+      const { result, progress, ctx, recorded } = await runStep(executor, home, step);
 
       assert.equal(result.kind, 'succeeded', JSON.stringify(result));
       assert.equal(readFileSync(join(home.workDir, 'greeting.txt'), 'utf8'), 'hello world');
+      // input.json gets exactly the prompt the model received (as one text of its own).
+      const recordedPrompt = (recorded[0]?.agent as { prompt?: string } | undefined)?.prompt ?? '';
+      assert.ok(recordedPrompt.includes('MARKER-FIRST-PROMPT'), JSON.stringify(recorded));
+      const blocks = userTextBlocks(mock.modelTurns[0]!);
+      assert.ok(blocks.includes(recordedPrompt), `no sent text equals the recorded prompt; sent: ${JSON.stringify(blocks).slice(0, 3000)}`);
       assert.deepEqual(result.outputs, { result: 'Wrote greeting.txt for you.' });
 
       const session = result.session!;
@@ -322,6 +331,42 @@ function describeCli(kind: AgentKind): void {
 }
 
 for (const kind of ['claude', 'codex', 'gemini'] as const) describeCli(kind);
+
+describe('the real gemini CLI with MCP servers (throwaway GEMINI_CLI_HOME)', function () {
+  this.timeout(90_000);
+
+  it("keeps chats in the user's ~/.gemini, so the transcript is found and resume: true continues the session", async function () {
+    const binary = (await installedAgentClis()).gemini;
+    if (!binary) this.skip();
+    const mock = await MockModelServer.start();
+    const home = createMockAgentHome(mock.baseUrl, 'baton-agent-gemini-mcp-');
+    try {
+      // A server that exits at once: Gemini reports it as unreachable and goes on; what matters here is the home.
+      const executor = new AgentExecutor({
+        baseEnv: home.env,
+        executables: { gemini: binary! },
+        mcpServers: () => ({ baton: { command: process.execPath, args: ['-e', ''] } }),
+      });
+      mock.enqueue({ type: 'text', text: 'first answer' }, { type: 'text', text: 'resumed answer' });
+      const step = agentStep('gemini', 'again', 'MARKER-GEMINI-MCP', { resume: true });
+      const one = await runStep(executor, home, step);
+      assert.equal(one.result.kind, 'succeeded', JSON.stringify(one.result));
+      const transcript = one.result.session?.transcriptPath ?? '';
+      assert.ok(transcript.startsWith(join(home.home, '.gemini', 'tmp')), `transcript in the real ~/.gemini: ${transcript}`);
+      assert.ok(readFileSync(transcript, 'utf8').includes('MARKER-GEMINI-MCP'));
+
+      const two = await runStep(executor, home, step, { attempt: 2 });
+      assert.equal(two.result.kind, 'succeeded', JSON.stringify(two.result));
+      assert.equal(two.result.session?.sessionId, one.result.session?.sessionId, 'same session continued');
+      assert.ok(JSON.stringify(mock.modelTurns[1]!.body).includes('first answer'), 'the resumed session carries the earlier conversation');
+      const settings = JSON.parse(readFileSync(join(home.home, '.gemini', 'settings.json'), 'utf8')) as Record<string, unknown>;
+      assert.equal(settings.mcpServers, undefined, "the user's own settings never get Baton's server");
+    } finally {
+      await mock.close();
+      home.dispose();
+    }
+  });
+});
 
 describe('AgentExecutor without the CLI', () => {
   it('fails with ExecutableNotFoundError and the install hint when the binary is missing', async () => {

@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import * as esbuild from 'esbuild';
 import { join } from 'node:path';
 import { createMockAgentHome, INSTALL_AGENT_CLIS_COMMAND, installedAgentClis, MOCK_MODELS, shellToolCall, type MockAgentHome } from '../../support/mock-agent-env';
-import { MockModelServer, userTextOf } from '../../support/mock-model-server';
+import { MockModelServer, userTextBlocks, userTextOf, type RecordedModelRequest } from '../../support/mock-model-server';
 import { Workspace, runIdFrom } from '../cli/harness';
 
 const execFileAsync = promisify(execFile);
@@ -46,6 +46,34 @@ interface StepDetail {
   outputs: Record<string, unknown> | null;
   sessionId: string | null;
   transcriptPath: string | null;
+}
+
+interface RecordedPrompt {
+  attempt: number;
+  prompt?: string;
+  assembledFrom?: { instructions: string };
+  sameAsAttempt?: number;
+}
+
+interface StepInputFile {
+  attempt: number;
+  agent: {
+    prompt: string;
+    promptFile: string;
+    assembledFrom: { goal: string; instructions: string; acceptance?: string; inputs: Record<string, unknown>; upstream: Record<string, unknown> };
+    attempts: RecordedPrompt[];
+  };
+}
+
+function readStepInput(workspace: string, runId: string, stepId: string): StepInputFile {
+  return JSON.parse(readFileSync(join(workspace, '.baton', 'runs', runId, 'steps', stepId, 'input.json'), 'utf8')) as StepInputFile;
+}
+
+/** The text Baton's prompt arrived as (Claude Code sends its own text blocks beside it). */
+function firstPromptText(turn: RecordedModelRequest): string {
+  const prompt = userTextBlocks(turn).find((text) => text.startsWith('You are running step'));
+  assert.ok(prompt, `no Baton prompt in ${JSON.stringify(userTextBlocks(turn)).slice(0, 500)}`);
+  return prompt;
 }
 
 describe('a template with agent steps, run by `baton run` with the real Claude Code', function () {
@@ -154,19 +182,96 @@ describe('a template with agent steps, run by `baton run` with the real Claude C
     assert.ok(events.some((e) => e.kind === 'usage' && typeof e.costUsd === 'number'));
     assert.ok(events.some((e) => e.kind === 'assistant_text' && e.text === 'Wrote greeting.txt for you.'));
 
-    // The exact prompts: the first has the goal, acceptance criteria, inputs and resolved instructions.
-    const firstPrompt = readFileSync(join(ws.dir, '.baton', 'runs', runId, 'steps', 'write', 'prompt.md'), 'utf8');
-    assert.match(firstPrompt, /Greeting pipeline: Write a greeting file and review it/);
-    assert.match(firstPrompt, /greeting\.txt holds the greeting/);
-    assert.match(firstPrompt, /MARKER-FIRST-PROMPT: write a greeting for world into greeting\.txt/);
-
+    // The exact prompts are in each step's input.json, with what they were assembled from.
     const turns = mock.modelTurns;
     assert.equal(turns.length, 3);
+    const writeInput = readStepInput(ws.dir, runId, 'write');
+    assert.equal(writeInput.agent.prompt, firstPromptText(turns[0]!), 'input.json holds exactly the prompt the model received');
+    assert.match(writeInput.agent.prompt, /Greeting pipeline: Write a greeting file and review it/);
+    assert.match(writeInput.agent.prompt, /greeting\.txt holds the greeting/);
+    assert.match(writeInput.agent.prompt, /MARKER-FIRST-PROMPT: write a greeting for world into greeting\.txt/);
+    assert.equal(writeInput.agent.assembledFrom.instructions, 'MARKER-FIRST-PROMPT: write a greeting for world into greeting.txt');
+    assert.equal(writeInput.agent.assembledFrom.goal, 'Greeting pipeline: Write a greeting file and review it');
+    assert.equal(writeInput.agent.assembledFrom.acceptance, 'greeting.txt holds the greeting');
+    assert.deepEqual(writeInput.agent.assembledFrom.inputs, { who: 'world' });
+    assert.equal(writeInput.attempt, 1, "the engine's part of input.json is kept");
+    const reviewInput = readStepInput(ws.dir, runId, 'review');
+    assert.equal(reviewInput.agent.prompt, firstPromptText(turns[2]!));
+    assert.deepEqual(reviewInput.agent.assembledFrom.upstream, { write: { result: 'Wrote greeting.txt for you.' } });
+    assert.equal(
+      readFileSync(join(ws.dir, '.baton', 'runs', runId, 'steps', 'write', writeInput.agent.promptFile), 'utf8'),
+      writeInput.agent.prompt,
+    );
     const reviewSaw = userTextOf(turns[2]!);
     assert.ok(reviewSaw.includes('Wrote greeting.txt for you.'), "the review step's prompt has the write step's output");
     assert.ok(!reviewSaw.includes('MARKER-FIRST-PROMPT'), 'but not its prompt');
     assert.ok(!reviewSaw.includes('printf'), 'nor its tool calls');
     assert.ok(!reviewSaw.includes(write.sessionId!), 'nor its session id');
     assert.ok(!JSON.stringify(turns[2]!.body).includes('(Bash completed'), 'nor its tool results');
+  });
+  it("keeps each attempt's exact prompt in input.json when a retry is given a different one", async () => {
+    ws.template(
+      'flaky.yml',
+      [
+        'id: flaky',
+        'name: Flaky',
+        'steps:',
+        '  - id: greet',
+        '    agent: claude',
+        `    model: ${MOCK_MODELS.claude}`,
+        '    retry: { max: 2, delay: 10ms }',
+        '    prompt: "MARKER-ATTEMPT-${{ run.attempt }}: say hello"',
+        '',
+      ].join('\n'),
+    );
+    mock.enqueue(
+      { type: 'http_error', status: 500, errorType: 'api_error', message: 'mock: overloaded' },
+      { type: 'text', text: 'Hello.' },
+    );
+    const result = await ws.baton(['run', 'flaky'], { env: { ...home.env, BATON_CLAUDE_PATH: claude } });
+    assert.equal(result.code, 0, result.stdout + result.stderr);
+    const runId = runIdFrom(result.stdout);
+    const turns = mock.modelTurns;
+    assert.equal(turns.length, 2, 'one model call per attempt');
+
+    const input = readStepInput(ws.dir, runId, 'greet');
+    assert.equal(input.attempt, 2);
+    assert.equal(input.agent.prompt, firstPromptText(turns[1]!), 'the latest attempt is the one in front');
+    assert.deepEqual(
+      input.agent.attempts.map((a) => [a.attempt, a.prompt, a.assembledFrom?.instructions]),
+      [
+        [1, firstPromptText(turns[0]!), 'MARKER-ATTEMPT-1: say hello'],
+        [2, firstPromptText(turns[1]!), 'MARKER-ATTEMPT-2: say hello'],
+      ],
+    );
+  });
+  it('gives each foreach instance its own item in the prompt, recorded in its own input.json', async () => {
+    ws.template(
+      'per-file.yml',
+      [
+        'id: per-file',
+        'name: Per file',
+        'steps:',
+        '  - id: review',
+        '    agent: claude',
+        `    model: ${MOCK_MODELS.claude}`,
+        '    foreach: [{ path: src/a.ts, owner: ann }, { path: src/b.ts, owner: bob }]',
+        '    max_parallel: 1',
+        '    prompt: Review the file of this item.',
+        '',
+      ].join('\n'),
+    );
+    mock.enqueue({ type: 'text', text: 'a is fine' }, { type: 'text', text: 'b is fine' });
+    const result = await ws.baton(['run', 'per-file'], { env: { ...home.env, BATON_CLAUDE_PATH: claude } });
+    assert.equal(result.code, 0, result.stdout + result.stderr);
+    const runId = runIdFrom(result.stdout);
+    const turns = mock.modelTurns;
+    assert.equal(turns.length, 2);
+    const sent = turns.map(firstPromptText);
+    for (const [index, item] of [{ path: 'src/a.ts', owner: 'ann' }, { path: 'src/b.ts', owner: 'bob' }].entries()) {
+      const input = readStepInput(ws.dir, runId, join('review', String(index)));
+      assert.ok(input.agent.prompt.includes(JSON.stringify(item, null, 2)), `the item's value is in the prompt:\n${input.agent.prompt}`);
+      assert.ok(sent.includes(input.agent.prompt), 'and that prompt is what the model received');
+    }
   });
 });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AgentInvocationRequest } from '../../../src/executors/agent/adapter';
@@ -144,6 +144,41 @@ describe('agent adapters: command lines', () => {
       assert.equal(inv.stdin, '', 'stdin is given (empty) and closed: gemini reads it');
       assert.equal(inv.env.GEMINI_CLI_TRUST_WORKSPACE, 'true');
       assert.equal(inv.enforcedMaxToolCalls, 2);
+    });
+
+    it("gets MCP servers through a throwaway GEMINI_CLI_HOME: the user's ~/.gemini linked, settings plus trusted servers", () => {
+      const home = mkdtempSync(join(tmpdir(), 'baton-gemini-user-'));
+      try {
+        mkdirSync(join(home, '.gemini', 'extensions'), { recursive: true });
+        writeFileSync(join(home, '.gemini', 'oauth_creds.json'), '{"token":"t"}');
+        const userSettings = { security: { auth: { selectedType: 'gemini-api-key' } }, mcpServers: { mine: { command: 'my-server' } } };
+        writeFileSync(join(home, '.gemini', 'settings.json'), JSON.stringify(userSettings));
+        const server = { command: '/usr/bin/node', args: ['cli.cjs', 'mcp-server'], env: { BATON_RUN_ID: 'r1' } };
+        const inv = gemini.buildInvocation(request({ baseEnv: { HOME: home }, mcpServers: { baton: server } }));
+        const overlay = inv.env.GEMINI_CLI_HOME!;
+        assert.ok(overlay && !overlay.startsWith(home), 'a home of its own');
+        const settings = JSON.parse(readFileSync(join(overlay, '.gemini', 'settings.json'), 'utf8')) as Record<string, unknown>;
+        assert.deepEqual(settings, {
+          ...userSettings,
+          mcpServers: { mine: { command: 'my-server' }, baton: { ...server, trust: true } },
+        });
+        assert.equal(readFileSync(join(home, '.gemini', 'settings.json'), 'utf8'), JSON.stringify(userSettings), 'the user file is untouched');
+        for (const linked of ['oauth_creds.json', 'extensions', 'tmp', 'history']) {
+          assert.equal(lstatSync(join(overlay, '.gemini', linked)).isSymbolicLink(), true, linked);
+          assert.equal(realpathSync(join(overlay, '.gemini', linked)), realpathSync(join(home, '.gemini', linked)));
+        }
+        inv.dispose!();
+        assert.equal(existsSync(overlay), false, 'removed after the attempt');
+        assert.equal(existsSync(join(home, '.gemini', 'oauth_creds.json')), true, 'through links only: nothing of the user is removed');
+
+        assert.equal(gemini.buildInvocation(request({ baseEnv: { HOME: home } })).env.GEMINI_CLI_HOME, undefined, 'no servers, no overlay');
+        writeFileSync(join(home, '.gemini', 'settings.json'), '{ // mine\n}');
+        const commented = gemini.buildInvocation(request({ baseEnv: { HOME: home }, mcpServers: { baton: server } }));
+        assert.equal(commented.env.GEMINI_CLI_HOME, undefined);
+        assert.match(commented.notices?.[0] ?? '', /settings\.json is not plain JSON/);
+      } finally {
+        rmSync(home, { recursive: true, force: true });
+      }
     });
 
     it('finds the chat transcript by the first 8 characters of the session id', () => {

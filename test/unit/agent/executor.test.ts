@@ -74,7 +74,7 @@ describe('AgentExecutor (stand-in CLI)', function () {
   const args = () => readFileSync(join(dir, 'args.txt'), 'utf8').split('\n');
   const messages = (progress: StepProgress[]) => progress.flatMap((p) => (p.kind === 'message' ? [p.text] : []));
 
-  it('says when a CLI ignores the tools allow-list or cannot get Baton’s MCP server', async () => {
+  it('says when a CLI ignores the tools allow-list, and gives every CLI Baton’s MCP server', async () => {
     const mcpServers = () => ({ baton: { command: 'node', args: ['mcp.js'] } });
     const codex = new AgentExecutor({ baseEnv: { PATH: '/usr/bin:/bin' }, executables: { codex: fakeCli('codex', 'success') }, mcpServers });
     const codexRun = context(step('codex', { tools: ['Bash'] }));
@@ -82,11 +82,11 @@ describe('AgentExecutor (stand-in CLI)', function () {
     assert.ok(messages(codexRun.progress).some((m) => /tools \(Bash\) ignored/.test(m)));
     assert.ok(args().some((a) => a.startsWith('mcp_servers.baton=')), 'codex gets the MCP server');
 
-    const gemini = new AgentExecutor({ baseEnv: { PATH: '/usr/bin:/bin' }, executables: { gemini: fakeCli('gemini', 'success') }, mcpServers });
+    const gemini = new AgentExecutor({ baseEnv: { PATH: '/usr/bin:/bin', HOME: dir }, executables: { gemini: fakeCli('gemini', 'success') }, mcpServers });
     const geminiRun = context(step('gemini'));
     assert.equal((await gemini.execute(geminiRun.ctx)).kind, 'succeeded');
-    assert.ok(messages(geminiRun.progress).some((m) => /MCP server is not available to this CLI/.test(m)));
-    assert.ok(!args().some((a) => a.includes('mcp.js')));
+    assert.ok(!messages(geminiRun.progress).some((m) => /MCP server/.test(m)), messages(geminiRun.progress).join('\n'));
+    assert.ok(!args().some((a) => a.includes('mcp.js')), 'gemini gets it through its settings, not its arguments');
   });
 
   it('starts fresh with a Baton-chosen session id, and resumes the recorded one only with resume: true', async () => {
@@ -109,6 +109,23 @@ describe('AgentExecutor (stand-in CLI)', function () {
     assert.equal(args()[args().indexOf('--resume') + 1], recorded.sessionId);
   });
 
+  it('resume: true after an attempt that died before its session existed starts a fresh session', async () => {
+    const crashing = new AgentExecutor({
+      baseEnv: { PATH: '/usr/bin:/bin', HOME: dir },
+      executables: { claude: fakeCli('claude', null, 1, 'boom before init') },
+      newSessionId: () => 'never-started',
+    });
+    const first = await crashing.execute(context(step('claude', { resume: true })).ctx);
+    assert.equal(first.kind, 'failed');
+    assert.equal(first.session?.sessionId, undefined, 'no session to speak of');
+    assert.equal(existsSync(join(dir, 'steps', 's', AGENT_SESSION_FILE)), false);
+
+    const retry = new AgentExecutor({ baseEnv: { PATH: '/usr/bin:/bin', HOME: dir }, executables: { claude: fakeCli('claude', 'success') } });
+    assert.equal((await retry.execute(context(step('claude', { resume: true }), { attempt: 2 }).ctx)).kind, 'succeeded');
+    assert.ok(!args().includes('--resume'), `not resuming a session that never existed: ${args().join(' ')}`);
+    assert.ok(args().includes('--session-id'));
+  });
+
   it('clears outputs an earlier attempt set through MCP and saves the exact prompt, secrets redacted', async () => {
     const executor = new AgentExecutor({ baseEnv: { PATH: '/usr/bin:/bin' }, executables: { claude: fakeCli('claude', 'success') } });
     const run = context(step('claude', { prompt: 'Use key abc-SECRET-123.' }), {
@@ -125,6 +142,45 @@ describe('AgentExecutor (stand-in CLI)', function () {
     const saved = readFileSync(join(run.ctx.stepDir, AGENT_PROMPT_FILE), 'utf8');
     assert.match(saved, /Use key \*\*\*\./);
     assert.ok(args().some((a) => a.includes('Use key abc-SECRET-123.')), 'the agent itself gets the real instructions');
+  });
+
+  it("hands the exact prompt of every attempt and its parts to input.json, secrets redacted, identical retries by reference", async () => {
+    // Claude Code gets the prompt as the argument after -p: keep it byte for byte.
+    const cli = join(dir, 'fake-claude-prompt');
+    writeFileSync(cli, `#!/bin/sh\nprintf '%s' "$2" > "${join(dir, 'sent.txt')}"\ncat "${join(fixtures, 'claude', 'success.jsonl')}"\n`);
+    chmodSync(cli, 0o755);
+    const executor = new AgentExecutor({ baseEnv: { PATH: '/usr/bin:/bin' }, executables: { claude: cli } });
+    const recorded: Array<Record<string, unknown>> = [];
+    const attempt = async (n: number, instructions: string) => {
+      const run = context(step('claude', { prompt: instructions }), {
+        attempt: n,
+        resolved: { prompt: instructions },
+        secrets: ['abc-SECRET-123'],
+        inputs: { key: 'abc-SECRET-123', who: 'world' },
+        recordInput: (details) => recorded.push(details),
+      });
+      assert.equal((await executor.execute(run.ctx)).kind, 'succeeded');
+      return readFileSync(join(dir, 'sent.txt'), 'utf8');
+    };
+    const sentOne = await attempt(1, 'First try with abc-SECRET-123.');
+    const sentTwo = await attempt(2, 'Second try.');
+    await attempt(3, 'Second try.');
+    assert.equal(recorded.length, 3, 'one record per attempt');
+    type Agent = { prompt: string; assembledFrom: { instructions: string; inputs: unknown }; attempts: Array<Record<string, unknown>> };
+    const [one, two, three] = recorded.map((r) => r.agent as Agent);
+    assert.equal(one!.prompt, sentOne.replaceAll('abc-SECRET-123', '***'), 'the prompt the CLI got, redacted');
+    assert.equal(one!.assembledFrom.instructions, 'First try with ***.');
+    assert.deepEqual(one!.assembledFrom.inputs, { key: '***', who: 'world' });
+    assert.equal(two!.prompt, sentTwo);
+    assert.deepEqual(
+      three!.attempts.map((a) => [a.attempt, a.prompt, a.sameAsAttempt]),
+      [
+        [1, one!.prompt, undefined],
+        [2, sentTwo, undefined],
+        [3, undefined, 2],
+      ],
+    );
+    assert.ok(!JSON.stringify(recorded).includes('abc-SECRET-123'));
   });
 
   it('a CLI that dies without a result is a retryable crash naming its last stderr line', async () => {
