@@ -282,11 +282,15 @@ export interface Store {
   appendEvent(event: NewEvent): number;
   /** Events with id > afterId, oldest first. */
   listEvents(afterId: number, query?: EventQuery): EventRecord[];
+  /** The last `limit` events of one run, oldest first (a run's recent activity). */
+  listRecentRunEvents(runId: string, limit: number): EventRecord[];
   /** Highest event id (0 when empty); cheap, for polling. */
   maxEventId(): number;
 
   insertGate(gate: Omit<GateRecord, 'id' | 'decision' | 'decidedBy' | 'decidedAt' | 'comment' | 'formInputs' | 'escalated'>): number;
   findGate(runId: string, stepId: string, itemKey: string | null): GateRecord | undefined;
+  /** A gate by its row id (gate dialogs are opened by id). */
+  getGate(id: number): GateRecord | undefined;
   /** Applies the patch only while the gate is undecided; false when it was already decided. */
   updateOpenGate(id: number, patch: GatePatch): boolean;
   listGates(runId: string): GateRecord[];
