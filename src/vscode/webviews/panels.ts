@@ -149,6 +149,24 @@ export class BatonWebviews implements vscode.Disposable {
     this.attach(panel, folder, context);
   }
 
+  /** A tab title that says what the panel shows (the template's name, the gate's step). */
+  private titleFor(folder: BatonFolder, context: PanelContext): string {
+    const runtime = this.container.runtimes.get(folder, { create: false });
+    try {
+      if (context.panel === 'run' && runtime) {
+        const run = runtime.engine.getRun(context.runId).run;
+        return `Run: ${run.templateName || run.templateId} · ${run.id.split('-').pop()}`;
+      }
+      if (context.panel === 'gate' && runtime) {
+        const gate = runtime.opened.store.getGate(context.gateId);
+        if (gate) return `Gate: ${gate.stepId}${gate.itemKey !== null ? ` [${gate.itemKey}]` : ''} · ${runtime.engine.getRun(gate.runId).run.templateName}`;
+      }
+    } catch {
+      // A run that is gone: the generic title; the panel itself says it is missing.
+    }
+    return titleOf(context);
+  }
+
   private attach(panel: vscode.WebviewPanel, folder: BatonFolder, requested: PanelContext): void {
     const context: PanelContext = batonFolders().length > 1 ? { ...requested, folder: folder.folder.uri.toString() } : requested;
     const key = panelKey(folder, context);
@@ -170,11 +188,12 @@ export class BatonWebviews implements vscode.Disposable {
       backend.disconnect(connection);
       if (this.panels.get(key) === entry) this.panels.delete(key);
     });
+    panel.title = this.titleFor(folder, context);
     panel.iconPath = vscode.Uri.joinPath(this.container.context.extensionUri, 'media', 'baton.svg');
     const root = this.container.context.extensionUri;
     const asset = (file: string) => panel.webview.asWebviewUri(vscode.Uri.joinPath(root, 'dist', 'webview', file)).toString();
     panel.webview.html = renderWebviewHtml({
-      title: titleOf(context),
+      title: panel.title,
       cspSource: panel.webview.cspSource,
       nonce: createNonce(),
       scriptUri: asset(`${context.panel}.js`),
