@@ -78,6 +78,19 @@ export interface StepExecutionContext {
   upstream: Record<string, Outputs>;
   /** Run inputs. */
   inputs: Record<string, JsonValue>;
+  /**
+   * Why reviewers rejected earlier work of this step: the comments of rejected gates that come
+   * after it (oldest first). Set for agent steps, so a new attempt knows what to do differently.
+   */
+  feedback?: ReviewerFeedback[];
+}
+
+/** One rejection with a comment, from a gate downstream of the step. */
+export interface ReviewerFeedback {
+  gateStepId: string;
+  by: string | null;
+  comment: string;
+  at: number;
 }
 
 /** The result of one attempt. A thrown BatonError is a failure too (retryable per its flag). */

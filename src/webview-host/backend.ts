@@ -110,8 +110,10 @@ export interface PanelActions {
 interface OpenLog {
   ref: LogRef;
   path: string;
-  /** Lines this panel has been sent (by GetLog or DidAppendLog). */
+  /** Complete lines this panel has been sent (by GetLog or DidAppendLog); a partial last line is sent again when it grows. */
   sentLines: number;
+  /** Size of the file when the panel was last sent lines. */
+  sentBytes: number;
 }
 
 function logKey(ref: LogRef): string {
@@ -460,7 +462,8 @@ export class WebviewBackend {
     const lines = index.read(fromLine, Math.min(count, MAX_LOG_LINES));
     const key = logKey(ref);
     const open = panel.openLogs.get(key);
-    panel.openLogs.set(key, { ref, path, sentLines: Math.max(open?.sentLines ?? 0, index.totalLines) });
+    // The webview asks for the lines it shows; the first reply tells it the size, later ones fill gaps.
+    if (!open || index.byteSize > open.sentBytes) panel.openLogs.set(key, { ref, path, sentLines: index.completeLines, sentBytes: index.byteSize });
     this.updateLogTimer();
     return { ...ref, fromLine, lines, totalLines: index.totalLines, groups: index.groups, live: this.isLive(source, ref) };
   }
@@ -533,13 +536,14 @@ export class WebviewBackend {
         index.refresh();
         const total = index.totalLines;
         const live = this.isLive(source, open.ref);
-        if (total <= open.sentLines) {
+        if (index.byteSize === open.sentBytes) {
           if (!live) panel.openLogs.delete(logKey(open.ref));
           continue;
         }
         const from = Math.max(open.sentLines, total - MAX_LOG_LINES);
         panel.send(DidAppendLog.create({ ...open.ref, lines: index.read(from, total - from), totalLines: total, groups: index.groups, live }));
-        open.sentLines = total;
+        open.sentLines = index.completeLines;
+        open.sentBytes = index.byteSize;
       }
     }
     this.updateLogTimer();

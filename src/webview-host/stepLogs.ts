@@ -29,6 +29,16 @@ export class StepLogIndex {
     return this.starts.length + (this.partialBytes > 0 ? 1 : 0);
   }
 
+  /** Lines that end with a newline (a last line still being written is not one). */
+  get completeLines(): number {
+    return this.starts.length;
+  }
+
+  /** Bytes indexed so far. */
+  get byteSize(): number {
+    return this.completeBytes + this.partialBytes;
+  }
+
   /** `::group::` ranges; a group still open ends at the last line. */
   get groups(): LogGroup[] {
     const last = this.totalLines - 1;

@@ -92,6 +92,7 @@ export class AgentExecutor implements StepExecutor {
       upstream: redactJson(ctx.upstream as JsonValue, redact) as Record<string, Record<string, JsonValue>>,
       needs: step.needs,
       ...(ctx.itemKey !== undefined ? { item: { key: ctx.itemKey } } : {}),
+      ...(ctx.feedback && ctx.feedback.length > 0 ? { feedback: ctx.feedback.map((f) => ({ ...f, comment: redact(f.comment) })) } : {}),
     });
     await writeFile(join(ctx.stepDir, AGENT_PROMPT_FILE), redact(prompt));
     // Outputs set through Baton's MCP server belong to one attempt only.

@@ -18,6 +18,8 @@ export interface AgentPromptParts {
   needs: readonly string[];
   /** For foreach instances: the item this instance works on. */
   item?: { key: string; value?: JsonValue };
+  /** Rejections of earlier work of this step, with the reviewers' comments (oldest first). */
+  feedback?: ReadonlyArray<{ gateStepId: string; by: string | null; comment: string }>;
 }
 
 /** Builds the full prompt: a structured preamble, then the step's own instructions last. */
@@ -38,6 +40,10 @@ export function assembleAgentPrompt(parts: AgentPromptParts): string {
   if (upstream.length > 0) {
     const blocks = upstream.map((id) => `### ${id}\n${jsonBlock(parts.upstream[id] ?? {})}`);
     sections.push(`## Outputs of the steps this one depends on\n${blocks.join('\n\n')}`);
+  }
+  if (parts.feedback && parts.feedback.length > 0) {
+    const items = parts.feedback.map((f) => `- ${f.by ?? 'A reviewer'} rejected it at gate "${f.gateStepId}": ${f.comment.trim()}`);
+    sections.push(`## Feedback from reviewers on an earlier attempt\nAn earlier result of this step was rejected. Address this feedback:\n${items.join('\n')}`);
   }
   sections.push(`## Your task\n${parts.instructions.trim()}`);
   return `${sections.join('\n\n')}\n`;

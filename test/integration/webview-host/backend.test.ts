@@ -15,6 +15,7 @@ import {
   ArchiveFinished,
   BoardReady,
   DecideGate,
+  DidAppendLog,
   DidChange,
   GateReady,
   GetLog,
@@ -30,7 +31,7 @@ import {
 } from '../../../src/shared/protocol';
 import { openStore, type OpenedStore } from '../../../src/store';
 import { WebviewBackend, type PanelActions, type PanelConnection } from '../../../src/webview-host';
-import { drain, tempDir } from '../../support/engine-fixtures';
+import { drain, tempDir, waitUntil } from '../../support/engine-fixtures';
 
 const PIPELINE = `id: pipeline
 name: Pipeline
@@ -72,6 +73,13 @@ name: Big log
 steps:
   - id: print
     run: awk 'BEGIN { for (i = 0; i < 200000; i++) { if (i == 190000) print "the NEEDLE is here"; else print "line " i } }'
+`;
+
+const TICKER = `id: ticker
+name: Ticker
+steps:
+  - id: tick
+    run: for i in 1 2 3 4 5 6; do echo "tick $i"; sleep 0.3; done
 `;
 
 interface RecordedPanel {
@@ -160,6 +168,7 @@ describe('webview host: handlers and view models over a real database', function
     writeFileSync(join(templatesDir, 'pipeline.yml'), PIPELINE);
     writeFileSync(join(templatesDir, 'quick.yml'), QUICK);
     writeFileSync(join(templatesDir, 'big-log.yml'), BIG_LOG);
+    writeFileSync(join(templatesDir, 'ticker.yml'), TICKER);
     templates = new TemplateRegistry({ sources: [{ kind: 'workspace', dir: templatesDir }] });
     await templates.ready();
     assert.deepEqual(templates.invalid(), [], 'fixture templates load');
@@ -364,6 +373,41 @@ describe('webview host: handlers and view models over a real database', function
     const many = await window.request(panel, SearchLog, { ...ref, query: 'line 1999', maxMatches: 5 });
     assert.equal(many.total, 111, '1999, 19990-19999, 199900-199999');
     assert.deepEqual(many.matches, [1999, 19990, 19991, 19992, 19993]);
+  });
+
+  it('a log open in the run detail gets DidAppendLog with the new lines while its step runs', async () => {
+    const run = window.engine.startRun(templates.get('ticker').definition);
+    const worker = drain(window.engine);
+    await waitUntil('the step to run', () => window.engine.getRun(run.id).steps[0]?.status === 'running');
+    const panel = window.connect({ panel: 'run', runId: run.id });
+    const ref = { runId: run.id, stepId: 'tick', itemKey: null, attempt: null };
+    const first = await window.request(panel, GetLog, { ...ref, fromLine: 0, count: 1000 });
+    assert.equal(first.live, true);
+    await worker;
+    // The backend polls open logs on its own timer (files grow between store events).
+    await waitUntil('the last line to be pushed', () =>
+      panel.posted.some((m) => DidAppendLog.is(m) && (m.params as { lines: Array<{ text: string }> }).lines.some((l) => l.text === 'tick 6')),
+    );
+    const pushed = panel.posted.filter((m) => DidAppendLog.is(m)).flatMap((m) => (m.params as { lines: Array<{ index: number; text: string }> }).lines);
+    // The webview applies lines by index (a line still being written is sent again when it grows).
+    const shown = new Map<number, string>();
+    for (const line of [...first.lines, ...pushed]) shown.set(line.index, line.text);
+    assert.deepEqual([...shown.keys()].sort((a, b) => a - b), [0, 1, 2, 3, 4, 5]);
+    assert.deepEqual([0, 1, 2, 3, 4, 5].map((i) => shown.get(i)), ['tick 1', 'tick 2', 'tick 3', 'tick 4', 'tick 5', 'tick 6']);
+    assert.ok(pushed.length > 0, 'lines arrived by DidAppendLog, not only by the first GetLog');
+  });
+
+  it('a running run whose lease expired with nobody taking over is shown as stale', async () => {
+    const dying = new Engine({ store: other.opened.store, files: other.opened.files, workspaceDir: temp.dir, leaseMs: 50 });
+    const run = dying.startRun(templates.get('quick').definition);
+    const claim = dying.claimNext('a-worker-that-dies');
+    assert.equal(claim?.row.runId, run.id);
+    await new Promise((r) => setTimeout(r, 120));
+    const reply = await window.request(window.connect({ panel: 'board' }), BoardReady, { protocol: 1, lastEventId: null });
+    const card = reply.kind === 'snapshot' ? reply.snapshot.runs.find((r) => r.id === run.id) : undefined;
+    assert.equal(card?.status, 'running');
+    assert.equal(card?.stale, true);
+    window.engine.cancelRun(run.id);
   });
 
   it('answers a malformed request with invalid_message instead of calling a handler', async () => {
