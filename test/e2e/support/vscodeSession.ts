@@ -61,7 +61,7 @@ export function launchChromium(): Promise<Browser> {
 }
 
 /** The first visible element matching `selector` in any webview frame of the workbench (polls until it appears). */
-async function findInWebviews(page: Page, selector: string, timeoutMs: number): Promise<Locator> {
+export async function findInWebviews(page: Page, selector: string, timeoutMs: number): Promise<Locator> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     for (const frame of page.frames()) {
