@@ -17,7 +17,10 @@ import {
   DecideGate,
   DidAppendLog,
   DidChange,
+  DuplicateTemplate,
   GateReady,
+  GetTemplateDetail,
+  GetTranscript,
   GetLog,
   RunAction,
   RunReady,
@@ -31,7 +34,8 @@ import {
 } from '../../../src/shared/protocol';
 import { openStore, type OpenedStore } from '../../../src/store';
 import { WebviewBackend, type PanelActions, type PanelConnection } from '../../../src/webview-host';
-import { drain, tempDir, waitUntil } from '../../support/engine-fixtures';
+import type { StepExecutionContext, StepExecutionResult } from '../../../src/core/ports';
+import { drain, gateStep, runStep, template, tempDir, waitUntil } from '../../support/engine-fixtures';
 
 const PIPELINE = `id: pipeline
 name: Pipeline
@@ -408,6 +412,110 @@ describe('webview host: handlers and view models over a real database', function
     assert.equal(card?.status, 'running');
     assert.equal(card?.stale, true);
     window.engine.cancelRun(run.id);
+  });
+
+  it('gallery: detail with readiness, and Duplicate writes a loadable copy under a new id', async () => {
+    const gallery = window.connect({ panel: 'gallery' });
+    const detail = await window.request(gallery, GetTemplateDetail, { templateId: 'pipeline' });
+    assert.deepEqual(detail.steps.map((s) => [s.id, s.kind]), [['build', 'run'], ['fan', 'run'], ['approve', 'gate'], ['ship', 'run']]);
+    assert.deepEqual(detail.inputsSchema.required, ['version']);
+    assert.deepEqual(detail.readiness, []);
+    const copy = await window.request(gallery, DuplicateTemplate, { templateId: 'pipeline' });
+    assert.ok(copy.ok, JSON.stringify(copy));
+    assert.equal(copy.templateId, 'pipeline-copy');
+    await templates.reload();
+    assert.equal(templates.find('pipeline-copy')?.sourcePath, copy.sourcePath);
+    assert.equal(templates.find('pipeline-copy')?.definition.steps.length, 4);
+    const second = await window.request(gallery, DuplicateTemplate, { templateId: 'pipeline' });
+    assert.ok(second.ok && second.templateId === 'pipeline-copy-2');
+  });
+
+  it('run actions go through the engine: retry failed steps, rerun opens the new run, cancel', async () => {
+    const failing = window.engine.startRun(template('flaky', [runStep('try', 'test -f "$PWD/flag" || exit 4'), runStep('then', 'true', { needs: ['try'] })]));
+    await drain(window.engine);
+    assert.equal(window.engine.getRun(failing.id).run.status, 'failed');
+    const panel = window.connect({ panel: 'run', runId: failing.id });
+    await window.request(panel, RunReady, { protocol: 1, runId: failing.id, lastEventId: null });
+    const run = (s: string) => window.engine.getRun(s).run;
+    writeFileSync(join(temp.dir, 'flag'), '');
+    await panel.connection.receive(RunAction.create({ runId: failing.id, action: 'retry-failed', stepId: null }));
+    await drain(window.engine);
+    window.backend.publish(); // what the change feed does after the worker's commits
+    assert.equal(run(failing.id).status, 'succeeded');
+    assert.equal(window.engine.listAttempts(failing.id, 'try').length, 2);
+    assert.ok(changes(panel).some((c) => c.run?.status === 'succeeded'), 'the panel saw the retry finish');
+
+    await panel.connection.receive(RunAction.create({ runId: failing.id, action: 'rerun', stepId: null }));
+    const rerunId = panel.opened[panel.opened.length - 1]?.runId;
+    assert.ok(rerunId && rerunId !== failing.id, 'the new run opened');
+    assert.equal(run(rerunId).trigger.kind, 'rerun');
+    await panel.connection.receive(RunAction.create({ runId: rerunId, action: 'cancel', stepId: null }));
+    assert.equal(run(rerunId).status, 'cancelled');
+    // An action the run's state does not allow is reported, not thrown into the void.
+    await panel.connection.receive(RunAction.create({ runId: rerunId, action: 'pause', stepId: null }));
+    assert.equal(panel.errors.length, 1);
+    assert.match(panel.errors[0]!, /pause of run/);
+  });
+
+  it('gate dialog: only listed approvers decide; a timeout is never shown or stored as an approval', async () => {
+    const restricted = window.engine.startRun(template('restricted', [gateStep('sign', { approvers: ['carol'] })]));
+    await drain(window.engine);
+    const gate = window.engine.listGates(restricted.id)[0]!;
+    const dialog = window.connect({ panel: 'gate', gateId: gate.id });
+    const view = await window.request(dialog, GateReady, { protocol: 1, gateId: gate.id, lastEventId: null });
+    assert.ok(view.kind === 'snapshot' && view.snapshot.gate.canDecide === false);
+    const refused = await window.request(dialog, DecideGate, { gateId: gate.id, decision: 'approved', comment: '', formInputs: {} });
+    assert.ok(!refused.ok && /alice may not decide/.test(refused.message), JSON.stringify(refused));
+    assert.equal(window.engine.listGates(restricted.id)[0]!.decision, null);
+    window.engine.cancelRun(restricted.id);
+
+    const timed = window.engine.startRun(template('timed', [gateStep('wait', { gateTimeoutMs: 1, onTimeout: 'proceed' }), runStep('next', 'true', { needs: ['wait'] })]));
+    await drain(window.engine);
+    await new Promise((r) => setTimeout(r, 20));
+    await drain(window.engine);
+    const timedGate = window.engine.listGates(timed.id)[0]!;
+    assert.equal(timedGate.decision, 'timed_out');
+    const timedView = await window.request(window.connect({ panel: 'gate', gateId: timedGate.id }), GateReady, { protocol: 1, gateId: timedGate.id, lastEventId: null });
+    const decision = timedView.kind === 'snapshot' ? timedView.snapshot.gate.decision : null;
+    assert.equal(decision?.decision, 'timed_out');
+    assert.equal(decision?.by, null, 'nobody approved it');
+    const late = await window.request(dialog, DecideGate, { gateId: timedGate.id, decision: 'approved', comment: '', formInputs: {} });
+    assert.ok(!late.ok && late.message === 'Already timed out: no approval was recorded', JSON.stringify(late));
+    assert.equal(window.engine.listGates(timed.id)[0]!.decision, 'timed_out');
+  });
+
+  it('agent transcript: what the executor recorded in the step\'s events.jsonl, per attempt', async () => {
+    window.engine.registerExecutor({
+      kind: 'agent',
+      async execute(ctx: StepExecutionContext): Promise<StepExecutionResult> {
+        ctx.progress({ kind: 'assistant_text', text: `attempt ${ctx.attempt}: reading the code` });
+        ctx.progress({ kind: 'tool_call', tool: 'Read', id: 't1', input: { file: 'a.ts' } });
+        ctx.progress({ kind: 'tool_result', id: 't1', output: 'export const a = 1;' });
+        ctx.progress({ kind: 'usage', inputTokens: 100, outputTokens: 20, costUsd: 0.01 });
+        return ctx.attempt === 1 ? { kind: 'failed', error: 'try again', retryable: true } : { kind: 'succeeded', outputs: {} };
+      },
+    });
+    const run = window.engine.startRun(
+      template('agentic', [{ kind: 'agent', id: 'think', agent: 'claude', prompt: 'Think', needs: [], env: {}, continueOnError: false, retry: { max: 2, backoff: 'fixed', delayMs: 1, maxDelayMs: 1 } }]),
+    );
+    await drain(window.engine);
+    await new Promise((r) => setTimeout(r, 20));
+    await drain(window.engine);
+    await window.opened.files.flush();
+    assert.equal(window.engine.getRun(run.id).run.status, 'succeeded');
+    const panel = window.connect({ panel: 'run', runId: run.id });
+    const latest = await window.request(panel, GetTranscript, { runId: run.id, stepId: 'think', itemKey: null, attempt: null });
+    assert.deepEqual(latest.entries.map((e) => e.kind), ['message', 'tool_call', 'tool_result', 'result']);
+    assert.equal(latest.entries[0]!.text, 'attempt 2: reading the code');
+    assert.equal(latest.entries[1]!.tool, 'Read');
+    assert.equal(latest.inputTokens, 100);
+    assert.equal(latest.costUsd, 0.01);
+    const first = await window.request(panel, GetTranscript, { runId: run.id, stepId: 'think', itemKey: null, attempt: 1 });
+    assert.equal(first.entries[0]!.text, 'attempt 1: reading the code');
+    const detail = await window.request(panel, RunReady, { protocol: 1, runId: run.id, lastEventId: null });
+    const step = detail.kind === 'snapshot' ? detail.snapshot.run.steps[0] : undefined;
+    assert.equal(step?.hasTranscript, true);
+    assert.deepEqual(step?.attempts.map((a) => a.status), ['failed', 'succeeded']);
   });
 
   it('answers a malformed request with invalid_message instead of calling a handler', async () => {
