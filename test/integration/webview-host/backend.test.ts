@@ -86,6 +86,17 @@ steps:
     run: for i in 1 2 3 4 5 6; do echo "tick $i"; sleep 0.3; done
 `;
 
+const NEEDS_SETUP = `id: needs-setup
+name: Needs setup
+steps:
+  - id: fix
+    agent: codex
+    prompt: Fix it
+  - id: notify
+    needs: [fix]
+    run: echo "\${{ secrets.SLACK_TOKEN }}" > /dev/null
+`;
+
 interface RecordedPanel {
   connection: PanelConnection;
   posted: IpcMessage[];
@@ -153,6 +164,16 @@ class Window {
   }
 }
 
+const noActions: PanelActions = {
+  openRun: () => {},
+  openGate: () => {},
+  openTemplateSource: () => {},
+  openArtifact: () => {},
+  fixReadiness: async () => {},
+  close: () => {},
+  showError: () => {},
+};
+
 function changes(panel: RecordedPanel): ChangeSet[] {
   return panel.posted.filter((m) => DidChange.is(m)).map((m) => (m as { params: ChangeSet }).params);
 }
@@ -173,6 +194,7 @@ describe('webview host: handlers and view models over a real database', function
     writeFileSync(join(templatesDir, 'quick.yml'), QUICK);
     writeFileSync(join(templatesDir, 'big-log.yml'), BIG_LOG);
     writeFileSync(join(templatesDir, 'ticker.yml'), TICKER);
+    writeFileSync(join(templatesDir, 'needs-setup.yml'), NEEDS_SETUP);
     templates = new TemplateRegistry({ sources: [{ kind: 'workspace', dir: templatesDir }] });
     await templates.ready();
     assert.deepEqual(templates.invalid(), [], 'fixture templates load');
@@ -428,6 +450,44 @@ describe('webview host: handlers and view models over a real database', function
     assert.equal(templates.find('pipeline-copy')?.definition.steps.length, 4);
     const second = await window.request(gallery, DuplicateTemplate, { templateId: 'pipeline' });
     assert.ok(second.ok && second.templateId === 'pipeline-copy-2');
+  });
+
+  it('readiness: an untrusted workspace, a missing agent CLI and a missing secret each come with their fix; the host refuses to run', async () => {
+    const untrusted = new WebviewBackend({
+      source: () => ({ engine: window.engine, files: window.opened.files }),
+      templates,
+      workspaceDir: temp.dir,
+      templatesDir: join(temp.dir, '.baton', 'templates'),
+      user: () => 'alice',
+      archive: { ids: () => new Set(), update: () => {} },
+      readiness: { trusted: () => false, hasSecret: async (name) => name !== 'SLACK_TOKEN', findAgentCli: (kind) => (kind === 'codex' ? undefined : '/usr/bin/true') },
+    });
+    try {
+      const posted: IpcMessage[] = [];
+      const gallery = untrusted.connect({ panel: 'gallery' }, (m) => posted.push(m), { ...noActions });
+      const ask = async <P, R>(type: IpcRequest<P, R>, params: P): Promise<R> => {
+        await gallery.receive(type.create(posted.length + 1000, params));
+        const reply = posted[posted.length - 1] as IpcReplyMessage<R>;
+        assert.ok(reply.ok, JSON.stringify(reply));
+        return reply.result;
+      };
+      const detail = await ask(GetTemplateDetail, { templateId: 'needs-setup' });
+      assert.deepEqual(
+        detail.readiness.map((p) => [p.code, p.fix?.action, p.fix?.arg]),
+        [
+          ['untrusted-workspace', 'manage-trust', null],
+          ['missing-agent-cli', 'install-agent-cli', 'codex'],
+          ['missing-secret', 'set-secret', 'SLACK_TOKEN'],
+        ],
+      );
+      assert.match(detail.readiness[1]!.message, /npm i -g @openai\/codex/);
+      const before = window.engine.listRuns({ limit: 1000 }).length;
+      const refused = await ask(StartRun, { templateId: 'quick', inputs: {} });
+      assert.ok(!refused.ok && /untrusted/.test(refused.message));
+      assert.equal(window.engine.listRuns({ limit: 1000 }).length, before);
+    } finally {
+      untrusted.dispose();
+    }
   });
 
   it('run actions go through the engine: retry failed steps, rerun opens the new run, cancel', async () => {
