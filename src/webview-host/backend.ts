@@ -66,6 +66,21 @@ const RUN_FEED_EVENTS = 50;
 const MAX_LOG_LINES = 5000;
 const LOG_POLL_MS = 500;
 
+/**
+ * A request a panel made that cannot be answered; the router replies with `code` (the webview
+ * shows `message`).
+ */
+export class PanelRequestError extends Error {
+  constructor(
+    readonly code: 'no_database' | 'template_not_found' | 'run_not_found' | 'gate_not_found',
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'PanelRequestError';
+  }
+}
+
 /** Run ids the user archived (the VS Code host keeps them in workspaceState). */
 export interface ArchivedRunIds {
   ids(): ReadonlySet<string>;
@@ -261,14 +276,14 @@ export class WebviewBackend {
 
   private requireSource(create = false): ViewSource {
     const source = this.options.source(create);
-    if (!source) throw Object.assign(new Error('this folder has no Baton database yet: start a run first'), { code: 'no_database' });
+    if (!source) throw new PanelRequestError('no_database', 'this folder has no Baton database yet: start a run first');
     return source;
   }
 
   private async findTemplate(templateId: string): Promise<LoadedTemplate> {
     await this.options.templates.ready();
     const template = this.options.templates.find(templateId);
-    if (!template) throw Object.assign(new Error(`no template "${templateId}"`), { code: 'template_not_found' });
+    if (!template) throw new PanelRequestError('template_not_found', `no template "${templateId}"`);
     return template;
   }
 
@@ -352,7 +367,7 @@ export class WebviewBackend {
     const source = this.requireSource();
     const max = source.engine.maxEventId();
     const run = runDetail(source, runId, max, this.viewer());
-    if (!run) throw Object.assign(new Error(`no run ${runId}`), { code: 'run_not_found' });
+    if (!run) throw new PanelRequestError('run_not_found', `no run ${runId}`);
     panel.cursor = max;
     return { kind: 'snapshot', snapshot: { run, events: source.engine.store.listRecentRunEvents(runId, RUN_FEED_EVENTS).map(toBatonEvent), lastEventId: max } };
   }
@@ -361,7 +376,7 @@ export class WebviewBackend {
     const source = this.requireSource();
     const max = source.engine.maxEventId();
     const gate = gateView(source, gateId, max, this.viewer());
-    if (!gate) throw Object.assign(new Error(`no gate ${gateId}`), { code: 'gate_not_found' });
+    if (!gate) throw new PanelRequestError('gate_not_found', `no gate ${gateId}`);
     panel.cursor = max;
     return { kind: 'snapshot', snapshot: { gate, lastEventId: max } };
   }

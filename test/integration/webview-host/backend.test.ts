@@ -578,6 +578,16 @@ describe('webview host: handlers and view models over a real database', function
     assert.deepEqual(step?.attempts.map((a) => a.status), ['failed', 'succeeded']);
   });
 
+  it('answers a request for a run or gate that does not exist with its error code', async () => {
+    const panel = window.connect({ panel: 'run', runId: 'no-such-run' });
+    await panel.connection.receive(RunReady.create(77, { protocol: 1, runId: 'no-such-run', lastEventId: null }));
+    const reply = panel.posted.find((m) => m.kind === 'reply' && m.id === 77) as IpcReplyMessage | undefined;
+    assert.ok(reply && !reply.ok && reply.error.code === 'run_not_found' && /no-such-run/.test(reply.error.message));
+    await panel.connection.receive(GateReady.create(78, { protocol: 1, gateId: 424242, lastEventId: null }));
+    const gateReply = panel.posted.find((m) => m.kind === 'reply' && m.id === 78) as IpcReplyMessage | undefined;
+    assert.ok(gateReply && !gateReply.ok && gateReply.error.code === 'gate_not_found');
+  });
+
   it('answers a malformed request with invalid_message instead of calling a handler', async () => {
     const panel = window.connect({ panel: 'board' });
     await panel.connection.receive({ kind: 'request', id: 99, method: BoardReady.method, params: { protocol: 1, lastEventId: 'zero' } });
