@@ -47,6 +47,22 @@ describe('webviews', () => {
     await screenshot('webview-board');
   });
 
+  it('the board lists a waiting run under Waiting on you; Approve on its card decides the gate', async () => {
+    const run = await vscode.commands.executeCommand<RunRecord>('baton.runTemplate', 'gated', { version: '5.5.5' });
+    assert.ok(run);
+    await waitForRun(outside.engine, run.id, ['waiting']);
+    await vscode.commands.executeCommand('baton.openBoard');
+    await webviewWait(`[data-run-id=${q(run.id)}][data-status="waiting"]`);
+    await screenshot('webview-board-waiting');
+    await webviewClick(`[data-run-id=${q(run.id)}] [data-testid^="board-approve-"]`);
+    const done = await waitForRun(outside.engine, run.id, ['succeeded', 'failed']);
+    assert.equal(done.status, 'succeeded', done.error ?? '');
+    const gates = outside.engine.listGates(run.id);
+    assert.equal(gates.length, 1);
+    assert.equal(gates[0]!.decision, 'approved');
+    await webviewWait(`[data-run-id=${q(run.id)}][data-status="succeeded"]`);
+  });
+
   it('Open Gallery: pick a template, fill its inputs, Run starts it and opens the run detail', async () => {
     await vscode.commands.executeCommand('baton.openGallery');
     await webviewClick('[data-testid="gallery-card-hello"]');
