@@ -1,6 +1,7 @@
 // Lint rules, including the architecture's boundaries:
 // - only src/vscode/ may import `vscode`;
-// - src/core/ imports neither node:child_process nor node:sqlite (nor the store/executors).
+// - src/core/ imports neither node:child_process nor node:sqlite (nor the store/executors);
+// - src/webview-host/ (the webviews' handlers and view models) imports nothing of src/vscode/.
 import tseslint from 'typescript-eslint';
 
 const vscodeOnlyInAdapter = {
@@ -19,7 +20,13 @@ const coreForbidden = {
   ],
 };
 
-export const boundaryRules = { vscodeOnlyInAdapter, coreForbidden };
+// The webviews' host logic is testable without VS Code: it reaches the editor only through PanelActions.
+const webviewHostForbidden = {
+  paths: [{ name: 'vscode', message: 'src/webview-host runs without VS Code: ask src/vscode/webviews through PanelActions.' }],
+  patterns: [{ group: ['**/vscode/**'], message: 'src/webview-host must not depend on src/vscode (the editor adapter depends on it).' }],
+};
+
+export const boundaryRules = { vscodeOnlyInAdapter, coreForbidden, webviewHostForbidden };
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', '.cache/**', 'test-results/**', 'demo/.baton/**', 'test/fixtures/**', '.baton/**', '**/*.d.ts', 'webview-ui/**/*.css'] },
@@ -32,6 +39,7 @@ export default tseslint.config(
     },
   },
   { files: ['src/core/**/*.ts'], rules: { 'no-restricted-imports': ['error', coreForbidden] } },
+  { files: ['src/webview-host/**/*.ts'], rules: { 'no-restricted-imports': ['error', webviewHostForbidden] } },
   { files: ['src/vscode/**/*.ts', 'test/e2e/**/*.ts'], rules: { 'no-restricted-imports': 'off' } },
   {
     files: ['test/**/*.ts', 'bench/**/*', 'scripts/**/*'],

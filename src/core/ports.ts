@@ -85,6 +85,19 @@ export interface StepExecutionContext {
    * assembled from) to the step's `input.json`, beside what the engine recorded; secrets redacted.
    */
   recordInput?(details: Record<string, JsonValue>): void;
+  /**
+   * Why reviewers rejected earlier work of this step: the comments of rejected gates that come
+   * after it (oldest first). Set for agent steps, so a new attempt knows what to do differently.
+   */
+  feedback?: ReviewerFeedback[];
+}
+
+/** One rejection with a comment, from a gate downstream of the step. */
+export interface ReviewerFeedback {
+  gateStepId: string;
+  by: string | null;
+  comment: string;
+  at: number;
 }
 
 /** The result of one attempt. A thrown BatonError is a failure too (retryable per its flag). */
@@ -289,11 +302,15 @@ export interface Store {
   appendEvent(event: NewEvent): number;
   /** Events with id > afterId, oldest first. */
   listEvents(afterId: number, query?: EventQuery): EventRecord[];
+  /** The last `limit` events of one run, oldest first (a run's recent activity). */
+  listRecentRunEvents(runId: string, limit: number): EventRecord[];
   /** Highest event id (0 when empty); cheap, for polling. */
   maxEventId(): number;
 
   insertGate(gate: Omit<GateRecord, 'id' | 'decision' | 'decidedBy' | 'decidedAt' | 'comment' | 'formInputs' | 'escalated'>): number;
   findGate(runId: string, stepId: string, itemKey: string | null): GateRecord | undefined;
+  /** A gate by its row id (gate dialogs are opened by id). */
+  getGate(id: number): GateRecord | undefined;
   /** Applies the patch only while the gate is undecided; false when it was already decided. */
   updateOpenGate(id: number, patch: GatePatch): boolean;
   listGates(runId: string): GateRecord[];

@@ -190,11 +190,18 @@ export type PanelKind = 'gallery' | 'board' | 'run' | 'gate';
  * What a panel shows. Rendered into the page by the host (see src/vscode/webviews/html.ts) and
  * kept by the webview in its `setState`, so a panel serializer can restore it after a reload.
  */
-export type PanelContext =
+export type PanelContext = (
   | { panel: 'gallery'; templateId?: string }
   | { panel: 'board' }
   | { panel: 'run'; runId: string; stepId?: string }
-  | { panel: 'gate'; gateId: number };
+  | { panel: 'gate'; gateId: number }
+) & {
+  /**
+   * The workspace folder (its URI) whose database the panel shows, set by the host in a
+   * multi-root window; webviews keep it in their state and never read it.
+   */
+  folder?: string;
+};
 
 /** The part of every webview's `getState()` a host may read (panel serializers). */
 export interface PersistedPanelState {

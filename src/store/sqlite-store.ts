@@ -285,6 +285,8 @@ export class SqliteStore implements Store, TriggerStore {
         FROM events WHERE id > ? ORDER BY id LIMIT ?`),
       listRunEvents: p(`SELECT id, run_id AS runId, step_id AS stepId, item_key AS itemKey, type, payload, at
         FROM events WHERE run_id = ? AND id > ? ORDER BY id LIMIT ?`),
+      recentRunEvents: p(`SELECT id, run_id AS runId, step_id AS stepId, item_key AS itemKey, type, payload, at
+        FROM events WHERE run_id = ? ORDER BY id DESC LIMIT ?`),
       maxEventId: p('SELECT coalesce(max(id), 0) AS id FROM events'),
       insertGate: p(`INSERT INTO gates (run_id, step_row_id, step_id, item_key, message, approvers, form, requested_at, due_at)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -293,6 +295,7 @@ export class SqliteStore implements Store, TriggerStore {
           decision = NULL, decided_by = NULL, decided_at = NULL, comment = NULL, form_inputs = NULL
         RETURNING id`),
       findGate: p(`SELECT ${GATE_COLUMNS} FROM gates WHERE run_id = ? AND step_id = ? AND item_key = ?`),
+      getGate: p(`SELECT ${GATE_COLUMNS} FROM gates WHERE id = ?`),
       listGates: p(`SELECT ${GATE_COLUMNS} FROM gates WHERE run_id = ? ORDER BY id`),
       listOpenGates: p(`SELECT ${GATE_COLUMNS} FROM gates WHERE decision IS NULL ORDER BY requested_at LIMIT ?`),
       hasOpenGate: p(`SELECT 1 AS x FROM gates WHERE run_id = ? AND decision IS NULL LIMIT 1`),
@@ -591,6 +594,10 @@ export class SqliteStore implements Store, TriggerStore {
     return (rows as Row[]).map(toEvent);
   }
 
+  listRecentRunEvents(runId: string, limit: number): EventRecord[] {
+    return (this.stmt('recentRunEvents').all(runId, limit) as Row[]).map(toEvent).reverse();
+  }
+
   maxEventId(): number {
     return (this.stmt('maxEventId').get() as { id: number }).id;
   }
@@ -614,6 +621,11 @@ export class SqliteStore implements Store, TriggerStore {
 
   findGate(runId: string, stepId: string, itemKey: string | null): GateRecord | undefined {
     const row = this.stmt('findGate').get(runId, stepId, itemKey ?? '') as Row | undefined;
+    return row ? toGate(row) : undefined;
+  }
+
+  getGate(id: number): GateRecord | undefined {
+    const row = this.stmt('getGate').get(id) as Row | undefined;
     return row ? toGate(row) : undefined;
   }
 

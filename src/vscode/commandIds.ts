@@ -36,6 +36,9 @@ export const BATON_COMMANDS = {
   openAgentTranscript: { id: 'baton.openAgentTranscript', title: 'Open Agent Transcript', icon: '$(comment-discussion)' },
   approveGate: { id: 'baton.approveGate', title: 'Approve Gate', icon: '$(check)' },
   rejectGate: { id: 'baton.rejectGate', title: 'Reject Gate', icon: '$(close)' },
+  openBoard: { id: 'baton.openBoard', title: 'Open Board', icon: '$(project)' },
+  openGallery: { id: 'baton.openGallery', title: 'Open Gallery', icon: '$(library)' },
+  openRunDetails: { id: 'baton.openRunDetails', title: 'Open Run Details', icon: '$(open-preview)' },
 } as const satisfies Record<string, CommandInfo>;
 
 export type BatonCommandName = keyof typeof BATON_COMMANDS;

@@ -15,6 +15,7 @@ import { openAgentTranscript } from './transcript';
 import { validateTemplates } from './validateTemplates';
 import { cancelRun, pauseRun, rerun, resumeRun, retryFromStep, retryRun } from './runCommands';
 import { userMessage } from './userMessage';
+import { openBoard, openGallery, openRunDetails } from './webviews/openCommands';
 
 // Commands receive whatever VS Code passes (tree items, URIs, nothing from the palette).
 type CommandHandler = (...args: unknown[]) => unknown;
@@ -39,6 +40,9 @@ const handlers: Record<BatonCommandName, (container: BatonContainer) => CommandH
   openAgentTranscript: (c) => (arg, step) => openAgentTranscript(c, arg, step),
   approveGate: (c) => (arg) => approveGate(c, arg),
   rejectGate: (c) => (arg) => rejectGate(c, arg),
+  openBoard: (c) => (folder) => openBoard(c, folder),
+  openGallery: (c) => (templateId, folder) => openGallery(c, templateId, folder),
+  openRunDetails: (c) => (arg, step) => openRunDetails(c, arg, step),
 };
 
 export function registerCommands(container: BatonContainer): vscode.Disposable[] {

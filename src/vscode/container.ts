@@ -13,6 +13,7 @@ import { RunsStatusBar } from './statusBar';
 import { StepTerminals } from './stepTerminal';
 import { WorkspaceTemplates } from './templates';
 import { TemplatesTreeProvider } from './templatesTree';
+import { BatonWebviews } from './webviews/panels';
 
 const GROUPING_KEY = 'baton.runs.grouping';
 const GROUPINGS: Record<RunGrouping, string> = { none: 'Newest first', status: 'By status', template: 'By template' };
@@ -34,6 +35,8 @@ export class BatonContainer implements vscode.Disposable {
   readonly templatesTree: TemplatesTreeProvider;
   readonly terminals: StepTerminals;
   readonly statusBar: RunsStatusBar;
+  /** Gallery, board, run detail and gate dialog panels (created in start()). */
+  webviews!: BatonWebviews;
   /** The Runs view (for reveal). */
   runsView: vscode.TreeView<RunsNode> | undefined;
 
@@ -75,6 +78,7 @@ export class BatonContainer implements vscode.Disposable {
         void this.templates.reloadAll();
       }),
     );
+    this.webviews = this.own(new BatonWebviews(this));
     for (const registration of registerCommands(this)) this.own(registration);
     this.own(new GateNotifier(this));
   }

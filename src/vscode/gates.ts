@@ -1,5 +1,6 @@
 /**
- * Gates: a waiting gate raises one notification per window with Approve / Reject / Open.
+ * Gates: a waiting gate raises one notification per window with Approve / Reject / Review (the
+ * gate dialog, with upstream outputs and the form) / Open (the run in the Runs view).
  * Approving asks for a comment and the gate's form; rejecting asks why. The engine checks the
  * approver list against `baton.user` (default: the OS user) and stores exactly one decision.
  */
@@ -139,12 +140,14 @@ export class GateNotifier implements vscode.Disposable {
       `Baton: ${run.templateName} is waiting for approval — ${gate.message}${approvers}`,
       'Approve',
       'Reject',
+      'Review',
       'Open',
     );
     const scripted: GateDecisionArgs = { runId: gate.runId, stepId: gate.stepId, ...(gate.itemKey !== null ? { itemKey: gate.itemKey } : {}) };
     try {
       if (answer === 'Approve') await approveGate(this.container, { ...scripted, interactive: true });
       else if (answer === 'Reject') await rejectGate(this.container, { ...scripted, interactive: true });
+      else if (answer === 'Review') this.container.webviews.openGate(target.runtime.folder, gate.id);
       else if (answer === 'Open') await this.container.revealRun(target.runtime, gate.runId);
     } catch (error) {
       void vscode.window.showErrorMessage(`Baton: ${userMessage(error)}`);

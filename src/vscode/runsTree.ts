@@ -132,6 +132,8 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
         .filter(Boolean)
         .join(' · ');
       item.contextValue = `baton.run.${run.status}`;
+      // Like a file in the Explorer: a click opens the run's details (the arrow still expands it).
+      item.command = { command: 'baton.openRunDetails', title: 'Open Run Details', arguments: [node] };
       const tooltip = new vscode.MarkdownString(`**${run.templateName}** \`${run.id}\`\n\n${run.status}, started by ${run.trigger.kind}`);
       if (run.error) tooltip.appendMarkdown(`\n\n**Error:** ${run.error}`);
       if (Object.keys(run.inputs).length > 0) tooltip.appendMarkdown(`\n\n**Inputs**${jsonBlock(run.inputs)}`);

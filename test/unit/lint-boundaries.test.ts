@@ -36,4 +36,9 @@ describe('eslint architecture boundaries', function () {
     const messages = await lintAs('src/core/db.ts', "import { DatabaseSync } from 'node:sqlite';\nexport const d = DatabaseSync;\n");
     assert.equal(messages.length, 1);
   });
+
+  it('keeps src/webview-host free of vscode and of the src/vscode adapter', async () => {
+    const messages = await lintAs('src/webview-host/bad.ts', "import * as vscode from 'vscode';\nimport { currentUser } from '../vscode/identity';\nexport const v = [vscode, currentUser];\n");
+    assert.equal(messages.length, 2);
+  });
 });

@@ -45,6 +45,7 @@ import {
   type ArtifactRecord,
   type AttemptRecord,
   type CommentRecord,
+  type EventPayloads,
   type EventRecord,
   type GateRecord,
   type JsonValue,
@@ -59,6 +60,7 @@ import type {
   Logger,
   RunFiles,
   RunQuery,
+  ReviewerFeedback,
   RunState,
   SecretSource,
   StepExecutionResult,
@@ -800,6 +802,7 @@ export class Engine {
     const input = { attempt: claim.attempt, itemKey: row.itemKey, item: row.item, resolved, upstream, inputs: plan.inputs };
     this.files.writeStepInput(row.runId, row.stepId, row.itemKey, redact(input, secrets));
     const progressBuffer = this.progressBuffer(claim);
+    const feedback = step.kind === 'agent' ? this.reviewerFeedback(plan, step.id) : [];
     return executor.execute({
       runId: row.runId,
       step,
@@ -819,10 +822,33 @@ export class Engine {
       inputs: plan.inputs,
       // Same write queue as above, so the fuller input.json always lands last.
       recordInput: (details) => this.files.writeStepInput(row.runId, row.stepId, row.itemKey, redact({ ...input, ...details }, secrets)),
+      ...(feedback.length > 0 ? { feedback } : {}),
     })
       // Secret values never reach the database, events or files, whatever the executor returns.
       .then((result) => redact(result as unknown as JsonValue, secrets) as unknown as StepExecutionResult)
       .finally(() => progressBuffer.flush());
+  }
+
+  /**
+   * Rejections with a comment of the gates after `stepId` (they review its work). The gate rows
+   * are reset when the step runs again, so the events are where the feedback survives.
+   */
+  private reviewerFeedback(plan: RunPlan, stepId: string): ReviewerFeedback[] {
+    const downstream = descendantsOf(plan.graph, stepId);
+    const gates = new Set([...downstream].filter((id) => id !== stepId && plan.graph.steps.get(id)?.kind === 'gate'));
+    if (gates.size === 0) return [];
+    const feedback: ReviewerFeedback[] = [];
+    for (let after = 0; ; ) {
+      const events = this.store.listEvents(after, { runId: plan.runId, limit: 1000 });
+      for (const event of events) {
+        if (event.type !== EventType.GateDecided || event.stepId === null || !gates.has(event.stepId)) continue;
+        const payload = event.payload as Partial<EventPayloads['gate.decided']>;
+        if (payload.decision !== GateDecision.Rejected || typeof payload.comment !== 'string' || !payload.comment.trim()) continue;
+        feedback.push({ gateStepId: event.stepId, by: payload.by ?? null, comment: payload.comment, at: event.at });
+      }
+      if (events.length < 1000) return feedback;
+      after = events[events.length - 1]!.id;
+    }
   }
 
   /**

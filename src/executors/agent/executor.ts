@@ -96,6 +96,7 @@ export class AgentExecutor implements StepExecutor {
       upstream: redactJson(ctx.upstream as JsonValue, redact) as Record<string, Record<string, JsonValue>>,
       needs: step.needs,
       ...(ctx.itemKey !== undefined ? { item: { key: ctx.itemKey, ...(ctx.item !== undefined ? { value: redactJson(ctx.item, redact) } : {}) } } : {}),
+      ...(ctx.feedback && ctx.feedback.length > 0 ? { feedback: ctx.feedback.map((f) => ({ ...f, comment: redact(f.comment) })) } : {}),
     };
     const prompt = assembleAgentPrompt(promptParts);
     await writeFile(join(ctx.stepDir, AGENT_PROMPT_FILE), redact(prompt));

@@ -18,6 +18,8 @@ export interface AgentPromptParts {
   needs: readonly string[];
   /** For foreach instances: the item this instance works on. */
   item?: { key: string; value?: JsonValue };
+  /** Rejections of earlier work of this step, with the reviewers' comments (oldest first). */
+  feedback?: ReadonlyArray<{ gateStepId: string; by: string | null; comment: string }>;
 }
 
 /** What a prompt holds, by name (as `input.json` records it): only the upstream outputs of `needs`. */
@@ -27,6 +29,8 @@ export interface AgentPromptSources {
   inputs: Record<string, JsonValue>;
   upstream: Record<string, Outputs>;
   item?: { key: string; value?: JsonValue };
+  /** Why reviewers rejected an earlier attempt (oldest first). */
+  feedback?: ReadonlyArray<{ gateStepId: string; by: string | null; comment: string }>;
   instructions: string;
 }
 
@@ -40,6 +44,7 @@ export function agentPromptSources(parts: AgentPromptParts): AgentPromptSources 
     inputs: parts.inputs,
     upstream,
     ...(parts.item ? { item: parts.item } : {}),
+    ...(parts.feedback && parts.feedback.length > 0 ? { feedback: parts.feedback } : {}),
     instructions: parts.instructions.trim(),
   };
 }
@@ -62,6 +67,10 @@ export function assembleAgentPrompt(parts: AgentPromptParts): string {
   if (upstream.length > 0) {
     const blocks = upstream.map(([id, outputs]) => `### ${id}\n${jsonBlock(outputs)}`);
     sections.push(`## Outputs of the steps this one depends on\n${blocks.join('\n\n')}`);
+  }
+  if (sources.feedback) {
+    const items = sources.feedback.map((f) => `- ${f.by ?? 'A reviewer'} rejected it at gate "${f.gateStepId}": ${f.comment.trim()}`);
+    sections.push(`## Feedback from reviewers on an earlier attempt\nAn earlier result of this step was rejected. Address this feedback:\n${items.join('\n')}`);
   }
   sections.push(`## Your task\n${sources.instructions}`);
   return `${sections.join('\n\n')}\n`;

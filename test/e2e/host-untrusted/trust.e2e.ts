@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
+import { screenshot, webviewClick, webviewWait } from '../host/bridge';
 import { batonContainer, outsideEngine, scriptTemplate, workspaceDir } from '../host/helpers';
 
 describe('untrusted workspace', () => {
@@ -31,5 +32,15 @@ describe('untrusted workspace', () => {
     } finally {
       outside.opened.close();
     }
+  });
+
+  it('the gallery says why a template cannot run here, with the button that fixes it', async () => {
+    await vscode.commands.executeCommand('baton.openGallery');
+    await webviewClick('[data-testid="gallery-card-hello"]');
+    assert.match(await webviewWait('[data-testid="gallery-readiness-untrusted-workspace"]'), /not trusted/);
+    assert.match(await webviewWait('[data-testid="gallery-fix-untrusted-workspace"]'), /Manage Workspace Trust/);
+    assert.match(await webviewWait('[data-testid="gallery-run-disabled-reason"]'), /not trusted/);
+    await screenshot('webview-gallery-untrusted');
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 });

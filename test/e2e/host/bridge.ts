@@ -22,3 +22,19 @@ export async function clickNotificationButton(contains: string, button: string, 
 export async function typeIntoQuickInput(text: string, expectPrompt?: string): Promise<void> {
   await call('/type', { text, ...(expectPrompt ? { expectPrompt } : {}) });
 }
+
+/** Waits for a visible element in any webview (CSS selector); returns its text. */
+export async function webviewWait(selector: string, timeoutMs = 20_000): Promise<string> {
+  const { text } = (await call('/webview', { op: 'wait', selector, timeoutMs })) as { text: string };
+  return text;
+}
+
+/** Clicks an element in a webview (waits for it first). */
+export async function webviewClick(selector: string, timeoutMs = 20_000): Promise<void> {
+  await call('/webview', { op: 'click', selector, timeoutMs });
+}
+
+/** Replaces the value of an input in a webview. */
+export async function webviewFill(selector: string, value: string, timeoutMs = 20_000): Promise<void> {
+  await call('/webview', { op: 'fill', selector, value, timeoutMs });
+}

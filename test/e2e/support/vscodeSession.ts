@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { CHROMIUM_PATH, ensureChromium, ensureCodeServer, installedCodeServer, type InstalledCodeServer } from '../../../scripts/code-server.mjs';
 import { freePort, startProcess, waitFor, type StartedProcess } from './processes';
 
@@ -58,6 +58,24 @@ export function launchChromium(): Promise<Browser> {
     headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
+}
+
+/** The first visible element matching `selector` in any webview frame of the workbench (polls until it appears). */
+export async function findInWebviews(page: Page, selector: string, timeoutMs: number): Promise<Locator> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    for (const frame of page.frames()) {
+      if (frame === page.mainFrame() || frame.isDetached()) continue;
+      try {
+        const found = frame.locator(selector).first();
+        if ((await found.count()) > 0 && (await found.isVisible())) return found;
+      } catch {
+        // The frame went away while we looked (a panel was closed or reloaded).
+      }
+    }
+    if (Date.now() > deadline) throw new Error(`no visible ${selector} in any webview within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }
 
 export interface SessionOptions {
@@ -147,6 +165,17 @@ export class VsCodeSession {
               await input.fill(text);
               await input.press('Enter');
               response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+            } else if (request.url === '/webview') {
+              // Webview content sits in nested iframes (outer webview frame -> active-frame):
+              // look for the selector in every frame of the page.
+              const { op, selector, value, timeoutMs } = message as { op: 'wait' | 'click' | 'fill'; selector: string; value?: string; timeoutMs?: number };
+              const target = await findInWebviews(page, selector, timeoutMs ?? 20_000);
+              // In view for the screenshots that follow (board columns scroll sideways).
+              await target.scrollIntoViewIfNeeded().catch(() => undefined);
+              if (op === 'click') await target.click();
+              else if (op === 'fill') await target.fill(value ?? '');
+              const text = (await target.textContent().catch(() => null)) ?? '';
+              response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ text }));
             } else {
               response.writeHead(404).end('unknown bridge request');
             }

@@ -208,6 +208,14 @@ describe('assembleAgentPrompt', () => {
     needs: ['plan'],
   };
 
+  it('puts a reviewer\'s rejection before the task, and nothing about feedback when there is none', () => {
+    const prompt = assembleAgentPrompt({ ...base, feedback: [{ gateStepId: 'review', by: 'alice', comment: 'cover the error path too' }] });
+    const feedbackAt = prompt.indexOf('## Feedback from reviewers on an earlier attempt');
+    assert.ok(feedbackAt > 0 && feedbackAt < prompt.indexOf('## Your task'));
+    assert.match(prompt, /- alice rejected it at gate "review": cover the error path too/);
+    assert.doesNotMatch(assembleAgentPrompt(base), /Feedback from reviewers/);
+  });
+
   it('gives the goal, acceptance criteria, inputs, the needed outputs and the task last', () => {
     const prompt = assembleAgentPrompt({ ...base, acceptance: 'npm test passes' });
     const order = ['## Goal of this run', '## Acceptance criteria', '## Inputs of the run', '## Outputs of the steps this one depends on', '## Your task'];

@@ -8,7 +8,7 @@ import {
   StepNotFoundError,
 } from '../../../src/core/errors';
 import { EventType } from '../../../src/core/model';
-import type { StepExecutionContext, StepExecutionResult, StepExecutor, TemplateResolver } from '../../../src/core/ports';
+import type { ReviewerFeedback, StepExecutionContext, StepExecutionResult, StepExecutor, TemplateResolver } from '../../../src/core/ports';
 import type { TemplateDefinition } from '../../../src/core/template/types';
 import {
   createMemoryEngine,
@@ -398,5 +398,45 @@ describe('engine lifecycle', () => {
       assert.ok(events.indexOf(progress[1]!) < succeeded, 'progress recorded after the result');
       h2.close();
     });
+  });
+});
+
+describe('reviewer feedback reaches the next agent attempt', () => {
+  /** Stands in for the agent CLI: records the feedback each attempt was given. */
+  class RecordingAgent implements StepExecutor {
+    readonly kind = 'agent';
+    readonly seen: Array<StepExecutionContext['feedback']> = [];
+    async execute(ctx: StepExecutionContext): Promise<StepExecutionResult> {
+      this.seen.push(ctx.feedback);
+      return { kind: 'succeeded', outputs: { attempt: ctx.attempt } };
+    }
+  }
+
+  it('a gate rejected with a comment gives that comment to the agent step it reviews when it runs again', async () => {
+    const agent = new RecordingAgent();
+    const m = createMemoryEngine({ executors: [agent] });
+    const definition = template('reviewed', [
+      { kind: 'agent', id: 'write', agent: 'claude', prompt: 'Write it', needs: [], env: {}, continueOnError: false },
+      gateStep('review', { needs: ['write'] }),
+      runStep('unrelated', 'true'),
+    ]);
+    m.engine.registerExecutor({ kind: 'run', execute: async () => ({ kind: 'succeeded', outputs: {} }) });
+    const run = m.engine.startRun(definition);
+    await drain(m.engine);
+    assert.equal(agent.seen.length, 1);
+    assert.equal(agent.seen[0], undefined, 'the first attempt has no feedback');
+    m.engine.decideGate(run.id, 'review', { decision: 'reject', by: 'alice', comment: 'cover the error path too' });
+    await drain(m.engine);
+    assert.equal(m.engine.getRun(run.id).run.status, 'failed');
+
+    m.engine.retryRun(run.id, { fromStep: 'write' });
+    await drain(m.engine);
+    assert.equal(agent.seen.length, 2);
+    const second = agent.seen[1] as ReviewerFeedback[] | undefined;
+    assert.deepEqual(second?.map((f) => [f.gateStepId, f.by, f.comment]), [['review', 'alice', 'cover the error path too']]);
+    // An approval (or a rejection without a comment) adds nothing.
+    m.engine.decideGate(run.id, 'review', { decision: 'approve', by: 'bob', comment: 'better' });
+    await drain(m.engine);
+    assert.equal(m.engine.getRun(run.id).run.status, 'succeeded');
   });
 });

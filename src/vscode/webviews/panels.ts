@@ -1,0 +1,315 @@
+/**
+ * Baton's four webview panels in VS Code (gallery, board, run detail, gate dialog): creating and
+ * revealing them, restoring them after a reload (one serializer per view type), and the editor
+ * actions they ask for. Everything else (view models, request handlers, the change feed) is
+ * src/webview-host's WebviewBackend, one per workspace folder.
+ */
+import * as vscode from 'vscode';
+import type { ArtifactRecord } from '../../core/model';
+import type { AgentKind } from '../../core/template/types';
+import { agentAdapter } from '../../executors/agent/adapters';
+import { ANTHROPIC_KEY_SECRET } from '../../executors/llm';
+import { findExecutable } from '../../executors/process';
+import type { PanelContext, PersistedPanelState, ReadinessFixAction } from '../../shared/protocol';
+import { WebviewBackend, type PanelActions, type PanelConnection } from '../../webview-host';
+import type { BatonContainer } from '../container';
+import { currentUser } from '../identity';
+import { userMessage } from '../userMessage';
+import { batonFolders, type BatonFolder } from '../workspaceFolders';
+import { createNonce, renderWebviewHtml } from './html';
+
+type PanelKind = PanelContext['panel'];
+const PANEL_KINDS: readonly PanelKind[] = ['gallery', 'board', 'run', 'gate'];
+
+/** `baton.<app>`: the webview view type (serializers and `onWebviewPanel:` activation use it). */
+export function viewTypeOf(kind: PanelKind): string {
+  return `baton.${kind}`;
+}
+
+function titleOf(context: PanelContext): string {
+  switch (context.panel) {
+    case 'gallery':
+      return 'Baton: Gallery';
+    case 'board':
+      return 'Baton: Board';
+    case 'run':
+      return `Run ${context.runId}`;
+    case 'gate':
+      return `Gate #${context.gateId}`;
+  }
+}
+
+/** One panel per board/gallery per folder, per run, per gate: opening again reveals it. */
+function panelKey(folder: BatonFolder, context: PanelContext): string {
+  const base = `${folder.folder.uri.toString()}|${context.panel}`;
+  if (context.panel === 'run') return `${base}|${context.runId}`;
+  if (context.panel === 'gate') return `${base}|${context.gateId}`;
+  return base;
+}
+
+function isPanelContext(value: unknown): value is PanelContext {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Record<string, unknown>;
+  if (v.panel === 'board' || v.panel === 'gallery') return true;
+  if (v.panel === 'run') return typeof v.runId === 'string' && v.runId.length > 0;
+  if (v.panel === 'gate') return Number.isInteger(v.gateId);
+  return false;
+}
+
+interface FolderBackend {
+  folder: BatonFolder;
+  backend: WebviewBackend;
+}
+
+interface OpenPanel {
+  panel: vscode.WebviewPanel;
+  folder: BatonFolder;
+  context: PanelContext;
+  connection: PanelConnection;
+}
+
+const ARCHIVE_KEY = 'baton.archivedRuns';
+
+export class BatonWebviews implements vscode.Disposable {
+  private readonly backends = new Map<string, FolderBackend>();
+  private readonly panels = new Map<string, OpenPanel>();
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(private readonly container: BatonContainer) {
+    const refreshTemplates = () => {
+      for (const { backend } of this.backends.values()) void backend.templatesChanged();
+    };
+    this.disposables.push(
+      container.runtimes.onDidChange(() => {
+        for (const { backend } of this.backends.values()) backend.publish();
+      }),
+      container.templates.onDidChange(refreshTemplates),
+      vscode.workspace.onDidGrantWorkspaceTrust(refreshTemplates),
+      container.context.secrets.onDidChange(refreshTemplates),
+      ...PANEL_KINDS.map((kind) =>
+        vscode.window.registerWebviewPanelSerializer(viewTypeOf(kind), {
+          deserializeWebviewPanel: async (panel, state: unknown) => this.restore(kind, panel, state),
+        }),
+      ),
+    );
+  }
+
+  /** The webview URIs a page may load: the bundles and the media folder, nothing else. */
+  private webviewOptions(): vscode.WebviewOptions & vscode.WebviewPanelOptions {
+    const root = this.container.context.extensionUri;
+    return {
+      enableScripts: true,
+      localResourceRoots: [vscode.Uri.joinPath(root, 'dist', 'webview'), vscode.Uri.joinPath(root, 'media')],
+      enableFindWidget: true,
+    };
+  }
+
+  openBoard(folder: BatonFolder): void {
+    this.open(folder, { panel: 'board' });
+  }
+
+  openGallery(folder: BatonFolder, templateId?: string): void {
+    this.open(folder, { panel: 'gallery', ...(templateId ? { templateId } : {}) });
+  }
+
+  openRun(folder: BatonFolder, runId: string, stepId?: string | null): void {
+    this.open(folder, { panel: 'run', runId, ...(stepId ? { stepId } : {}) });
+  }
+
+  openGate(folder: BatonFolder, gateId: number): void {
+    this.open(folder, { panel: 'gate', gateId });
+  }
+
+  /** Open panels, for tests and the reload check. */
+  openPanels(): Array<{ viewType: string; context: PanelContext; folder: string; visible: boolean }> {
+    return [...this.panels.values()].map((p) => ({ viewType: p.panel.viewType, context: p.context, folder: p.folder.folder.uri.toString(), visible: p.panel.visible }));
+  }
+
+  private open(folder: BatonFolder, context: PanelContext): void {
+    const existing = this.panels.get(panelKey(folder, context));
+    if (existing) {
+      existing.panel.reveal(undefined, false);
+      return;
+    }
+    const panel = vscode.window.createWebviewPanel(viewTypeOf(context.panel), titleOf(context), { viewColumn: vscode.ViewColumn.Active, preserveFocus: false }, this.webviewOptions());
+    this.attach(panel, folder, context);
+  }
+
+  /** A panel VS Code kept across a reload: its saved state says what it showed. */
+  private restore(kind: PanelKind, panel: vscode.WebviewPanel, state: unknown): void {
+    const saved = (state as Partial<PersistedPanelState> | undefined)?.context;
+    const context: PanelContext | undefined = isPanelContext(saved) && saved.panel === kind ? saved : kind === 'board' || kind === 'gallery' ? { panel: kind } : undefined;
+    const folders = batonFolders();
+    const folder = folders.find((f) => f.folder.uri.toString() === context?.folder) ?? folders[0];
+    if (!context || !folder || this.panels.has(panelKey(folder, context))) {
+      panel.dispose();
+      return;
+    }
+    panel.webview.options = this.webviewOptions();
+    this.attach(panel, folder, context);
+  }
+
+  /** A tab title that says what the panel shows (the template's name, the gate's step). */
+  private titleFor(folder: BatonFolder, context: PanelContext): string {
+    const runtime = this.container.runtimes.get(folder, { create: false });
+    try {
+      if (context.panel === 'run' && runtime) {
+        const run = runtime.engine.getRun(context.runId).run;
+        return `Run: ${run.templateName || run.templateId} · ${run.id.split('-').pop()}`;
+      }
+      if (context.panel === 'gate' && runtime) {
+        const gate = runtime.opened.store.getGate(context.gateId);
+        if (gate) return `Gate: ${gate.stepId}${gate.itemKey !== null ? ` [${gate.itemKey}]` : ''} · ${runtime.engine.getRun(gate.runId).run.templateName}`;
+      }
+    } catch {
+      // A run that is gone: the generic title; the panel itself says it is missing.
+    }
+    return titleOf(context);
+  }
+
+  private attach(panel: vscode.WebviewPanel, folder: BatonFolder, requested: PanelContext): void {
+    const context: PanelContext = batonFolders().length > 1 ? { ...requested, folder: folder.folder.uri.toString() } : requested;
+    const key = panelKey(folder, context);
+    const { backend } = this.backendFor(folder);
+    const connection = backend.connect(context, (message) => void panel.webview.postMessage(message), this.actionsFor(panel, folder), (message, reason) =>
+      this.container.log.warn(`webview ${panel.viewType} sent an invalid message: ${reason}`, { message }),
+    );
+    const entry: OpenPanel = { panel, folder, context, connection };
+    this.panels.set(key, entry);
+    const subscriptions = [
+      panel.webview.onDidReceiveMessage((message: unknown) => {
+        connection.receive(message).catch((error: unknown) => this.container.log.error(`webview ${panel.viewType} handler failed`, error));
+      }),
+      // A panel shown again may have missed messages while hidden: its ready handshake replays them.
+      panel.onDidChangeViewState(() => panel.visible && backend.publish()),
+    ];
+    panel.onDidDispose(() => {
+      for (const s of subscriptions) s.dispose();
+      backend.disconnect(connection);
+      if (this.panels.get(key) === entry) this.panels.delete(key);
+    });
+    panel.title = this.titleFor(folder, context);
+    panel.iconPath = vscode.Uri.joinPath(this.container.context.extensionUri, 'media', 'baton.svg');
+    const root = this.container.context.extensionUri;
+    const asset = (file: string) => panel.webview.asWebviewUri(vscode.Uri.joinPath(root, 'dist', 'webview', file)).toString();
+    panel.webview.html = renderWebviewHtml({
+      title: panel.title,
+      cspSource: panel.webview.cspSource,
+      nonce: createNonce(),
+      scriptUri: asset(`${context.panel}.js`),
+      styleUri: asset(`${context.panel}.css`),
+      context,
+    });
+  }
+
+  private backendFor(folder: BatonFolder): FolderBackend {
+    const key = folder.folder.uri.toString();
+    const existing = this.backends.get(key);
+    if (existing) return existing;
+    const { container } = this;
+    const archiveKey = `${ARCHIVE_KEY}:${key}`;
+    const backend = new WebviewBackend({
+      source: (create) => {
+        const runtime = container.runtimes.get(folder, { create });
+        return runtime ? { engine: runtime.engine, files: runtime.opened.files } : undefined;
+      },
+      templates: {
+        ready: () => container.templates.forFolder(folder).registry.ready(),
+        list: () => container.templates.forFolder(folder).registry.list(),
+        find: (id) => container.templates.forFolder(folder).registry.find(id),
+      },
+      workspaceDir: folder.folder.uri.fsPath,
+      templatesDir: folder.templatesDir,
+      user: currentUser,
+      archive: {
+        ids: () => new Set(container.context.workspaceState.get<string[]>(archiveKey, [])),
+        update: async (runIds, archived) => {
+          const ids = new Set(container.context.workspaceState.get<string[]>(archiveKey, []));
+          for (const id of runIds) {
+            if (archived) ids.add(id);
+            else ids.delete(id);
+          }
+          await container.context.workspaceState.update(archiveKey, [...ids]);
+        },
+      },
+      readiness: {
+        trusted: () => vscode.workspace.isTrusted,
+        hasSecret: async (name) =>
+          (await container.context.secrets.get(`baton.secret.${name}`)) !== undefined || (name === ANTHROPIC_KEY_SECRET && !!process.env[ANTHROPIC_KEY_SECRET]),
+        findAgentCli: (kind: AgentKind) => {
+          const adapter = agentAdapter(kind);
+          return findExecutable(process.env[adapter.pathEnvVar] || adapter.executable, process.env.PATH, folder.folder.uri.fsPath);
+        },
+      },
+    });
+    const entry = { folder, backend };
+    this.backends.set(key, entry);
+    return entry;
+  }
+
+  private actionsFor(panel: vscode.WebviewPanel, folder: BatonFolder): PanelActions {
+    const showError = (message: string) => void vscode.window.showErrorMessage(`Baton: ${message}`);
+    const guarded = (what: string, fn: () => Thenable<unknown> | void) => {
+      try {
+        void Promise.resolve(fn()).catch((error: unknown) => showError(`${what}: ${userMessage(error)}`));
+      } catch (error) {
+        showError(`${what}: ${userMessage(error)}`);
+      }
+    };
+    return {
+      openRun: (runId, stepId) => this.openRun(folder, runId, stepId),
+      openGate: (gateId) => this.openGate(folder, gateId),
+      openTemplateSource: (path) => guarded('cannot open the template', () => vscode.window.showTextDocument(vscode.Uri.file(path), { preview: false })),
+      openArtifact: (artifact: ArtifactRecord) => guarded(`cannot open ${artifact.name}`, () => vscode.commands.executeCommand('vscode.open', vscode.Uri.file(artifact.path))),
+      fixReadiness: (action, arg, templateId) => this.fixReadiness(folder, action, arg, templateId),
+      close: () => panel.dispose(),
+      showError,
+    };
+  }
+
+  /** The button beside a readiness problem in the gallery. */
+  private async fixReadiness(folder: BatonFolder, action: ReadinessFixAction, arg: string | null, templateId: string): Promise<void> {
+    switch (action) {
+      case 'install-agent-cli': {
+        const kind = (arg ?? 'claude') as AgentKind;
+        const adapter = agentAdapter(kind);
+        const command = /npm i(nstall)? -g \S+/.exec(adapter.installHint)?.[0];
+        const inTerminal = 'Open Terminal';
+        const answer = await vscode.window.showInformationMessage(
+          `Baton: the ${kind} CLI is not installed — ${adapter.installHint}. Or point ${adapter.pathEnvVar} at it.`,
+          ...(command ? [inTerminal] : []),
+        );
+        if (answer === inTerminal && command) {
+          const terminal = vscode.window.createTerminal({ name: `Install ${kind}`, cwd: folder.folder.uri });
+          terminal.show();
+          // Typed, not run: installing software is the user's call.
+          terminal.sendText(command, false);
+        }
+        return;
+      }
+      case 'set-secret':
+        await vscode.commands.executeCommand('baton.setSecret', arg ? { name: arg } : undefined);
+        return;
+      case 'manage-trust':
+        await vscode.commands.executeCommand('workbench.trust.manage');
+        return;
+      case 'open-settings':
+        if (arg) await vscode.window.showTextDocument(vscode.Uri.file(arg), { preview: false }).then(undefined, () => vscode.commands.executeCommand('workbench.action.openSettings', 'baton'));
+        else await vscode.commands.executeCommand('workbench.action.openSettings', 'baton');
+        return;
+      case 'open-source': {
+        const template = this.container.templates.forFolder(folder).registry.find(templateId);
+        if (template) await vscode.window.showTextDocument(vscode.Uri.file(template.sourcePath), { preview: false });
+        return;
+      }
+    }
+  }
+
+  dispose(): void {
+    for (const { panel } of [...this.panels.values()]) panel.dispose();
+    this.panels.clear();
+    for (const { backend } of this.backends.values()) backend.dispose();
+    this.backends.clear();
+    for (const d of this.disposables.splice(0)) d.dispose();
+  }
+}

@@ -1,0 +1,191 @@
+/**
+ * The gallery's side: template summaries and details, the readiness check (can this template
+ * run here, and what fixes it), suggestions from the workspace's files, and "Duplicate to
+ * workspace".
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, extname, join } from 'node:path';
+import type { AgentKind, LoadedTemplate, StepKind, TemplateDefinition } from '../core/template/types';
+import { agentAdapter } from '../executors/agent/adapters';
+import { ANTHROPIC_KEY_SECRET } from '../executors/llm';
+import { MCP_CONFIG_FILES, readMcpConfig } from '../executors/mcp-client';
+import type {
+  DuplicateTemplateReply,
+  ReadinessProblem,
+  SuggestedTemplate,
+  TemplateDetail,
+  TemplateStepView,
+  TemplateSummary,
+  TemplateTriggerView,
+} from '../shared/protocol';
+
+/** What the readiness check asks the host about (trust, secrets, installed CLIs). */
+export interface ReadinessEnvironment {
+  trusted(): boolean;
+  hasSecret(name: string): Promise<boolean>;
+  /** Absolute path of the agent CLI, or undefined when it is not installed. */
+  findAgentCli(kind: AgentKind): string | undefined;
+}
+
+function triggerViews(definition: TemplateDefinition): TemplateTriggerView[] {
+  const views: TemplateTriggerView[] = [];
+  if (definition.on.manual) views.push({ kind: 'manual', label: 'run by hand' });
+  for (const s of definition.on.schedule) views.push({ kind: 'schedule', label: `cron ${s.cron}${s.timezone ? ` (${s.timezone})` : ''}` });
+  for (const f of definition.on.file) views.push({ kind: 'file', label: `on ${f.events.join('/')} of ${f.paths.join(', ')}` });
+  if (definition.on.webhook) views.push({ kind: 'webhook', label: `webhook /hooks/${definition.id}` });
+  for (const e of definition.on.event) views.push({ kind: 'event', label: `on ${e.type}${e.if ? ` if ${e.if}` : ''}` });
+  return views;
+}
+
+export function templateSummary(template: LoadedTemplate): TemplateSummary {
+  const { definition } = template;
+  const kinds: StepKind[] = [];
+  for (const step of definition.steps) if (!kinds.includes(step.kind)) kinds.push(step.kind);
+  return {
+    id: definition.id,
+    name: definition.name,
+    description: definition.description ?? null,
+    category: definition.category ?? null,
+    tags: definition.tags,
+    source: template.source,
+    stepKinds: kinds,
+    triggers: triggerViews(definition),
+    phases: definition.phases,
+    stepCount: definition.steps.length,
+  };
+}
+
+function stepViews(definition: TemplateDefinition): TemplateStepView[] {
+  return definition.steps.map((s) => ({
+    id: s.id,
+    name: s.name ?? null,
+    kind: s.kind,
+    phase: s.phase ?? null,
+    needs: s.needs,
+    foreach: s.foreach ?? null,
+    agent: s.kind === 'agent' ? s.agent : null,
+  }));
+}
+
+/** Names after `secrets.` anywhere in the template (steps, env), plus the key llm steps need. */
+export function secretsUsed(definition: TemplateDefinition): string[] {
+  const names = new Set<string>();
+  for (const match of JSON.stringify([definition.steps, definition.env]).matchAll(/\bsecrets\s*\.\s*([A-Za-z_][A-Za-z0-9_]*)/g)) names.add(match[1]!);
+  if (definition.steps.some((s) => s.kind === 'llm')) names.add(ANTHROPIC_KEY_SECRET);
+  return [...names].sort();
+}
+
+function mcpServerNames(workspaceDir: string): Set<string> | undefined {
+  for (const file of MCP_CONFIG_FILES) {
+    const path = join(workspaceDir, file);
+    if (!existsSync(path)) continue;
+    try {
+      return new Set(Object.keys(readMcpConfig(path, process.env)));
+    } catch {
+      return new Set();
+    }
+  }
+  return undefined;
+}
+
+/** Why the template cannot run here now, each with the button that fixes it. Empty: ready. */
+export async function readinessOf(definition: TemplateDefinition, workspaceDir: string, env: ReadinessEnvironment): Promise<ReadinessProblem[]> {
+  const problems: ReadinessProblem[] = [];
+  if (!env.trusted()) {
+    problems.push({
+      code: 'untrusted-workspace',
+      message: 'This workspace is not trusted: Baton runs no scripts or agents here until you trust it.',
+      fix: { action: 'manage-trust', label: 'Manage Workspace Trust', arg: null },
+    });
+  }
+  const agents = [...new Set(definition.steps.flatMap((s) => (s.kind === 'agent' ? [s.agent] : [])))];
+  for (const kind of agents) {
+    if (env.findAgentCli(kind)) continue;
+    const adapter = agentAdapter(kind);
+    problems.push({
+      code: 'missing-agent-cli',
+      message: `The ${kind} CLI (\`${adapter.executable}\`) is not on PATH (or ${adapter.pathEnvVar}). ${adapter.installHint}`,
+      fix: { action: 'install-agent-cli', label: `Install ${kind}`, arg: kind },
+    });
+  }
+  for (const name of secretsUsed(definition)) {
+    if (await env.hasSecret(name)) continue;
+    problems.push({
+      code: 'missing-secret',
+      message: `The secret ${name} is not set.`,
+      fix: { action: 'set-secret', label: `Set ${name}`, arg: name },
+    });
+  }
+  const servers = definition.steps.flatMap((s) => (s.kind === 'mcp' ? [s.server] : []));
+  if (servers.length > 0) {
+    const known = mcpServerNames(workspaceDir);
+    for (const server of new Set(servers)) {
+      if (known?.has(server)) continue;
+      problems.push({
+        code: 'missing-mcp-server',
+        message: `No MCP server "${server}" in .baton/mcp.json.`,
+        fix: { action: 'open-settings', label: 'Open .baton/mcp.json', arg: join(workspaceDir, MCP_CONFIG_FILES[0]) },
+      });
+    }
+  }
+  return problems;
+}
+
+export async function templateDetail(template: LoadedTemplate, workspaceDir: string, env: ReadinessEnvironment): Promise<TemplateDetail> {
+  const { definition } = template;
+  return {
+    ...templateSummary(template),
+    readmeMarkdown: definition.description ?? null,
+    sourcePath: template.sourcePath,
+    steps: stepViews(definition),
+    inputsSchema: { type: 'object', properties: definition.inputs.properties, required: definition.inputs.required },
+    readiness: await readinessOf(definition, workspaceDir, env),
+  };
+}
+
+/** Marker files of ecosystems -> tags of templates that fit them. */
+const SUGGESTIONS: Array<{ file: string; tags: string[] }> = [
+  { file: 'package.json', tags: ['node', 'npm', 'javascript', 'typescript'] },
+  { file: 'Cargo.toml', tags: ['rust', 'cargo'] },
+  { file: 'pyproject.toml', tags: ['python'] },
+  { file: 'requirements.txt', tags: ['python'] },
+  { file: 'go.mod', tags: ['go'] },
+];
+
+/** Templates whose tags match what the workspace contains (e.g. `package.json found`). */
+export function suggestTemplates(templates: readonly LoadedTemplate[], workspaceDir: string): SuggestedTemplate[] {
+  const suggested: SuggestedTemplate[] = [];
+  for (const { file, tags } of SUGGESTIONS) {
+    if (!existsSync(join(workspaceDir, file))) continue;
+    for (const t of templates) {
+      if (suggested.some((s) => s.templateId === t.definition.id)) continue;
+      if (t.definition.tags.some((tag) => tags.includes(tag.toLowerCase()))) suggested.push({ templateId: t.definition.id, reason: `${file} found` });
+    }
+  }
+  return suggested;
+}
+
+/**
+ * Copies a template into the workspace's templates folder under a new id (`<id>-copy`,
+ * `<id>-copy-2`, ...), so a built-in template can be edited without touching the original.
+ */
+export function duplicateTemplate(template: LoadedTemplate, templatesDir: string, takenIds: ReadonlySet<string>): DuplicateTemplateReply {
+  const ext = extname(template.sourcePath) || '.yml';
+  const id = template.definition.id;
+  let newId = `${id}-copy`;
+  for (let n = 2; takenIds.has(newId) || existsSync(join(templatesDir, `${newId}${ext}`)); n++) newId = `${id}-copy-${n}`;
+  let text: string;
+  try {
+    text = readFileSync(template.sourcePath, 'utf8');
+  } catch (error) {
+    return { ok: false, message: `cannot read ${template.sourcePath}: ${(error as Error).message}` };
+  }
+  // The id is a top-level `id:` (YAML) or an `id:` property (TypeScript); the first one is the template's.
+  const idPattern = /^(\s*id\s*:\s*)(['"]?)([\w.-]+)\2/m;
+  if (!idPattern.test(text)) return { ok: false, message: `no \`id:\` found in ${basename(template.sourcePath)} to rename` };
+  const renamed = text.replace(idPattern, (_m, prefix: string, quote: string) => `${prefix}${quote}${newId}${quote}`);
+  mkdirSync(templatesDir, { recursive: true });
+  const sourcePath = join(templatesDir, `${newId}${ext}`);
+  writeFileSync(sourcePath, renamed, { flag: 'wx' });
+  return { ok: true, templateId: newId, sourcePath };
+}

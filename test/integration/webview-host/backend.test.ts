@@ -1,0 +1,597 @@
+/**
+ * The webviews' host logic (src/webview-host) against a real SQLite file, real templates loaded
+ * from YAML, and runs executed by the real engine with the real script executor. Panels are the
+ * protocol only: messages in through the same router VS Code feeds, messages out recorded.
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Engine } from '../../../src/core/engine';
+import { TemplateRegistry } from '../../../src/core/template';
+import type { ArtifactRecord } from '../../../src/core/model';
+import { ScriptExecutor } from '../../../src/executors/script';
+import {
+  AddComment,
+  ArchiveFinished,
+  BoardReady,
+  DecideGate,
+  DidAppendLog,
+  DidChange,
+  DuplicateTemplate,
+  GateReady,
+  GetTemplateDetail,
+  GetTranscript,
+  GetLog,
+  RunAction,
+  RunReady,
+  SearchLog,
+  StartRun,
+  type ChangeSet,
+  type IpcMessage,
+  type IpcReplyMessage,
+  type IpcRequest,
+  type PanelContext,
+} from '../../../src/shared/protocol';
+import { openStore, type OpenedStore } from '../../../src/store';
+import { WebviewBackend, type PanelActions, type PanelConnection } from '../../../src/webview-host';
+import type { StepExecutionContext, StepExecutionResult } from '../../../src/core/ports';
+import { drain, gateStep, runStep, template, tempDir, waitUntil } from '../../support/engine-fixtures';
+
+const PIPELINE = `id: pipeline
+name: Pipeline
+category: test
+phases: [build, review, ship]
+inputs:
+  properties:
+    version: { type: string, pattern: '^[0-9]+\\.[0-9]+\\.[0-9]+$' }
+    count: { type: integer, minimum: 1, default: 2 }
+  required: [version]
+steps:
+  - id: build
+    phase: build
+    run: echo "building \${{ inputs.version }}"; echo "artifact=app-\${{ inputs.version }}" >> "$BATON_OUTPUT"
+  - id: fan
+    needs: [build]
+    foreach: [a, b, c]
+    run: echo "item \${{ item }}"
+  - id: approve
+    phase: review
+    needs: [fan]
+    gate:
+      message: Ship \${{ inputs.version }}?
+  - id: ship
+    phase: ship
+    needs: [approve]
+    run: echo shipped
+`;
+
+const QUICK = `id: quick
+name: Quick
+steps:
+  - id: only
+    run: echo quick
+`;
+
+const BIG_LOG = `id: big-log
+name: Big log
+steps:
+  - id: print
+    run: awk 'BEGIN { for (i = 0; i < 200000; i++) { if (i == 190000) print "the NEEDLE is here"; else print "line " i } }'
+`;
+
+const TICKER = `id: ticker
+name: Ticker
+steps:
+  - id: tick
+    run: for i in 1 2 3 4 5 6; do echo "tick $i"; sleep 0.3; done
+`;
+
+const NEEDS_SETUP = `id: needs-setup
+name: Needs setup
+steps:
+  - id: fix
+    agent: codex
+    prompt: Fix it
+  - id: notify
+    needs: [fix]
+    run: echo "\${{ secrets.SLACK_TOKEN }}" > /dev/null
+`;
+
+interface RecordedPanel {
+  connection: PanelConnection;
+  posted: IpcMessage[];
+  opened: Array<{ runId: string; stepId: string | null }>;
+  errors: string[];
+  closed: number;
+}
+
+/** One window (or the CLI): its own connection to the database, an engine, a backend. */
+class Window {
+  readonly opened: OpenedStore;
+  readonly engine: Engine;
+  readonly backend: WebviewBackend;
+  readonly archived = new Set<string>();
+  private nextId = 1;
+
+  constructor(
+    readonly dir: string,
+    readonly templates: TemplateRegistry,
+    readonly user: string,
+  ) {
+    this.opened = openStore(join(dir, '.baton', 'baton.db'));
+    this.engine = new Engine({ store: this.opened.store, files: this.opened.files, workspaceDir: dir, executors: [new ScriptExecutor({ baseEnv: process.env })] });
+    this.backend = new WebviewBackend({
+      source: () => ({ engine: this.engine, files: this.opened.files }),
+      templates,
+      workspaceDir: dir,
+      templatesDir: join(dir, '.baton', 'templates'),
+      user: () => this.user,
+      archive: {
+        ids: () => this.archived,
+        update: (ids, archived) => ids.forEach((id) => (archived ? this.archived.add(id) : this.archived.delete(id))),
+      },
+      readiness: { trusted: () => true, hasSecret: async () => true, findAgentCli: () => '/usr/bin/true' },
+    });
+  }
+
+  connect(context: PanelContext): RecordedPanel {
+    const recorded: RecordedPanel = { connection: undefined as unknown as PanelConnection, posted: [], opened: [], errors: [], closed: 0 };
+    const actions: PanelActions = {
+      openRun: (runId, stepId) => recorded.opened.push({ runId, stepId }),
+      openGate: () => {},
+      openTemplateSource: () => {},
+      openArtifact: (_a: ArtifactRecord) => {},
+      fixReadiness: async () => {},
+      close: () => recorded.closed++,
+      showError: (m) => recorded.errors.push(m),
+    };
+    recorded.connection = this.backend.connect(context, (m) => recorded.posted.push(m), actions);
+    return recorded;
+  }
+
+  async request<P, R>(panel: RecordedPanel, type: IpcRequest<P, R>, params: P): Promise<R> {
+    const id = this.nextId++;
+    await panel.connection.receive(type.create(id, params));
+    const reply = panel.posted.find((m): m is IpcReplyMessage<R> => m.kind === 'reply' && m.id === id);
+    assert.ok(reply, `no reply to ${type.method}`);
+    if (!reply.ok) throw new Error(`${type.method} failed: ${reply.error.code} ${reply.error.message}`);
+    return reply.result;
+  }
+
+  close(): void {
+    this.backend.dispose();
+    this.opened.close();
+  }
+}
+
+const noActions: PanelActions = {
+  openRun: () => {},
+  openGate: () => {},
+  openTemplateSource: () => {},
+  openArtifact: () => {},
+  fixReadiness: async () => {},
+  close: () => {},
+  showError: () => {},
+};
+
+function changes(panel: RecordedPanel): ChangeSet[] {
+  return panel.posted.filter((m) => DidChange.is(m)).map((m) => (m as { params: ChangeSet }).params);
+}
+
+describe('webview host: handlers and view models over a real database', function () {
+  this.timeout(60_000);
+  let temp: { dir: string; cleanup(): void };
+  let templates: TemplateRegistry;
+  let window: Window;
+  /** The CLI or another window: a second connection to the same file. */
+  let other: Window;
+
+  before(async () => {
+    temp = tempDir('baton-webview-host-');
+    const templatesDir = join(temp.dir, '.baton', 'templates');
+    mkdirSync(templatesDir, { recursive: true });
+    writeFileSync(join(templatesDir, 'pipeline.yml'), PIPELINE);
+    writeFileSync(join(templatesDir, 'quick.yml'), QUICK);
+    writeFileSync(join(templatesDir, 'big-log.yml'), BIG_LOG);
+    writeFileSync(join(templatesDir, 'ticker.yml'), TICKER);
+    writeFileSync(join(templatesDir, 'needs-setup.yml'), NEEDS_SETUP);
+    templates = new TemplateRegistry({ sources: [{ kind: 'workspace', dir: templatesDir }] });
+    await templates.ready();
+    assert.deepEqual(templates.invalid(), [], 'fixture templates load');
+    window = new Window(temp.dir, templates, 'alice');
+    other = new Window(temp.dir, templates, 'bob');
+  });
+
+  after(() => {
+    window.close();
+    other.close();
+    templates.dispose();
+    temp.cleanup();
+  });
+
+  async function runToGate(version: string): Promise<string> {
+    const run = window.engine.startRun(templates.get('pipeline').definition, { inputs: { version } });
+    await drain(window.engine);
+    assert.equal(window.engine.getRun(run.id).run.status, 'waiting');
+    return run.id;
+  }
+
+  it('StartRun validates the inputs again on the host and creates no run when they are bad', async () => {
+    const gallery = window.connect({ panel: 'gallery' });
+    const before = window.engine.listRuns({ limit: 1000 }).length;
+    const bad = await window.request(gallery, StartRun, { templateId: 'pipeline', inputs: { version: 'not-a-version', count: 0 } });
+    assert.equal(bad.ok, false);
+    assert.ok(!bad.ok && bad.fieldErrors.some((e) => e.field === 'version'), JSON.stringify(bad));
+    assert.ok(!bad.ok && bad.fieldErrors.some((e) => e.field === 'count'), JSON.stringify(bad));
+    const missing = await window.request(gallery, StartRun, { templateId: 'pipeline', inputs: {} });
+    assert.ok(!missing.ok && missing.fieldErrors.some((e) => e.field === 'version' && /required/.test(e.message)));
+    const unknown = await window.request(gallery, StartRun, { templateId: 'pipeline', inputs: { version: '1.0.0', colour: 'red' } });
+    assert.ok(!unknown.ok && unknown.fieldErrors.some((e) => e.field === 'colour'));
+    assert.equal(window.engine.listRuns({ limit: 1000 }).length, before, 'no run was created');
+    assert.deepEqual(gallery.opened, []);
+
+    const good = await window.request(gallery, StartRun, { templateId: 'pipeline', inputs: { version: '1.0.0' } });
+    assert.ok(good.ok);
+    const run = window.engine.getRun(good.runId).run;
+    assert.deepEqual(run.inputs, { version: '1.0.0', count: 2 }, 'stored with the schema defaults');
+    assert.deepEqual(gallery.opened, [{ runId: good.runId, stepId: null }], 'run detail opened');
+    window.engine.cancelRun(good.runId);
+  });
+
+  it('board: a snapshot of the real runs, live changes from another connection, and a replay from lastEventId', async () => {
+    const board = window.connect({ panel: 'board' });
+    const quick = window.engine.startRun(templates.get('quick').definition);
+    await drain(window.engine);
+    const first = await window.request(board, BoardReady, { protocol: 1, lastEventId: null });
+    assert.equal(first.kind, 'snapshot');
+    const snapshot = first.kind === 'snapshot' ? first.snapshot : undefined;
+    assert.ok(snapshot);
+    assert.equal(snapshot.currentUser, 'alice');
+    assert.equal(snapshot.lastEventId, window.engine.maxEventId());
+    const card = snapshot.runs.find((r) => r.id === quick.id);
+    assert.equal(card?.status, 'succeeded');
+    assert.equal(card?.stepsDone, 1);
+    assert.equal(card?.stepsTotal, 1);
+    assert.equal(card?.lastEvent?.type, 'run.succeeded');
+
+    // The CLI (another connection) starts a run; this window's poller calls publish().
+    const fromCli = other.engine.startRun(templates.get('quick').definition, { trigger: { kind: 'cli' } });
+    window.backend.publish();
+    const live = changes(board).flatMap((c) => c.runs ?? []).find((r) => r.id === fromCli.id);
+    assert.ok(live, 'the new run reached the board');
+    assert.equal(live.status, 'running');
+    assert.equal(live.trigger, 'cli');
+    await drain(other.engine);
+    window.backend.publish();
+    const done = changes(board).flatMap((c) => c.runs ?? []).filter((r) => r.id === fromCli.id);
+    assert.equal(done[done.length - 1]?.status, 'succeeded');
+    assert.ok(done[done.length - 1]!.revision > live.revision, 'revisions grow');
+
+    // A board that was hidden comes back with its lastEventId: only what it missed.
+    const hiddenAt = window.engine.maxEventId();
+    const missed = other.engine.startRun(templates.get('quick').definition);
+    await drain(other.engine);
+    const again = window.connect({ panel: 'board' });
+    const replay = await window.request(again, BoardReady, { protocol: 1, lastEventId: hiddenAt });
+    assert.equal(replay.kind, 'replay');
+    const replayed = replay.kind === 'replay' ? replay.changes : undefined;
+    assert.deepEqual(replayed?.runs?.map((r) => r.id), [missed.id]);
+    assert.equal(replayed?.runs?.[0]?.status, 'succeeded');
+    assert.ok(replayed!.events.every((e) => e.id > hiddenAt && e.runId === missed.id));
+    assert.equal(replayed?.lastEventId, window.engine.maxEventId());
+
+    // An id the database never had (another database, a reset): a full snapshot.
+    const reset = await window.request(window.connect({ panel: 'board' }), BoardReady, { protocol: 1, lastEventId: window.engine.maxEventId() + 1000 });
+    assert.equal(reset.kind, 'snapshot');
+  });
+
+  it('board: Archive and Archive Finished persist ids and update the cards', async () => {
+    const board = window.connect({ panel: 'board' });
+    await window.request(board, BoardReady, { protocol: 1, lastEventId: null });
+    const waiting = await runToGate('4.0.0');
+    const finished = window.engine.listRuns({ status: 'succeeded', limit: 100 }).map((r) => r.id);
+    assert.ok(finished.length >= 2);
+    await board.connection.receive(RunAction.create({ runId: finished[0]!, action: 'archive', stepId: null }));
+    assert.ok(window.archived.has(finished[0]!));
+    assert.equal(changes(board).flatMap((c) => c.runs ?? []).find((r) => r.id === finished[0])?.archived, true);
+    await board.connection.receive(ArchiveFinished.create({}));
+    for (const id of finished) assert.ok(window.archived.has(id), `${id} archived`);
+    assert.ok(!window.archived.has(waiting), 'a waiting run is not finished');
+    await board.connection.receive(RunAction.create({ runId: finished[0]!, action: 'unarchive', stepId: null }));
+    assert.ok(!window.archived.has(finished[0]!));
+    window.engine.cancelRun(waiting);
+  });
+
+  it('run detail: steps from the template (also not reached), foreach items, attempts, outputs, comments', async () => {
+    const runId = await runToGate('2.0.0');
+    writeFileSync(join(window.opened.files.stepDir(runId, 'build', null), 'summary.md'), '# Built\nall good');
+    const panel = window.connect({ panel: 'run', runId });
+    const reply = await window.request(panel, RunReady, { protocol: 1, runId, lastEventId: null });
+    assert.equal(reply.kind, 'snapshot');
+    const run = reply.kind === 'snapshot' ? reply.snapshot.run : undefined;
+    assert.ok(run);
+    assert.equal(run.status, 'waiting');
+    assert.deepEqual(run.phases, ['build', 'review', 'ship']);
+    assert.deepEqual(run.inputs, { version: '2.0.0', count: 2 });
+    assert.deepEqual(run.steps.map((s) => s.id), ['build', 'fan', 'approve', 'ship']);
+    const [build, fan, approve, ship] = run.steps;
+    assert.equal(build!.status, 'succeeded');
+    assert.equal(build!.outputs?.artifact, 'app-2.0.0');
+    assert.equal(build!.outputs?.exit_code, 0);
+    assert.equal(build!.attempts.length, 1);
+    assert.equal(build!.attempts[0]!.status, 'succeeded');
+    assert.equal(build!.attempts[0]!.number, 1);
+    assert.equal(build!.summaryMarkdown, '# Built\nall good');
+    assert.equal(fan!.foreach?.counts.total, 3);
+    assert.equal(fan!.foreach?.counts.succeeded, 3);
+    assert.deepEqual(fan!.foreach?.items.map((i) => i.itemKey), ['0', '1', '2']);
+    assert.equal(approve!.status, 'waiting');
+    assert.equal(approve!.kind, 'gate');
+    assert.equal(ship!.reached, false, 'the step after the gate is drawn from the template');
+    assert.equal(ship!.phase, 'ship');
+    assert.deepEqual(ship!.needs, ['approve']);
+    assert.equal(run.waitingGates.length, 1);
+    assert.equal(run.waitingGates[0]!.title, 'Ship 2.0.0?');
+    assert.equal(run.waitingGates[0]!.canDecide, true);
+    assert.ok(reply.kind === 'snapshot' && reply.snapshot.events.every((e) => e.runId === runId));
+
+    // A comment written in another window reaches this panel on the next publish.
+    const added = await other.request(other.connect({ panel: 'run', runId }), AddComment, { runId, stepId: 'build', body: 'looks right' });
+    assert.ok(added.ok);
+    assert.equal(added.ok && added.comment.author, 'bob');
+    window.backend.publish();
+    const update = changes(panel).find((c) => c.run?.comments.some((x) => x.body === 'looks right'));
+    assert.ok(update, 'the run panel got the comment');
+    assert.equal(update.run!.comments.find((x) => x.body === 'looks right')?.stepId, 'build');
+    window.engine.cancelRun(runId);
+  });
+
+  it('DecideGate: exactly one decision is stored; the second is refused with who decided', async () => {
+    const runId = await runToGate('3.0.0');
+    const gate = window.engine.listGates(runId)[0]!;
+    const dialog = window.connect({ panel: 'gate', gateId: gate.id });
+    const otherDialog = other.connect({ panel: 'gate', gateId: gate.id });
+    const opened = await window.request(dialog, GateReady, { protocol: 1, gateId: gate.id, lastEventId: null });
+    assert.ok(opened.kind === 'snapshot' && opened.snapshot.gate.canDecide && opened.snapshot.gate.decision === null);
+    await other.request(otherDialog, GateReady, { protocol: 1, gateId: gate.id, lastEventId: null });
+
+    const first = await window.request(dialog, DecideGate, { gateId: gate.id, decision: 'approved', comment: 'ship it', formInputs: {} });
+    assert.ok(first.ok, JSON.stringify(first));
+    assert.equal(first.gate.decision?.decision, 'approved');
+    assert.equal(first.gate.decision?.by, 'alice');
+    const second = await other.request(otherDialog, DecideGate, { gateId: gate.id, decision: 'rejected', comment: 'no', formInputs: {} });
+    assert.equal(second.ok, false);
+    assert.equal(!second.ok && second.message, 'Already approved by alice');
+    assert.equal(second.gate?.decision?.decision, 'approved');
+
+    const stored = window.engine.listGates(runId);
+    assert.equal(stored.length, 1);
+    assert.equal(stored[0]!.decision, 'approved');
+    assert.equal(stored[0]!.decidedBy, 'alice');
+    assert.equal(window.engine.listEvents(0, { runId, limit: 10_000 }).filter((e) => e.type === 'gate.decided').length, 1);
+
+    // The other window's open dialog learns about the decision.
+    other.backend.publish();
+    assert.ok(changes(otherDialog).some((c) => c.gates?.some((g) => g.id === gate.id && g.decision?.by === 'alice')));
+    await drain(window.engine);
+    assert.equal(window.engine.getRun(runId).run.status, 'succeeded');
+  });
+
+  it('SearchLog finds a term at line 190,000 of a 200,000-line step log; GetLog reads any window of it', async () => {
+    const run = window.engine.startRun(templates.get('big-log').definition);
+    await drain(window.engine);
+    await window.opened.files.flush();
+    assert.equal(window.engine.getRun(run.id).run.status, 'succeeded');
+    const panel = window.connect({ panel: 'run', runId: run.id });
+    const ref = { runId: run.id, stepId: 'print', itemKey: null, attempt: null };
+    const found = await window.request(panel, SearchLog, { ...ref, query: 'needle', maxMatches: 100 });
+    assert.deepEqual(found, { matches: [190_000], total: 1 });
+    const chunk = await window.request(panel, GetLog, { ...ref, fromLine: 189_999, count: 3 });
+    assert.equal(chunk.totalLines, 200_000);
+    assert.deepEqual(chunk.lines, [
+      { index: 189_999, text: 'line 189999' },
+      { index: 190_000, text: 'the NEEDLE is here' },
+      { index: 190_001, text: 'line 190001' },
+    ]);
+    assert.equal(chunk.live, false);
+    const tail = await window.request(panel, GetLog, { ...ref, fromLine: 199_998, count: 10 });
+    assert.deepEqual(tail.lines.map((l) => l.text), ['line 199998', 'line 199999']);
+    const many = await window.request(panel, SearchLog, { ...ref, query: 'line 1999', maxMatches: 5 });
+    assert.equal(many.total, 111, '1999, 19990-19999, 199900-199999');
+    assert.deepEqual(many.matches, [1999, 19990, 19991, 19992, 19993]);
+  });
+
+  it('a log open in the run detail gets DidAppendLog with the new lines while its step runs', async () => {
+    const run = window.engine.startRun(templates.get('ticker').definition);
+    const worker = drain(window.engine);
+    await waitUntil('the step to run', () => window.engine.getRun(run.id).steps[0]?.status === 'running');
+    const panel = window.connect({ panel: 'run', runId: run.id });
+    const ref = { runId: run.id, stepId: 'tick', itemKey: null, attempt: null };
+    const first = await window.request(panel, GetLog, { ...ref, fromLine: 0, count: 1000 });
+    assert.equal(first.live, true);
+    await worker;
+    // The backend polls open logs on its own timer (files grow between store events).
+    await waitUntil('the last line to be pushed', () =>
+      panel.posted.some((m) => DidAppendLog.is(m) && (m.params as { lines: Array<{ text: string }> }).lines.some((l) => l.text === 'tick 6')),
+    );
+    const pushed = panel.posted.filter((m) => DidAppendLog.is(m)).flatMap((m) => (m.params as { lines: Array<{ index: number; text: string }> }).lines);
+    // The webview applies lines by index (a line still being written is sent again when it grows).
+    const shown = new Map<number, string>();
+    for (const line of [...first.lines, ...pushed]) shown.set(line.index, line.text);
+    assert.deepEqual([...shown.keys()].sort((a, b) => a - b), [0, 1, 2, 3, 4, 5]);
+    assert.deepEqual([0, 1, 2, 3, 4, 5].map((i) => shown.get(i)), ['tick 1', 'tick 2', 'tick 3', 'tick 4', 'tick 5', 'tick 6']);
+    assert.ok(pushed.length > 0, 'lines arrived by DidAppendLog, not only by the first GetLog');
+  });
+
+  it('a running run whose lease expired with nobody taking over is shown as stale', async () => {
+    const dying = new Engine({ store: other.opened.store, files: other.opened.files, workspaceDir: temp.dir, leaseMs: 50 });
+    const run = dying.startRun(templates.get('quick').definition);
+    const claim = dying.claimNext('a-worker-that-dies');
+    assert.equal(claim?.row.runId, run.id);
+    await new Promise((r) => setTimeout(r, 120));
+    const reply = await window.request(window.connect({ panel: 'board' }), BoardReady, { protocol: 1, lastEventId: null });
+    const card = reply.kind === 'snapshot' ? reply.snapshot.runs.find((r) => r.id === run.id) : undefined;
+    assert.equal(card?.status, 'running');
+    assert.equal(card?.stale, true);
+    window.engine.cancelRun(run.id);
+  });
+
+  it('gallery: detail with readiness, and Duplicate writes a loadable copy under a new id', async () => {
+    const gallery = window.connect({ panel: 'gallery' });
+    const detail = await window.request(gallery, GetTemplateDetail, { templateId: 'pipeline' });
+    assert.deepEqual(detail.steps.map((s) => [s.id, s.kind]), [['build', 'run'], ['fan', 'run'], ['approve', 'gate'], ['ship', 'run']]);
+    assert.deepEqual(detail.inputsSchema.required, ['version']);
+    assert.deepEqual(detail.readiness, []);
+    const copy = await window.request(gallery, DuplicateTemplate, { templateId: 'pipeline' });
+    assert.ok(copy.ok, JSON.stringify(copy));
+    assert.equal(copy.templateId, 'pipeline-copy');
+    await templates.reload();
+    assert.equal(templates.find('pipeline-copy')?.sourcePath, copy.sourcePath);
+    assert.equal(templates.find('pipeline-copy')?.definition.steps.length, 4);
+    const second = await window.request(gallery, DuplicateTemplate, { templateId: 'pipeline' });
+    assert.ok(second.ok && second.templateId === 'pipeline-copy-2');
+  });
+
+  it('readiness: an untrusted workspace, a missing agent CLI and a missing secret each come with their fix; the host refuses to run', async () => {
+    const untrusted = new WebviewBackend({
+      source: () => ({ engine: window.engine, files: window.opened.files }),
+      templates,
+      workspaceDir: temp.dir,
+      templatesDir: join(temp.dir, '.baton', 'templates'),
+      user: () => 'alice',
+      archive: { ids: () => new Set(), update: () => {} },
+      readiness: { trusted: () => false, hasSecret: async (name) => name !== 'SLACK_TOKEN', findAgentCli: (kind) => (kind === 'codex' ? undefined : '/usr/bin/true') },
+    });
+    try {
+      const posted: IpcMessage[] = [];
+      const gallery = untrusted.connect({ panel: 'gallery' }, (m) => posted.push(m), { ...noActions });
+      const ask = async <P, R>(type: IpcRequest<P, R>, params: P): Promise<R> => {
+        await gallery.receive(type.create(posted.length + 1000, params));
+        const reply = posted[posted.length - 1] as IpcReplyMessage<R>;
+        assert.ok(reply.ok, JSON.stringify(reply));
+        return reply.result;
+      };
+      const detail = await ask(GetTemplateDetail, { templateId: 'needs-setup' });
+      assert.deepEqual(
+        detail.readiness.map((p) => [p.code, p.fix?.action, p.fix?.arg]),
+        [
+          ['untrusted-workspace', 'manage-trust', null],
+          ['missing-agent-cli', 'install-agent-cli', 'codex'],
+          ['missing-secret', 'set-secret', 'SLACK_TOKEN'],
+        ],
+      );
+      assert.match(detail.readiness[1]!.message, /npm i -g @openai\/codex/);
+      const before = window.engine.listRuns({ limit: 1000 }).length;
+      const refused = await ask(StartRun, { templateId: 'quick', inputs: {} });
+      assert.ok(!refused.ok && /untrusted/.test(refused.message));
+      assert.equal(window.engine.listRuns({ limit: 1000 }).length, before);
+    } finally {
+      untrusted.dispose();
+    }
+  });
+
+  it('run actions go through the engine: retry failed steps, rerun opens the new run, cancel', async () => {
+    const failing = window.engine.startRun(template('flaky', [runStep('try', 'test -f "$PWD/flag" || exit 4'), runStep('then', 'true', { needs: ['try'] })]));
+    await drain(window.engine);
+    assert.equal(window.engine.getRun(failing.id).run.status, 'failed');
+    const panel = window.connect({ panel: 'run', runId: failing.id });
+    await window.request(panel, RunReady, { protocol: 1, runId: failing.id, lastEventId: null });
+    const run = (s: string) => window.engine.getRun(s).run;
+    writeFileSync(join(temp.dir, 'flag'), '');
+    await panel.connection.receive(RunAction.create({ runId: failing.id, action: 'retry-failed', stepId: null }));
+    await drain(window.engine);
+    window.backend.publish(); // what the change feed does after the worker's commits
+    assert.equal(run(failing.id).status, 'succeeded');
+    assert.equal(window.engine.listAttempts(failing.id, 'try').length, 2);
+    assert.ok(changes(panel).some((c) => c.run?.status === 'succeeded'), 'the panel saw the retry finish');
+
+    await panel.connection.receive(RunAction.create({ runId: failing.id, action: 'rerun', stepId: null }));
+    const rerunId = panel.opened[panel.opened.length - 1]?.runId;
+    assert.ok(rerunId && rerunId !== failing.id, 'the new run opened');
+    assert.equal(run(rerunId).trigger.kind, 'rerun');
+    await panel.connection.receive(RunAction.create({ runId: rerunId, action: 'cancel', stepId: null }));
+    assert.equal(run(rerunId).status, 'cancelled');
+    // An action the run's state does not allow is reported, not thrown into the void.
+    await panel.connection.receive(RunAction.create({ runId: rerunId, action: 'pause', stepId: null }));
+    assert.equal(panel.errors.length, 1);
+    assert.match(panel.errors[0]!, /pause of run/);
+  });
+
+  it('gate dialog: only listed approvers decide; a timeout is never shown or stored as an approval', async () => {
+    const restricted = window.engine.startRun(template('restricted', [gateStep('sign', { approvers: ['carol'] })]));
+    await drain(window.engine);
+    const gate = window.engine.listGates(restricted.id)[0]!;
+    const dialog = window.connect({ panel: 'gate', gateId: gate.id });
+    const view = await window.request(dialog, GateReady, { protocol: 1, gateId: gate.id, lastEventId: null });
+    assert.ok(view.kind === 'snapshot' && view.snapshot.gate.canDecide === false);
+    const refused = await window.request(dialog, DecideGate, { gateId: gate.id, decision: 'approved', comment: '', formInputs: {} });
+    assert.ok(!refused.ok && /alice may not decide/.test(refused.message), JSON.stringify(refused));
+    assert.equal(window.engine.listGates(restricted.id)[0]!.decision, null);
+    window.engine.cancelRun(restricted.id);
+
+    const timed = window.engine.startRun(template('timed', [gateStep('wait', { gateTimeoutMs: 1, onTimeout: 'proceed' }), runStep('next', 'true', { needs: ['wait'] })]));
+    await drain(window.engine);
+    await new Promise((r) => setTimeout(r, 20));
+    await drain(window.engine);
+    const timedGate = window.engine.listGates(timed.id)[0]!;
+    assert.equal(timedGate.decision, 'timed_out');
+    const timedView = await window.request(window.connect({ panel: 'gate', gateId: timedGate.id }), GateReady, { protocol: 1, gateId: timedGate.id, lastEventId: null });
+    const decision = timedView.kind === 'snapshot' ? timedView.snapshot.gate.decision : null;
+    assert.equal(decision?.decision, 'timed_out');
+    assert.equal(decision?.by, null, 'nobody approved it');
+    const late = await window.request(dialog, DecideGate, { gateId: timedGate.id, decision: 'approved', comment: '', formInputs: {} });
+    assert.ok(!late.ok && late.message === 'Already timed out: no approval was recorded', JSON.stringify(late));
+    assert.equal(window.engine.listGates(timed.id)[0]!.decision, 'timed_out');
+  });
+
+  it('agent transcript: what the executor recorded in the step\'s events.jsonl, per attempt', async () => {
+    window.engine.registerExecutor({
+      kind: 'agent',
+      async execute(ctx: StepExecutionContext): Promise<StepExecutionResult> {
+        ctx.progress({ kind: 'assistant_text', text: `attempt ${ctx.attempt}: reading the code` });
+        ctx.progress({ kind: 'tool_call', tool: 'Read', id: 't1', input: { file: 'a.ts' } });
+        ctx.progress({ kind: 'tool_result', id: 't1', output: 'export const a = 1;' });
+        ctx.progress({ kind: 'usage', inputTokens: 100, outputTokens: 20, costUsd: 0.01 });
+        return ctx.attempt === 1 ? { kind: 'failed', error: 'try again', retryable: true } : { kind: 'succeeded', outputs: {} };
+      },
+    });
+    const run = window.engine.startRun(
+      template('agentic', [{ kind: 'agent', id: 'think', agent: 'claude', prompt: 'Think', needs: [], env: {}, continueOnError: false, retry: { max: 2, backoff: 'fixed', delayMs: 1, maxDelayMs: 1 } }]),
+    );
+    await drain(window.engine);
+    await new Promise((r) => setTimeout(r, 20));
+    await drain(window.engine);
+    await window.opened.files.flush();
+    assert.equal(window.engine.getRun(run.id).run.status, 'succeeded');
+    const panel = window.connect({ panel: 'run', runId: run.id });
+    const latest = await window.request(panel, GetTranscript, { runId: run.id, stepId: 'think', itemKey: null, attempt: null });
+    assert.deepEqual(latest.entries.map((e) => e.kind), ['message', 'tool_call', 'tool_result', 'result']);
+    assert.equal(latest.entries[0]!.text, 'attempt 2: reading the code');
+    assert.equal(latest.entries[1]!.tool, 'Read');
+    assert.equal(latest.inputTokens, 100);
+    assert.equal(latest.costUsd, 0.01);
+    const first = await window.request(panel, GetTranscript, { runId: run.id, stepId: 'think', itemKey: null, attempt: 1 });
+    assert.equal(first.entries[0]!.text, 'attempt 1: reading the code');
+    const detail = await window.request(panel, RunReady, { protocol: 1, runId: run.id, lastEventId: null });
+    const step = detail.kind === 'snapshot' ? detail.snapshot.run.steps[0] : undefined;
+    assert.equal(step?.hasTranscript, true);
+    assert.deepEqual(step?.attempts.map((a) => a.status), ['failed', 'succeeded']);
+  });
+
+  it('answers a request for a run or gate that does not exist with its error code', async () => {
+    const panel = window.connect({ panel: 'run', runId: 'no-such-run' });
+    await panel.connection.receive(RunReady.create(77, { protocol: 1, runId: 'no-such-run', lastEventId: null }));
+    const reply = panel.posted.find((m) => m.kind === 'reply' && m.id === 77) as IpcReplyMessage | undefined;
+    assert.ok(reply && !reply.ok && reply.error.code === 'run_not_found' && /no-such-run/.test(reply.error.message));
+    await panel.connection.receive(GateReady.create(78, { protocol: 1, gateId: 424242, lastEventId: null }));
+    const gateReply = panel.posted.find((m) => m.kind === 'reply' && m.id === 78) as IpcReplyMessage | undefined;
+    assert.ok(gateReply && !gateReply.ok && gateReply.error.code === 'gate_not_found');
+  });
+
+  it('answers a malformed request with invalid_message instead of calling a handler', async () => {
+    const panel = window.connect({ panel: 'board' });
+    await panel.connection.receive({ kind: 'request', id: 99, method: BoardReady.method, params: { protocol: 1, lastEventId: 'zero' } });
+    const reply = panel.posted.find((m) => m.kind === 'reply' && m.id === 99) as IpcReplyMessage | undefined;
+    assert.ok(reply && !reply.ok && reply.error.code === 'invalid_message');
+  });
+});
