@@ -173,7 +173,11 @@ export class VsCodeSession {
               // In view for the screenshots that follow (board columns scroll sideways).
               await target.scrollIntoViewIfNeeded().catch(() => undefined);
               if (op === 'click') await target.click();
-              else if (op === 'fill') await target.fill(value ?? '');
+              else if (op === 'fill') {
+                // vscode-textfield / vscode-textarea keep their editable control in an open shadow root.
+                const tag = await target.evaluate((el) => el.tagName.toLowerCase());
+                await (tag.startsWith('vscode-') ? target.locator('input, textarea').first() : target).fill(value ?? '');
+              }
               const text = (await target.textContent().catch(() => null)) ?? '';
               response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ text }));
             } else {
