@@ -7,6 +7,7 @@ import type { Logger, SecretSource } from '../core/ports';
 import { registerCommands } from './commands';
 import type { FolderRuntime } from './folderRuntime';
 import { GateNotifier } from './gates';
+import { RunFailureNotifier } from './runFailures';
 import { FolderRuntimes } from './runtimes';
 import { RunsTreeProvider, type RunGrouping, type RunsNode } from './runsTree';
 import { RunsStatusBar } from './statusBar';
@@ -77,6 +78,7 @@ export class BatonContainer implements vscode.Disposable {
     );
     for (const registration of registerCommands(this)) this.own(registration);
     this.own(new GateNotifier(this));
+    this.own(new RunFailureNotifier(this));
   }
 
   /** The engine's Logger port over the output channel. */

@@ -60,6 +60,18 @@ export function launchChromium(): Promise<Browser> {
   });
 }
 
+/**
+ * Opens the notification center (the bell) unless it is open, then moves the mouse away: the
+ * bell's hover tooltip would otherwise sit over the notifications' buttons and take the click.
+ */
+async function openNotificationCenter(page: Page) {
+  const center = page.locator('.notifications-center');
+  if (!(await center.isVisible())) await page.locator('[id="status.notifications"]').first().click();
+  await center.waitFor({ state: 'visible', timeout: 10_000 });
+  await page.mouse.move(0, 0);
+  return center;
+}
+
 export interface SessionOptions {
   /** A folder, or a `.code-workspace` file (multi-root). */
   workspace: string;
@@ -127,8 +139,7 @@ export class VsCodeSession {
               // driver suppresses toasts, so this opens the notification center (the bell) and
               // clicks there: the same notification and buttons a user gets.
               const { contains, button, screenshot } = message as { contains: string; button: string; screenshot?: string };
-              const center = page.locator('.notifications-center');
-              if (!(await center.isVisible())) await page.locator('[id="status.notifications"]').first().click();
+              const center = await openNotificationCenter(page);
               const row = center.locator('.monaco-list-row', { hasText: contains }).first();
               await row.waitFor({ timeout: 20_000 });
               if (screenshot) {
@@ -137,6 +148,11 @@ export class VsCodeSession {
               }
               await row.locator('.monaco-button', { hasText: button }).first().click();
               response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+            } else if (request.url === '/notifications') {
+              // Texts of every notification in the notification center (opened if needed).
+              const center = await openNotificationCenter(page);
+              const texts = await center.locator('.monaco-list-row .notification-list-item-message').allInnerTexts();
+              response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ texts }));
             } else if (request.url === '/type') {
               // Replaces the text of the focused quick input and presses Enter.
               const { text, expectPrompt } = message as { text: string; expectPrompt?: string };

@@ -1,0 +1,77 @@
+/**
+ * A notification with Retry / Show Log for every run that fails in a folder's database while
+ * this window is open, whoever started it (this window's palette, a trigger, the CLI, another
+ * window). Failures are read from the event log after the id the folder's database was at when
+ * this window opened it, so old failures do not pop up at startup, and each `run.failed` event
+ * notifies exactly once per window.
+ */
+import * as vscode from 'vscode';
+import { EventType, type StepRecord } from '../core/model';
+import type { BatonContainer } from './container';
+import type { FolderRuntime } from './folderRuntime';
+
+/** Events read per query while catching up with the log. */
+const EVENT_PAGE = 1000;
+
+export class RunFailureNotifier implements vscode.Disposable {
+  /** Per database: the last event id already looked at. */
+  private readonly cursors = new Map<string, number>();
+  private readonly subscription: vscode.Disposable;
+
+  constructor(private readonly container: BatonContainer) {
+    this.subscription = container.runtimes.onDidChange(() => this.check());
+  }
+
+  check(): void {
+    for (const runtime of this.container.runtimes.open()) {
+      try {
+        this.checkRuntime(runtime);
+      } catch (error) {
+        this.container.log.warn(`reading failures of ${runtime.folder.databasePath} failed`, error);
+      }
+    }
+  }
+
+  private checkRuntime(runtime: FolderRuntime): void {
+    const key = runtime.folder.databasePath;
+    let cursor = this.cursors.get(key) ?? runtime.eventIdAtOpen;
+    for (;;) {
+      const events = runtime.engine.listEvents(cursor, { limit: EVENT_PAGE });
+      for (const event of events) {
+        if (event.type === EventType.RunFailed && event.runId) void this.notify(runtime, event.runId);
+      }
+      if (events.length > 0) cursor = events[events.length - 1]!.id;
+      if (events.length < EVENT_PAGE) break;
+    }
+    this.cursors.set(key, cursor);
+  }
+
+  private async notify(runtime: FolderRuntime, runId: string): Promise<void> {
+    const { run, steps } = runtime.engine.getRun(runId);
+    // A child run's failure reaches the user through its parent run's.
+    if (run.parentRunId !== null) return;
+    const failedStep = stepToShow(steps);
+    const what = failedStep
+      ? `step ${failedStep.stepId}${failedStep.itemKey !== null ? ` [${failedStep.itemKey}]` : ''} failed${failedStep.error ? `: ${failedStep.error}` : ''}`
+      : (run.error ?? 'a step failed');
+    const retry = 'Retry';
+    const showLog = 'Show Log';
+    const answer = await vscode.window.showErrorMessage(`Baton: ${run.templateName} failed — ${what}`, retry, showLog);
+    if (answer === retry) await vscode.commands.executeCommand('baton.retryRun', run.id);
+    if (answer === showLog) {
+      if (failedStep) this.container.terminals.show(runtime, { runId: run.id, stepId: failedStep.stepId, itemKey: failedStep.itemKey });
+      else this.container.log.show();
+    }
+  }
+
+  dispose(): void {
+    this.subscription.dispose();
+  }
+}
+
+/** The failed step whose log explains the failure: a failed foreach item rather than its parent row. */
+function stepToShow(steps: StepRecord[]): StepRecord | undefined {
+  const failed = steps.filter((step) => step.status === 'failed');
+  const parents = new Set(steps.map((step) => step.parentRowId).filter((id) => id !== null));
+  return failed.find((step) => !parents.has(step.id)) ?? failed[0];
+}
