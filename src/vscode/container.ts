@@ -4,6 +4,7 @@
  */
 import * as vscode from 'vscode';
 import type { Logger, SecretSource } from '../core/ports';
+import { ClosableNotifications } from './closableNotification';
 import { registerCommands } from './commands';
 import type { FolderRuntime } from './folderRuntime';
 import { GateNotifier } from './gates';
@@ -34,6 +35,8 @@ export class BatonContainer implements vscode.Disposable {
   readonly templates: WorkspaceTemplates;
   readonly templatesTree: TemplatesTreeProvider;
   readonly terminals: StepTerminals;
+  /** Notifications that close when what they ask about is settled elsewhere. */
+  readonly notifications: ClosableNotifications;
   readonly statusBar: RunsStatusBar;
   /** The Runs view (for reveal). */
   runsView: vscode.TreeView<RunsNode> | undefined;
@@ -47,6 +50,7 @@ export class BatonContainer implements vscode.Disposable {
     this.runsTree.grouping = context.workspaceState.get<RunGrouping>(GROUPING_KEY, 'none');
     this.terminals = this.own(new StepTerminals());
     this.statusBar = this.own(new RunsStatusBar(this.runtimes));
+    this.notifications = this.own(new ClosableNotifications());
     this.templatesTree = this.own(
       new TemplatesTreeProvider(this.templates, (entry, templateId) =>
         this.runtimes.get(entry.folder, { create: false })?.triggers?.nextRunAt(templateId),

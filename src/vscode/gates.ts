@@ -1,5 +1,6 @@
 /**
- * Gates: a waiting gate raises one notification per window with Approve / Reject / Open.
+ * Gates: a waiting gate raises one notification per window with Approve / Reject / Open, which
+ * goes away once the gate is decided anywhere (closableNotification.ts explains how).
  * Approving asks for a comment and the gate's form; rejecting asks why. The engine checks the
  * approver list against `baton.user` (default: the OS user) and stores exactly one decision.
  */
@@ -33,8 +34,14 @@ function isDecisionArgs(arg: unknown): arg is GateDecisionArgs {
   return typeof arg === 'object' && arg !== null && typeof (arg as GateDecisionArgs).runId === 'string' && typeof (arg as GateDecisionArgs).stepId === 'string';
 }
 
+/** Undecided gates whose step still waits (a cancelled run leaves its gate undecided). */
 function openGates(container: BatonContainer): GateTarget[] {
-  return container.runtimes.open().flatMap((runtime) => runtime.engine.listOpenGates().map((gate) => ({ runtime, gate })));
+  return container.runtimes.open().flatMap((runtime) =>
+    runtime.engine
+      .listOpenGates()
+      .filter((gate) => runtime.opened.store.getStep(gate.stepRowId)?.status === 'waiting')
+      .map((gate) => ({ runtime, gate })),
+  );
 }
 
 async function resolveGate(container: BatonContainer, arg: unknown, verb: string): Promise<GateTarget | undefined> {
@@ -113,9 +120,12 @@ export async function rejectGate(container: BatonContainer, arg?: unknown): Prom
   });
 }
 
-/** Raises one notification per newly waiting gate. */
+/**
+ * Raises one notification per newly waiting gate and closes it once the gate is no longer
+ * waiting, wherever it was decided (here, the CLI, another window, an agent, a timeout).
+ */
 export class GateNotifier implements vscode.Disposable {
-  private readonly notified = new Set<string>();
+  private readonly shown = new Map<string, vscode.Disposable>();
   private readonly subscription: vscode.Disposable;
 
   constructor(private readonly container: BatonContainer) {
@@ -123,24 +133,35 @@ export class GateNotifier implements vscode.Disposable {
   }
 
   check(): void {
+    const waiting = new Set<string>();
     for (const { runtime, gate } of openGates(this.container)) {
       const key = `${runtime.folder.databasePath}#${gate.id}`;
-      if (this.notified.has(key)) continue;
-      this.notified.add(key);
-      void this.notify({ runtime, gate });
+      waiting.add(key);
+      if (this.shown.has(key)) continue;
+      this.shown.set(key, this.notify({ runtime, gate }));
+    }
+    for (const [key, notification] of this.shown) {
+      if (waiting.has(key)) continue;
+      notification.dispose();
+      this.shown.delete(key);
     }
   }
 
-  private async notify(target: GateTarget): Promise<void> {
+  private notify(target: GateTarget): vscode.Disposable {
     const { gate } = target;
     const run = target.runtime.engine.getRun(gate.runId).run;
     const approvers = gate.approvers.length > 0 ? ` (approvers: ${gate.approvers.join(', ')})` : '';
-    const answer = await vscode.window.showInformationMessage(
+    return this.container.notifications.show(
+      (answer) => void this.answer(target, answer),
       `Baton: ${run.templateName} is waiting for approval — ${gate.message}${approvers}`,
       'Approve',
       'Reject',
       'Open',
     );
+  }
+
+  private async answer(target: GateTarget, answer: string): Promise<void> {
+    const { gate } = target;
     const scripted: GateDecisionArgs = { runId: gate.runId, stepId: gate.stepId, ...(gate.itemKey !== null ? { itemKey: gate.itemKey } : {}) };
     try {
       if (answer === 'Approve') await approveGate(this.container, { ...scripted, interactive: true });
@@ -153,5 +174,7 @@ export class GateNotifier implements vscode.Disposable {
 
   dispose(): void {
     this.subscription.dispose();
+    for (const notification of this.shown.values()) notification.dispose();
+    this.shown.clear();
   }
 }

@@ -1,25 +1,10 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { RunRecord } from '../../../src/core/model';
 import { clickNotificationButton, notificationTexts } from './bridge';
-import { batonContainer, EXTENSION_ID, outsideEngine, waitForRun, waitUntil, workspaceDir } from './helpers';
+import { batonCli, batonContainer, outsideEngine, waitForRun, waitUntil } from './helpers';
 
 const FAILED_TEXT = 'Baton: Failing failed — step break failed';
-
-/** `baton <args>` as a separate process on this workspace's database (the bundled CLI). */
-function batonCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const extension = vscode.extensions.getExtension(EXTENSION_ID)!;
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [join(extension.extensionPath, 'dist', 'cli.cjs'), ...args],
-      { cwd: workspaceDir(), env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' }, timeout: 60_000 },
-      (error, stdout, stderr) => resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
 
 async function failureNotifications(): Promise<number> {
   return (await notificationTexts()).filter((text) => text.includes(FAILED_TEXT)).length;

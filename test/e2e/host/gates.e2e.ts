@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { GateRecord, RunRecord } from '../../../src/core/model';
-import { clickNotificationButton, typeIntoQuickInput } from './bridge';
-import { outsideEngine, waitForRun, waitUntil } from './helpers';
+import { clickNotificationButton, notificationTexts, screenshot, typeIntoQuickInput } from './bridge';
+import { batonCli, outsideEngine, waitForRun, waitUntil } from './helpers';
 
 describe('gates', () => {
   const outside = outsideEngine();
@@ -28,6 +28,29 @@ describe('gates', () => {
     assert.deepEqual(gate.formInputs, { notes: 'fixed the flux capacitor' });
     const publish = outside.engine.getRun(run.id).steps.find((s) => s.stepId === 'publish')!;
     assert.equal(publish.outputs?.published, 'fixed the flux capacitor');
+  });
+
+  async function gateNotificationShown(text: string): Promise<boolean> {
+    return (await notificationTexts()).some((message) => message.includes(text));
+  }
+
+  it('the gate notification goes away when `baton approve` in another process decides the gate', async () => {
+    const run = await startGated('9.9.9');
+    await waitUntil('the gate notification', () => gateNotificationShown('Ship 9.9.9?'));
+    await screenshot('gate-notification-waiting');
+    const cli = await batonCli(['approve', run.id, 'approve', '--comment', 'from the terminal']);
+    assert.equal(cli.code, 0, `${cli.stdout}\n${cli.stderr}`);
+    await waitUntil('the gate notification to close', async () => !(await gateNotificationShown('Ship 9.9.9?')), 10_000);
+    assert.equal((await waitForRun(outside.engine, run.id, ['succeeded', 'failed'])).status, 'succeeded');
+    assert.equal(outside.engine.listGates(run.id)[0]!.comment, 'from the terminal');
+    await screenshot('gate-notification-closed');
+  });
+
+  it('the gate notification goes away when its run is cancelled', async () => {
+    const run = await startGated('6.6.6');
+    await waitUntil('the gate notification', () => gateNotificationShown('Ship 6.6.6?'));
+    outside.engine.cancelRun(run.id, { reason: 'not today' });
+    await waitUntil('the gate notification to close', async () => !(await gateNotificationShown('Ship 6.6.6?')), 10_000);
   });
 
   it('Reject Gate fails the run with the comment recorded', async () => {

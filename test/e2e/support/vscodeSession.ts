@@ -66,8 +66,17 @@ export function launchChromium(): Promise<Browser> {
  */
 async function openNotificationCenter(page: Page) {
   const center = page.locator('.notifications-center');
-  if (!(await center.isVisible())) await page.locator('[id="status.notifications"]').first().click();
-  await center.waitFor({ state: 'visible', timeout: 10_000 });
+  // VS Code hides the center by itself when its last notification closes, which can happen
+  // between looking and clicking: try again rather than wait for a center that stays hidden.
+  for (let attempt = 1; ; attempt++) {
+    if (!(await center.isVisible())) await page.locator('[id="status.notifications"]').first().click();
+    try {
+      await center.waitFor({ state: 'visible', timeout: 2_000 });
+      break;
+    } catch (error) {
+      if (attempt >= 5) throw error;
+    }
+  }
   await page.mouse.move(0, 0);
   return center;
 }
@@ -135,7 +144,7 @@ export class VsCodeSession {
               await page.screenshot({ path: file });
               response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ file }));
             } else if (request.url === '/click-notification') {
-              // A button of the notification whose text contains `contains`. The smoke-test
+              // A button (or link) of the notification whose text contains `contains`. The smoke-test
               // driver suppresses toasts, so this opens the notification center (the bell) and
               // clicks there: the same notification and buttons a user gets.
               const { contains, button, screenshot } = message as { contains: string; button: string; screenshot?: string };
@@ -146,7 +155,8 @@ export class VsCodeSession {
                 mkdirSync(screenshotsDir, { recursive: true });
                 await page.screenshot({ path: join(screenshotsDir, `${screenshot}.png`) });
               }
-              await row.locator('.monaco-button', { hasText: button }).first().click();
+              // Buttons, or the command links of a notification Baton can close (closableNotification.ts).
+              await row.locator('.monaco-button, .notification-list-item-message a', { hasText: button }).first().click();
               response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
             } else if (request.url === '/notifications') {
               // Texts of every notification in the notification center (opened if needed).
