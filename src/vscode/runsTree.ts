@@ -4,7 +4,7 @@
  * contextValue per kind and status that package.json menus match on.
  */
 import * as vscode from 'vscode';
-import type { RunRecord, StepRecord } from '../core/model';
+import { isStepFinished, type RunRecord, type StepRecord } from '../core/model';
 import type { StepDefinition } from '../core/template/types';
 import type { FolderRuntime } from './folderRuntime';
 import { elapsedText, formatAgo } from './format';
@@ -31,6 +31,21 @@ export function statusIcon(status: string): vscode.ThemeIcon {
 
 function jsonBlock(value: unknown): string {
   return `\n\`\`\`json\n${JSON.stringify(value, null, 2)}\n\`\`\`\n`;
+}
+
+/** A foreach item's value as a one-line label. */
+function itemLabel(step: StepRecord): string {
+  const text = typeof step.item === 'string' ? step.item : JSON.stringify(step.item);
+  return text.length > 60 ? `${text.slice(0, 59)}…` : text;
+}
+
+/** "2/5 items" while a foreach runs, with failures named; "5 items" once all succeeded. */
+function itemCounts(items: StepRecord[]): string | undefined {
+  if (items.length === 0) return undefined;
+  const finished = items.filter((i) => isStepFinished(i.status)).length;
+  const failed = items.filter((i) => i.status === 'failed').length;
+  const counts = finished === items.length ? `${items.length} items` : `${finished}/${items.length} items`;
+  return failed > 0 ? `${counts}, ${failed} failed` : counts;
 }
 
 export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vscode.Disposable {
@@ -140,23 +155,28 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
     }
     const { step } = node;
     const isForeach = step.parentRowId === null && node.definition?.foreach !== undefined;
-    const label = step.itemKey !== null ? `${step.stepId} [${step.itemKey}]` : (node.definition?.name ?? step.stepId);
+    // An item is named by its value (a file, a package), which says more than its index.
+    const label = step.itemKey !== null ? itemLabel(step) : (node.definition?.name ?? step.stepId);
     const item = new vscode.TreeItem(label, isForeach ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
     item.id = `step:${node.runtime.folder.folder.uri}:${step.id}`;
     item.iconPath = statusIcon(step.status);
     item.description = [
+      step.itemKey !== null ? `#${step.itemKey}` : undefined,
       step.status,
+      isForeach ? itemCounts(node.runtime.opened.store.listItems(step.id)) : undefined,
       step.phase,
       elapsedText(step.startedAt, step.finishedAt, now),
       step.attempts > 1 ? `attempt ${step.attempts}` : undefined,
     ]
       .filter(Boolean)
       .join(' · ');
-    item.contextValue = `baton.step.${step.status}.${step.kind}`;
-    if (step.kind === 'run' || step.kind === 'agent') {
+    // A foreach step has no log of its own (its items do): no Show Step Log on it.
+    item.contextValue = `baton.step.${step.status}.${isForeach ? 'foreach' : step.kind}`;
+    if (!isForeach && (step.kind === 'run' || step.kind === 'agent')) {
       item.command = { command: 'baton.showStepLog', title: 'Show Step Log', arguments: [node] };
     }
-    const tooltip = new vscode.MarkdownString(`**${label}** (${step.kind}) — ${step.status}`);
+    const tooltip = new vscode.MarkdownString(`**${step.itemKey !== null ? `${step.stepId} #${step.itemKey}` : label}** (${step.kind}) — ${step.status}`);
+    if (step.itemKey !== null) tooltip.appendMarkdown(`\n\n**Item**${jsonBlock(step.item)}`);
     if (step.error) tooltip.appendMarkdown(`\n\n**Error:** ${step.error}`);
     if (step.outputs && Object.keys(step.outputs).length > 0) tooltip.appendMarkdown(`\n\n**Outputs**${jsonBlock(step.outputs)}`);
     item.tooltip = tooltip;
