@@ -10,6 +10,7 @@ import * as vscode from 'vscode';
 import { EventType, type StepRecord } from '../core/model';
 import type { BatonContainer } from './container';
 import type { FolderRuntime } from './folderRuntime';
+import { itemValueLabel } from './format';
 
 /** Events read per query while catching up with the log. */
 const EVENT_PAGE = 1000;
@@ -73,7 +74,7 @@ export class RunFailureNotifier implements vscode.Disposable {
     const { run, steps } = runtime.engine.getRun(runId);
     const failedStep = stepToShow(steps);
     const what = failedStep
-      ? `step ${failedStep.stepId}${failedStep.itemKey !== null ? ` [${failedStep.itemKey}]` : ''} failed${failedStep.error ? `: ${failedStep.error}` : ''}`
+      ? `step ${failedStep.stepId}${failedStep.itemKey !== null ? ` (${itemValueLabel(failedStep.item, 40)})` : ''} failed${failedStep.error ? `: ${failedStep.error}` : ''}`
       : (run.error ?? 'a step failed');
     const retry = 'Retry';
     const showLog = 'Show Log';

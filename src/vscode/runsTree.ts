@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import { isStepFinished, type RunRecord, type StepRecord } from '../core/model';
 import type { StepDefinition } from '../core/template/types';
 import type { FolderRuntime } from './folderRuntime';
-import { elapsedText, formatAgo } from './format';
+import { elapsedText, formatAgo, itemValueLabel } from './format';
 import type { FolderRuntimes } from './runtimes';
 import { STATUS_ICONS } from './statusIcons';
 
@@ -31,12 +31,6 @@ export function statusIcon(status: string): vscode.ThemeIcon {
 
 function jsonBlock(value: unknown): string {
   return `\n\`\`\`json\n${JSON.stringify(value, null, 2)}\n\`\`\`\n`;
-}
-
-/** A foreach item's value as a one-line label. */
-function itemLabel(step: StepRecord): string {
-  const text = typeof step.item === 'string' ? step.item : JSON.stringify(step.item);
-  return text.length > 60 ? `${text.slice(0, 59)}…` : text;
 }
 
 /** "2/5 items" while a foreach runs, with failures named; "5 items" once all succeeded. */
@@ -156,7 +150,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
     const { step } = node;
     const isForeach = step.parentRowId === null && node.definition?.foreach !== undefined;
     // An item is named by its value (a file, a package), which says more than its index.
-    const label = step.itemKey !== null ? itemLabel(step) : (node.definition?.name ?? step.stepId);
+    const label = step.itemKey !== null ? itemValueLabel(step.item) : (node.definition?.name ?? step.stepId);
     const item = new vscode.TreeItem(label, isForeach ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
     item.id = `step:${node.runtime.folder.folder.uri}:${step.id}`;
     item.iconPath = statusIcon(step.status);
