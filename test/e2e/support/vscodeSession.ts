@@ -267,6 +267,12 @@ export class VsCodeSession {
     return file;
   }
 
+  /** The message of every notification in the notification center (opened if needed). */
+  async notificationTexts(): Promise<string[]> {
+    const center = await openNotificationCenter(this.page);
+    return center.locator('.monaco-list-row .notification-list-item-message').allInnerTexts();
+  }
+
   /** Server log so far, for failure messages. */
   serverOutput(): string {
     return this.server.output();
