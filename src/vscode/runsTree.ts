@@ -13,6 +13,8 @@ import { STATUS_ICONS } from './statusIcons';
 
 /** How many runs the view lists per folder. */
 const RUNS_SHOWN = 200;
+/** How often the view re-renders while a run is running, so durations count up. */
+export const ELAPSED_TICK_MS = 1000;
 
 /** How top-level runs are grouped (the "Group Runs" toggle). */
 export type RunGrouping = 'none' | 'status' | 'template';
@@ -49,8 +51,14 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
 
   grouping: RunGrouping = 'none';
 
+  /** Whether the last listing showed a running run: its durations need to keep counting. */
+  private listedRunning = false;
+  private readonly ticker: NodeJS.Timeout;
+
   constructor(private readonly runtimes: FolderRuntimes) {
     this.subscription = runtimes.onDidChange(() => this.changed.fire(undefined));
+    // A running step's "12 s" would otherwise stand still until its next event.
+    this.ticker = setInterval(() => this.listedRunning && this.changed.fire(undefined), ELAPSED_TICK_MS);
   }
 
   refresh(): void {
@@ -59,6 +67,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
 
   getChildren(node?: RunsNode): RunsNode[] {
     if (!node) {
+      this.listedRunning = false;
       const open = this.runtimes.open();
       if (open.length > 1) return open.map((runtime) => ({ kind: 'folder', runtime }));
       return open[0] ? this.runsOf(open[0]) : [];
@@ -98,6 +107,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
   private runsOf(runtime: FolderRuntime): RunsNode[] {
     // Child runs of `workflow:` steps are reached through their parent step, not listed twice.
     const runs = runtime.engine.listRuns({ limit: RUNS_SHOWN }).filter((run) => run.parentRunId === null);
+    this.listedRunning ||= runs.some((run) => run.status === 'running');
     if (this.grouping === 'none') return runs.map((run) => ({ kind: 'run', runtime, run }));
     const groups = new Map<string, RunRecord[]>();
     for (const run of runs) {
@@ -178,6 +188,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
   }
 
   dispose(): void {
+    clearInterval(this.ticker);
     this.subscription.dispose();
     this.changed.dispose();
   }

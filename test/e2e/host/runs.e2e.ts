@@ -137,6 +137,18 @@ describe('runs tree and run commands', () => {
         && ((container.runsTree.getTreeItem(step) as vscode.TreeItem).iconPath as vscode.ThemeIcon).id === 'sync~spin';
     });
     await screenshot('runs-tree-running');
+    // Nothing happens in the run while it waits, yet its duration keeps counting.
+    const description = () => {
+      const node = container.runsTree.getChildren().find((n) => n.kind === 'run' && n.run.id === run.id)!;
+      return String((container.runsTree.getTreeItem(node) as vscode.TreeItem).description);
+    };
+    let refreshes = 0;
+    const counting = container.runsTree.onDidChangeTreeData(() => refreshes++);
+    const before = description();
+    await new Promise((r) => setTimeout(r, 2_500));
+    counting.dispose();
+    assert.ok(refreshes >= 2, `the view re-rendered ${refreshes} times in 2.5 s of a running run`);
+    assert.notEqual(description(), before, 'the elapsed time moved on');
     writeFileSync(marker, '');
     await waitForRun(outside.engine, run.id, ['succeeded']);
   });
