@@ -46,6 +46,20 @@ describe('gates', () => {
     await screenshot('gate-notification-closed');
   });
 
+  it('Cancel on the gate notification only dismisses it: the gate keeps waiting and it does not come back', async () => {
+    const run = await startGated('5.5.5');
+    await waitUntil('the gate notification', () => gateNotificationShown('Ship 5.5.5?'));
+    await clickNotificationButton('Ship 5.5.5?', 'Cancel');
+    await waitUntil('the notification dismissed', async () => !(await gateNotificationShown('Ship 5.5.5?')), 10_000);
+    // Something else happens in the database: the notifier looks at its gates again.
+    outside.engine.addComment(run.id, { author: 'someone', body: 'still thinking' });
+    await new Promise((r) => setTimeout(r, 2_000));
+    assert.equal(await gateNotificationShown('Ship 5.5.5?'), false, 'a dismissed gate does not notify again');
+    assert.equal(outside.engine.getRun(run.id).run.status, 'waiting');
+    assert.equal(outside.engine.listGates(run.id)[0]!.decision, null);
+    outside.engine.cancelRun(run.id, { reason: 'test done' });
+  });
+
   it('the gate notification goes away when its run is cancelled', async () => {
     const run = await startGated('6.6.6');
     await waitUntil('the gate notification', () => gateNotificationShown('Ship 6.6.6?'));
