@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { GateRecord, RunRecord } from '../../../src/core/model';
 import { clickNotificationButton, notificationTexts, screenshot, typeIntoQuickInput } from './bridge';
-import { batonCli, outsideEngine, waitForRun, waitUntil } from './helpers';
+import { batonCli, outsideEngine, scriptTemplate, waitForRun, waitUntil } from './helpers';
 
 describe('gates', () => {
   const outside = outsideEngine();
@@ -65,6 +65,15 @@ describe('gates', () => {
     await waitUntil('the gate notification', () => gateNotificationShown('Ship 6.6.6?'));
     outside.engine.cancelRun(run.id, { reason: 'not today' });
     await waitUntil('the gate notification to close', async () => !(await gateNotificationShown('Ship 6.6.6?')), 10_000);
+  });
+
+  it('the gate notification goes away when the gate times out and the run proceeds', async () => {
+    const template = scriptTemplate('e2e-gate-timeout', [{ id: 'after', run: 'echo went ahead', needs: ['hold'] }]);
+    template.steps.unshift({ kind: 'gate', id: 'hold', message: 'Hold the line?', approvers: [], gateTimeoutMs: 3_000, onTimeout: 'proceed', needs: [], env: {}, continueOnError: false });
+    const run = outside.engine.startRun(template);
+    await waitUntil('the gate notification', () => gateNotificationShown('Hold the line?'));
+    assert.equal((await waitForRun(outside.engine, run.id, ['succeeded', 'failed'], 30_000)).status, 'succeeded');
+    await waitUntil('the gate notification to close', async () => !(await gateNotificationShown('Hold the line?')), 10_000);
   });
 
   it('Reject Gate fails the run with the comment recorded', async () => {
