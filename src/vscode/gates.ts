@@ -5,7 +5,7 @@
  * approver list against `baton.user` (default: the OS user) and stores exactly one decision.
  */
 import * as vscode from 'vscode';
-import type { GateRecord, JsonValue } from '../core/model';
+import { isStepFinished, type GateRecord, type JsonValue } from '../core/model';
 import type { TemplateInputs } from '../core/template/types';
 import type { BatonContainer } from './container';
 import type { FolderRuntime } from './folderRuntime';
@@ -34,12 +34,18 @@ function isDecisionArgs(arg: unknown): arg is GateDecisionArgs {
   return typeof arg === 'object' && arg !== null && typeof (arg as GateDecisionArgs).runId === 'string' && typeof (arg as GateDecisionArgs).stepId === 'string';
 }
 
-/** Undecided gates whose step still waits (a cancelled run leaves its gate undecided). */
+/**
+ * Undecided gates whose step is not finished: a gate step waits, an agent's request_approval
+ * belongs to a step that keeps running; a cancelled run leaves its gate undecided.
+ */
 function openGates(container: BatonContainer): GateTarget[] {
   return container.runtimes.open().flatMap((runtime) =>
     runtime.engine
       .listOpenGates()
-      .filter((gate) => runtime.opened.store.getStep(gate.stepRowId)?.status === 'waiting')
+      .filter((gate) => {
+        const step = runtime.opened.store.getStep(gate.stepRowId);
+        return step !== undefined && !isStepFinished(step.status);
+      })
       .map((gate) => ({ runtime, gate })),
   );
 }

@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import * as vscode from 'vscode';
+import { systemClock } from '../../../src/core/engine';
 import type { GateRecord, RunRecord } from '../../../src/core/model';
+import { BatonStepTools } from '../../../src/mcp/step-tools';
 import { clickNotificationButton, notificationTexts, screenshot, typeIntoQuickInput } from './bridge';
-import { batonCli, outsideEngine, scriptTemplate, waitForRun, waitUntil } from './helpers';
+import { batonCli, outsideEngine, scriptTemplate, waitForRun, waitUntil, workspaceDir } from './helpers';
 
 describe('gates', () => {
   const outside = outsideEngine();
@@ -74,6 +78,33 @@ describe('gates', () => {
     await waitUntil('the gate notification', () => gateNotificationShown('Hold the line?'));
     assert.equal((await waitForRun(outside.engine, run.id, ['succeeded', 'failed'], 30_000)).status, 'succeeded');
     await waitUntil('the gate notification to close', async () => !(await gateNotificationShown('Hold the line?')), 10_000);
+  });
+
+  it('an agent step\'s request_approval raises the notification, and it goes away once `baton approve` answers it', async () => {
+    const marker = join(workspaceDir(), 'agent-approval-answered');
+    const run = outside.engine.startRun(scriptTemplate('e2e-agent-approval', [{ id: 'agentish', run: `while [ ! -f "${marker}" ]; do sleep 0.2; done` }]));
+    await waitUntil('the step to run', () => outside.engine.getRun(run.id).steps[0]!.status === 'running');
+    // What Baton's MCP server does for the agent: the step keeps running while it waits.
+    const tools = new BatonStepTools({
+      store: outside.opened.store,
+      engine: outside.engine,
+      clock: systemClock,
+      runId: run.id,
+      stepId: 'agentish',
+      itemKey: null,
+      stepDir: workspaceDir(),
+      artifactsDir: workspaceDir(),
+      cwd: workspaceDir(),
+      approvalPollMs: 100,
+    });
+    const answered = tools.requestApproval('Delete the stale branches?');
+    await waitUntil('the approval notification', () => gateNotificationShown('Delete the stale branches?'));
+    const cli = await batonCli(['approve', run.id, 'agentish', '--comment', 'go ahead']);
+    assert.equal(cli.code, 0, `${cli.stdout}\n${cli.stderr}`);
+    assert.equal((await answered).decision, 'approved');
+    await waitUntil('the approval notification to close', async () => !(await gateNotificationShown('Delete the stale branches?')), 10_000);
+    writeFileSync(marker, '');
+    assert.equal((await waitForRun(outside.engine, run.id, ['succeeded', 'failed'])).status, 'succeeded');
   });
 
   it('Reject Gate fails the run with the comment recorded', async () => {
