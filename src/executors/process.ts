@@ -14,6 +14,7 @@ import { delimiter, isAbsolute, join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import treeKill from 'tree-kill';
 import { ExecutableNotFoundError, StepFailedError } from '../core/errors';
+import { trackProcessGroup } from './orphan-reaper';
 
 /** Default time between SIGTERM and SIGKILL when a tree is stopped. */
 export const DEFAULT_KILL_GRACE_MS = 5_000;
@@ -91,6 +92,8 @@ export function runProcess(options: RunProcessOptions): Promise<ProcessResult> {
       rejectPromise(spawnError(options, error));
       return;
     }
+    // Killed with us if we die first (see orphan-reaper.ts); forgotten once the child is done.
+    const untrackGroup = child.pid !== undefined ? trackProcessGroup(child.pid) : () => undefined;
 
     let timedOut = false;
     let cancelled = false;
@@ -113,6 +116,7 @@ export function runProcess(options: RunProcessOptions): Promise<ProcessResult> {
       stopTree();
     };
     const cleanup = () => {
+      untrackGroup();
       if (timer) clearTimeout(timer);
       if (drainTimer) clearTimeout(drainTimer);
       options.signal?.removeEventListener('abort', onAbort);

@@ -22,6 +22,8 @@ export const BATON_COMMANDS = {
   newTemplate: { id: 'baton.newTemplate', title: 'New Template', icon: '$(new-file)' },
   refresh: { id: 'baton.refresh', title: 'Refresh', icon: '$(refresh)' },
   groupRuns: { id: 'baton.groupRuns', title: 'Group Runs…', icon: '$(list-tree)' },
+  /** The links of a closable notification (closableNotification.ts); hidden from the palette. */
+  answerNotification: { id: 'baton.answerNotification', title: 'Answer Notification' },
   cancelRun: { id: 'baton.cancelRun', title: 'Cancel Run', icon: '$(debug-stop)' },
   pauseRun: { id: 'baton.pauseRun', title: 'Pause Run', icon: '$(debug-pause)' },
   resumeRun: { id: 'baton.resumeRun', title: 'Resume Run', icon: '$(debug-continue)' },

@@ -26,6 +26,7 @@ const handlers: Record<BatonCommandName, (container: BatonContainer) => CommandH
   newTemplate: (c) => (presetId) => createTemplateFromScaffold(c, presetId),
   refresh: (c) => () => c.refresh(),
   groupRuns: (c) => (grouping) => c.groupRuns(grouping),
+  answerNotification: (c) => (id, choice) => c.notifications.answer(id, choice),
   cancelRun: (c) => (arg) => cancelRun(c, arg),
   pauseRun: (c) => (arg) => pauseRun(c, arg),
   resumeRun: (c) => (arg) => resumeRun(c, arg),

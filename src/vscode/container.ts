@@ -4,9 +4,11 @@
  */
 import * as vscode from 'vscode';
 import type { Logger, SecretSource } from '../core/ports';
+import { ClosableNotifications } from './closableNotification';
 import { registerCommands } from './commands';
 import type { FolderRuntime } from './folderRuntime';
 import { GateNotifier } from './gates';
+import { RunFailureNotifier } from './runFailures';
 import { FolderRuntimes } from './runtimes';
 import { RunsTreeProvider, type RunGrouping, type RunsNode } from './runsTree';
 import { RunsStatusBar } from './statusBar';
@@ -34,6 +36,8 @@ export class BatonContainer implements vscode.Disposable {
   readonly templates: WorkspaceTemplates;
   readonly templatesTree: TemplatesTreeProvider;
   readonly terminals: StepTerminals;
+  /** Notifications that close when what they ask about is settled elsewhere. */
+  readonly notifications: ClosableNotifications;
   readonly statusBar: RunsStatusBar;
   /** Gallery, board, run detail and gate dialog panels (created in start()). */
   webviews!: BatonWebviews;
@@ -49,6 +53,7 @@ export class BatonContainer implements vscode.Disposable {
     this.runsTree.grouping = context.workspaceState.get<RunGrouping>(GROUPING_KEY, 'none');
     this.terminals = this.own(new StepTerminals());
     this.statusBar = this.own(new RunsStatusBar(this.runtimes));
+    this.notifications = this.own(new ClosableNotifications());
     this.templatesTree = this.own(
       new TemplatesTreeProvider(this.templates, (entry, templateId) =>
         this.runtimes.get(entry.folder, { create: false })?.triggers?.nextRunAt(templateId),
@@ -81,6 +86,7 @@ export class BatonContainer implements vscode.Disposable {
     this.webviews = this.own(new BatonWebviews(this));
     for (const registration of registerCommands(this)) this.own(registration);
     this.own(new GateNotifier(this));
+    this.own(new RunFailureNotifier(this));
   }
 
   /** The engine's Logger port over the output channel. */

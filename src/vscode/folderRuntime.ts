@@ -27,6 +27,8 @@ const WORKER_STOP_GRACE_MS = 10_000;
 export class FolderRuntime implements vscode.Disposable {
   /** Highest event id seen by the change poller. */
   lastEventId = 0;
+  /** Highest event id when this window opened the database: what happened before is old news. */
+  readonly eventIdAtOpen: number;
   private workerStop: AbortController | undefined;
   private workerDone: Promise<void> | undefined;
   private closed = false;
@@ -40,6 +42,7 @@ export class FolderRuntime implements vscode.Disposable {
     private readonly logger: Logger,
   ) {
     this.lastEventId = opened.store.maxEventId();
+    this.eventIdAtOpen = this.lastEventId;
   }
 
   /** Opens (creating if needed) the folder's database and builds the engine. */

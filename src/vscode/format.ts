@@ -1,4 +1,5 @@
 /** Small text helpers for views. No vscode import. */
+import type { JsonValue } from '../core/model';
 
 /** `850 ms`, `12 s`, `3 m 05 s`, `2 h 04 m`. */
 export function formatElapsed(ms: number): string {
@@ -25,4 +26,10 @@ export function formatAgo(at: number, now: number): string {
   const hours = Math.round(minutes / 60);
   if (hours < 24) return `${hours} h ago`;
   return new Date(at).toLocaleDateString();
+}
+
+/** A foreach item's value as a one-line label (`a.ts`, `{"pkg":"core"}`), at most `max` characters. */
+export function itemValueLabel(item: JsonValue | null, max = 60): string {
+  const text = typeof item === 'string' ? item : JSON.stringify(item);
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }

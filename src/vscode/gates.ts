@@ -1,11 +1,12 @@
 /**
  * Gates: a waiting gate raises one notification per window with Approve / Reject / Review (the
- * gate dialog, with upstream outputs and the form) / Open (the run in the Runs view).
+ * gate dialog, with upstream outputs and the form) / Open (the run in the Runs view), which goes
+ * away once the gate is decided anywhere (closableNotification.ts explains how).
  * Approving asks for a comment and the gate's form; rejecting asks why. The engine checks the
  * approver list against `baton.user` (default: the OS user) and stores exactly one decision.
  */
 import * as vscode from 'vscode';
-import type { GateRecord, JsonValue } from '../core/model';
+import { isStepFinished, type GateRecord, type JsonValue } from '../core/model';
 import type { TemplateInputs } from '../core/template/types';
 import type { BatonContainer } from './container';
 import type { FolderRuntime } from './folderRuntime';
@@ -34,8 +35,20 @@ function isDecisionArgs(arg: unknown): arg is GateDecisionArgs {
   return typeof arg === 'object' && arg !== null && typeof (arg as GateDecisionArgs).runId === 'string' && typeof (arg as GateDecisionArgs).stepId === 'string';
 }
 
+/**
+ * Undecided gates whose step is not finished: a gate step waits, an agent's request_approval
+ * belongs to a step that keeps running; a cancelled run leaves its gate undecided.
+ */
 function openGates(container: BatonContainer): GateTarget[] {
-  return container.runtimes.open().flatMap((runtime) => runtime.engine.listOpenGates().map((gate) => ({ runtime, gate })));
+  return container.runtimes.open().flatMap((runtime) =>
+    runtime.engine
+      .listOpenGates()
+      .filter((gate) => {
+        const step = runtime.opened.store.getStep(gate.stepRowId);
+        return step !== undefined && !isStepFinished(step.status);
+      })
+      .map((gate) => ({ runtime, gate })),
+  );
 }
 
 async function resolveGate(container: BatonContainer, arg: unknown, verb: string): Promise<GateTarget | undefined> {
@@ -114,9 +127,12 @@ export async function rejectGate(container: BatonContainer, arg?: unknown): Prom
   });
 }
 
-/** Raises one notification per newly waiting gate. */
+/**
+ * Raises one notification per newly waiting gate and closes it once the gate is no longer
+ * waiting, wherever it was decided (here, the CLI, another window, an agent, a timeout).
+ */
 export class GateNotifier implements vscode.Disposable {
-  private readonly notified = new Set<string>();
+  private readonly shown = new Map<string, vscode.Disposable>();
   private readonly subscription: vscode.Disposable;
 
   constructor(private readonly container: BatonContainer) {
@@ -124,25 +140,36 @@ export class GateNotifier implements vscode.Disposable {
   }
 
   check(): void {
+    const waiting = new Set<string>();
     for (const { runtime, gate } of openGates(this.container)) {
       const key = `${runtime.folder.databasePath}#${gate.id}`;
-      if (this.notified.has(key)) continue;
-      this.notified.add(key);
-      void this.notify({ runtime, gate });
+      waiting.add(key);
+      if (this.shown.has(key)) continue;
+      this.shown.set(key, this.notify({ runtime, gate }));
+    }
+    for (const [key, notification] of this.shown) {
+      if (waiting.has(key)) continue;
+      notification.dispose();
+      this.shown.delete(key);
     }
   }
 
-  private async notify(target: GateTarget): Promise<void> {
+  private notify(target: GateTarget): vscode.Disposable {
     const { gate } = target;
     const run = target.runtime.engine.getRun(gate.runId).run;
     const approvers = gate.approvers.length > 0 ? ` (approvers: ${gate.approvers.join(', ')})` : '';
-    const answer = await vscode.window.showInformationMessage(
+    return this.container.notifications.show(
+      (answer) => void this.answer(target, answer),
       `Baton: ${run.templateName} is waiting for approval — ${gate.message}${approvers}`,
       'Approve',
       'Reject',
       'Review',
       'Open',
     );
+  }
+
+  private async answer(target: GateTarget, answer: string): Promise<void> {
+    const { gate } = target;
     const scripted: GateDecisionArgs = { runId: gate.runId, stepId: gate.stepId, ...(gate.itemKey !== null ? { itemKey: gate.itemKey } : {}) };
     try {
       if (answer === 'Approve') await approveGate(this.container, { ...scripted, interactive: true });
@@ -156,5 +183,7 @@ export class GateNotifier implements vscode.Disposable {
 
   dispose(): void {
     this.subscription.dispose();
+    for (const notification of this.shown.values()) notification.dispose();
+    this.shown.clear();
   }
 }

@@ -1,7 +1,7 @@
 /**
  * "Baton: Run Workflow Template": pick a template (grouped by category), fill its inputs, start
  * the run in the folder's database, and follow it with a progress notification that a click on
- * Cancel turns into a durable cancel. A run that fails raises a notification with Retry.
+ * Cancel turns into a durable cancel. Its failure is notified like any run's (runFailures.ts).
  */
 import * as vscode from 'vscode';
 import { isRunFinished, type JsonValue, type RunRecord } from '../core/model';
@@ -104,7 +104,7 @@ export async function runTemplate(container: BatonContainer, arg?: unknown, pres
 
 /** Progress notification until the run finishes or waits for a gate; Cancel cancels the run. */
 async function followRun(container: BatonContainer, runtime: FolderRuntime, started: RunRecord): Promise<void> {
-  const final = await vscode.window.withProgress(
+  await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `Baton: ${started.templateName}`, cancellable: true },
     (progress, token) =>
       new Promise<RunRecord | undefined>((resolve) => {
@@ -151,16 +151,5 @@ async function followRun(container: BatonContainer, runtime: FolderRuntime, star
         check();
       }),
   );
-  if (final?.status === 'failed') {
-    const retry = 'Retry';
-    const showLog = 'Show Log';
-    const failedStep = runtime.engine.getRun(final.id).steps.find((step) => step.status === 'failed');
-    const what = failedStep ? `step ${failedStep.stepId} failed${failedStep.error ? `: ${failedStep.error}` : ''}` : (final.error ?? 'a step failed');
-    const answer = await vscode.window.showErrorMessage(`Baton: ${final.templateName} failed — ${what}`, retry, showLog);
-    if (answer === retry) await vscode.commands.executeCommand('baton.retryRun', final.id);
-    if (answer === showLog) {
-      if (failedStep) container.terminals.show(runtime, { runId: final.id, stepId: failedStep.stepId, itemKey: failedStep.itemKey });
-      else container.log.show();
-    }
-  }
+  // A failure is notified by RunFailureNotifier, as for runs started anywhere else.
 }

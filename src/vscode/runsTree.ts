@@ -4,15 +4,17 @@
  * contextValue per kind and status that package.json menus match on.
  */
 import * as vscode from 'vscode';
-import type { RunRecord, StepRecord } from '../core/model';
+import { isStepFinished, type RunRecord, type StepRecord } from '../core/model';
 import type { StepDefinition } from '../core/template/types';
 import type { FolderRuntime } from './folderRuntime';
-import { elapsedText, formatAgo } from './format';
+import { elapsedText, formatAgo, itemValueLabel } from './format';
 import type { FolderRuntimes } from './runtimes';
 import { STATUS_ICONS } from './statusIcons';
 
 /** How many runs the view lists per folder. */
 const RUNS_SHOWN = 200;
+/** How often the view re-renders while a run is running, so durations count up. */
+export const ELAPSED_TICK_MS = 1000;
 
 /** How top-level runs are grouped (the "Group Runs" toggle). */
 export type RunGrouping = 'none' | 'status' | 'template';
@@ -33,6 +35,15 @@ function jsonBlock(value: unknown): string {
   return `\n\`\`\`json\n${JSON.stringify(value, null, 2)}\n\`\`\`\n`;
 }
 
+/** "2/5 items" while a foreach runs, with failures named; "5 items" once all succeeded. */
+function itemCounts(items: StepRecord[]): string | undefined {
+  if (items.length === 0) return undefined;
+  const finished = items.filter((i) => isStepFinished(i.status)).length;
+  const failed = items.filter((i) => i.status === 'failed').length;
+  const counts = finished === items.length ? `${items.length} items` : `${finished}/${items.length} items`;
+  return failed > 0 ? `${counts}, ${failed} failed` : counts;
+}
+
 export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<RunsNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
@@ -40,8 +51,14 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
 
   grouping: RunGrouping = 'none';
 
+  /** Whether the last listing showed a running run: its durations need to keep counting. */
+  private listedRunning = false;
+  private readonly ticker: NodeJS.Timeout;
+
   constructor(private readonly runtimes: FolderRuntimes) {
     this.subscription = runtimes.onDidChange(() => this.changed.fire(undefined));
+    // A running step's "12 s" would otherwise stand still until its next event.
+    this.ticker = setInterval(() => this.listedRunning && this.changed.fire(undefined), ELAPSED_TICK_MS);
   }
 
   refresh(): void {
@@ -50,6 +67,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
 
   getChildren(node?: RunsNode): RunsNode[] {
     if (!node) {
+      this.listedRunning = false;
       const open = this.runtimes.open();
       if (open.length > 1) return open.map((runtime) => ({ kind: 'folder', runtime }));
       return open[0] ? this.runsOf(open[0]) : [];
@@ -89,6 +107,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
   private runsOf(runtime: FolderRuntime): RunsNode[] {
     // Child runs of `workflow:` steps are reached through their parent step, not listed twice.
     const runs = runtime.engine.listRuns({ limit: RUNS_SHOWN }).filter((run) => run.parentRunId === null);
+    this.listedRunning ||= runs.some((run) => run.status === 'running');
     if (this.grouping === 'none') return runs.map((run) => ({ kind: 'run', runtime, run }));
     const groups = new Map<string, RunRecord[]>();
     for (const run of runs) {
@@ -142,23 +161,28 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
     }
     const { step } = node;
     const isForeach = step.parentRowId === null && node.definition?.foreach !== undefined;
-    const label = step.itemKey !== null ? `${step.stepId} [${step.itemKey}]` : (node.definition?.name ?? step.stepId);
+    // An item is named by its value (a file, a package), which says more than its index.
+    const label = step.itemKey !== null ? itemValueLabel(step.item) : (node.definition?.name ?? step.stepId);
     const item = new vscode.TreeItem(label, isForeach ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
     item.id = `step:${node.runtime.folder.folder.uri}:${step.id}`;
     item.iconPath = statusIcon(step.status);
     item.description = [
+      step.itemKey !== null ? `#${step.itemKey}` : undefined,
       step.status,
+      isForeach ? itemCounts(node.runtime.opened.store.listItems(step.id)) : undefined,
       step.phase,
       elapsedText(step.startedAt, step.finishedAt, now),
       step.attempts > 1 ? `attempt ${step.attempts}` : undefined,
     ]
       .filter(Boolean)
       .join(' · ');
-    item.contextValue = `baton.step.${step.status}.${step.kind}`;
-    if (step.kind === 'run' || step.kind === 'agent') {
+    // A foreach step has no log of its own (its items do): no Show Step Log on it.
+    item.contextValue = `baton.step.${step.status}.${isForeach ? 'foreach' : step.kind}`;
+    if (!isForeach && (step.kind === 'run' || step.kind === 'agent')) {
       item.command = { command: 'baton.showStepLog', title: 'Show Step Log', arguments: [node] };
     }
-    const tooltip = new vscode.MarkdownString(`**${label}** (${step.kind}) — ${step.status}`);
+    const tooltip = new vscode.MarkdownString(`**${step.itemKey !== null ? `${step.stepId} #${step.itemKey}` : label}** (${step.kind}) — ${step.status}`);
+    if (step.itemKey !== null) tooltip.appendMarkdown(`\n\n**Item**${jsonBlock(step.item)}`);
     if (step.error) tooltip.appendMarkdown(`\n\n**Error:** ${step.error}`);
     if (step.outputs && Object.keys(step.outputs).length > 0) tooltip.appendMarkdown(`\n\n**Outputs**${jsonBlock(step.outputs)}`);
     item.tooltip = tooltip;
@@ -166,6 +190,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
   }
 
   dispose(): void {
+    clearInterval(this.ticker);
     this.subscription.dispose();
     this.changed.dispose();
   }

@@ -12,8 +12,29 @@ import { openStore } from '../../src/store';
 import { waitFor } from './support/processes';
 import { buildExtension, codeServerOrSkip, createWorkspace, VsCodeSession } from './support/vscodeSession';
 
+/** Fails at once: a failure from before the restart, which the new window must not announce. */
+function failingTemplate(): TemplateDefinition {
+  return { ...template(''), id: 'failed-before-restart', name: 'failed-before-restart', steps: [{ kind: 'run', id: 'boom', run: 'exit 2', needs: [], env: {}, continueOnError: false }] };
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    // A zombie (dead, not reaped yet) is gone for our purpose.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
 function template(workspace: string): TemplateDefinition {
   const log = join(workspace, 'attempts.log');
+  const pids = join(workspace, 'slow.pids');
   const step = (id: string, run: string, needs: string[] = []) => ({ kind: 'run' as const, id, run, needs, env: {}, continueOnError: false });
   return {
     id: 'restart',
@@ -26,7 +47,8 @@ function template(workspace: string): TemplateDefinition {
     defaults: {},
     steps: [
       step('before', `echo before >> "${log}"`),
-      step('slow', `echo slow-start >> "${log}"; sleep 4; echo slow-end >> "${log}"`, ['before']),
+      // The first attempt would sleep for 5 minutes: only the orphan reaper ends it when VS Code dies.
+      step('slow', `echo $$ >> "${pids}"; echo slow-start >> "${log}"; sleep $(( BATON_ATTEMPT == 1 ? 300 : 1 )); echo slow-end >> "${log}"`, ['before']),
       step('after', `echo after >> "${log}"`, ['slow']),
     ],
   };
@@ -51,6 +73,8 @@ describe('Baton in real VS Code: restart in the middle of a step', function () {
     try {
       const engine = new Engine({ store: opened.store, files: opened.files, workspaceDir: workspace });
       session = await VsCodeSession.start(installed, { workspace });
+      const failed = engine.startRun(failingTemplate(), { trigger: { kind: 'cli' } });
+      await waitFor('the failing run to fail in VS Code', () => engine.getRun(failed.id).run.status === 'failed', 60_000);
       const run = engine.startRun(template(workspace), { trigger: { kind: 'cli' } });
       await waitFor('the slow step to start in VS Code', () => existsSync(log) && readFileSync(log, 'utf8').includes('slow-start'), 60_000);
       await session.screenshot('restart-before-kill');
@@ -59,6 +83,8 @@ describe('Baton in real VS Code: restart in the middle of a step', function () {
       const interrupted = engine.getRun(run.id);
       assert.equal(interrupted.steps.find((s) => s.stepId === 'before')!.status, 'succeeded');
       assert.equal(interrupted.steps.find((s) => s.stepId === 'slow')!.status, 'running', 'killed mid-step: nobody recorded an end');
+      const [firstAttemptPid] = readFileSync(join(workspace, 'slow.pids'), 'utf8').trim().split('\n').map(Number);
+      await waitFor('the killed window\'s step process to die with it', () => !isAlive(firstAttemptPid!), 10_000, 200);
 
       session = await VsCodeSession.start(installed, { workspace });
       // The dead window's lease on the step has to expire (30 s) before another worker takes it.
@@ -75,6 +101,9 @@ describe('Baton in real VS Code: restart in the middle of a step', function () {
       const lines = readFileSync(log, 'utf8').trim().split('\n');
       assert.equal(lines.filter((l) => l === 'before').length, 1);
       assert.equal(lines.filter((l) => l === 'after').length, 1);
+      assert.equal(lines.filter((l) => l === 'slow-end').length, 1, 'only the second attempt of the slow step ended');
+      const notifications = await session.notificationTexts();
+      assert.ok(!notifications.some((text) => text.includes('failed-before-restart')), `an old failure was announced at startup: ${notifications.join(' | ')}`);
       await session.screenshot('restart-after-resume');
     } finally {
       opened.close();

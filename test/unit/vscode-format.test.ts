@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { formatAgo, formatElapsed } from '../../src/vscode/format';
+import { formatAgo, formatElapsed, itemValueLabel } from '../../src/vscode/format';
 import { renderStepEvent, toTerminal } from '../../src/vscode/stepRender';
 
 describe('VS Code view text', () => {
@@ -15,6 +15,13 @@ describe('VS Code view text', () => {
     assert.equal(formatAgo(now - 10_000, now), 'just now');
     assert.equal(formatAgo(now - 5 * 60_000, now), '5 min ago');
     assert.equal(formatAgo(now - 3 * 3_600_000, now), '3 h ago');
+  });
+
+  it('names a foreach item by its value on one line', () => {
+    assert.equal(itemValueLabel('src/a.ts'), 'src/a.ts');
+    assert.equal(itemValueLabel({ pkg: 'core' }), '{"pkg":"core"}');
+    assert.equal(itemValueLabel(7), '7');
+    assert.equal(itemValueLabel('x'.repeat(100), 10), `${'x'.repeat(9)}…`);
   });
 });
 

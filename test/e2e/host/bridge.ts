@@ -18,6 +18,12 @@ export async function clickNotificationButton(contains: string, button: string, 
   await call('/click-notification', { contains, button, ...(screenshotName ? { screenshot: screenshotName } : {}) });
 }
 
+/** The message of every notification in the notification center, newest first. */
+export async function notificationTexts(): Promise<string[]> {
+  const { texts } = (await call('/notifications', {})) as { texts: string[] };
+  return texts;
+}
+
 /** Types `text` into the open quick input (replacing its value) and presses Enter. */
 export async function typeIntoQuickInput(text: string, expectPrompt?: string): Promise<void> {
   await call('/type', { text, ...(expectPrompt ? { expectPrompt } : {}) });

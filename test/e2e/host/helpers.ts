@@ -1,4 +1,6 @@
 /** Shared helpers for extension-host suites. */
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { Engine } from '../../../src/core/engine';
 import type { RunRecord } from '../../../src/core/model';
@@ -64,4 +66,18 @@ export async function waitForRun(engine: Engine, runId: string, statuses: readon
     timeoutMs,
   );
   return run!;
+}
+
+/** `baton <args>` as a separate process on this workspace's database (the bundled CLI, run by the host's Node). */
+export function batonCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const extension = vscode.extensions.getExtension(EXTENSION_ID);
+  if (!extension) throw new Error(`${EXTENSION_ID} is not loaded`);
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [join(extension.extensionPath, 'dist', 'cli.cjs'), ...args],
+      { cwd: workspaceDir(), env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' }, timeout: 60_000 },
+      (error, stdout, stderr) => resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
 }

@@ -61,6 +61,69 @@ describe('runs tree and run commands', () => {
     await screenshot('runs-tree-succeeded');
   });
 
+  it('shows foreach items under their step, named by their value, each with its status icon and description', async () => {
+    const container = await batonContainer();
+    const provider = container.runsTree;
+    const release = join(workspaceDir(), 'foreach-release');
+    const template = scriptTemplate('e2e-foreach', []);
+    template.inputs = { properties: { files: { type: 'array' } }, required: [] };
+    template.steps = [
+      {
+        kind: 'run',
+        id: 'lint',
+        run: `case "\${{ item }}" in b.ts) echo "b.ts: 2 problems" >&2; exit 4;; c.ts) while [ ! -f "${release}" ]; do sleep 0.1; done;; esac; echo linted`,
+        foreach: '${{ inputs.files }}',
+        maxParallel: 3,
+        needs: [],
+        env: {},
+        continueOnError: false,
+      },
+    ];
+    const run = outside.engine.startRun(template, { inputs: { files: ['a.ts', 'b.ts', 'c.ts'] } });
+    const items = () => {
+      const runNode = provider.getChildren().find((n) => n.kind === 'run' && n.run.id === run.id);
+      const stepNode = runNode && provider.getChildren(runNode)[0];
+      return { runNode, stepNode, itemNodes: stepNode ? provider.getChildren(stepNode) : [] };
+    };
+    const icon = (node: RunsNode) => ((provider.getTreeItem(node) as vscode.TreeItem).iconPath as vscode.ThemeIcon).id;
+    await waitUntil('a.ts done, b.ts failed, c.ts running', () => {
+      const { itemNodes } = items();
+      return itemNodes.map(icon).join(',') === 'pass-filled,error,sync~spin';
+    });
+    const { stepNode, itemNodes } = items();
+    const stepItem = provider.getTreeItem(stepNode!) as vscode.TreeItem;
+    assert.equal(stepItem.label, 'lint');
+    assert.equal(stepItem.collapsibleState, vscode.TreeItemCollapsibleState.Collapsed, 'a foreach step expands to its items');
+    assert.match(String(stepItem.description), /^running · 2\/3 items, 1 failed/);
+    assert.equal(stepItem.contextValue, 'baton.step.running.foreach', 'no Show Step Log on the foreach step itself');
+    assert.equal(stepItem.command, undefined);
+    const rendered = itemNodes.map((n) => provider.getTreeItem(n) as vscode.TreeItem);
+    assert.deepEqual(
+      rendered.map((i) => [i.label, String(i.description).split(' · ').slice(0, 2).join(' · ')]),
+      [
+        ['a.ts', '#0 · succeeded'],
+        ['b.ts', '#1 · failed'],
+        ['c.ts', '#2 · running'],
+      ],
+    );
+    assert.equal(rendered[1]!.contextValue, 'baton.step.failed.run');
+    assert.equal(rendered[1]!.command?.command, 'baton.showStepLog', 'a click on an item opens its log');
+    assert.match(String((rendered[1]!.tooltip as vscode.MarkdownString).value), /"b\.ts"[\s\S]*exit/);
+    await vscode.commands.executeCommand('baton.runs.focus');
+    const { runNode } = items();
+    await container.runsView!.reveal(runNode!, { expand: true, focus: false });
+    await container.runsView!.reveal(stepNode!, { expand: true, select: true, focus: false });
+    await new Promise((r) => setTimeout(r, 500));
+    await screenshot('runs-tree-foreach');
+
+    writeFileSync(release, '');
+    await waitForRun(outside.engine, run.id, ['failed', 'succeeded']);
+    await waitUntil('the foreach step failed with its counts', () => {
+      const { stepNode: done } = items();
+      return done !== undefined && icon(done) === 'error' && /^failed · 3 items, 1 failed/.test(String((provider.getTreeItem(done) as vscode.TreeItem).description));
+    });
+  });
+
   it('lists runs newest first and spins the icon of a running step', async () => {
     const container = await batonContainer();
     const marker = join(workspaceDir(), 'release-sleeper');
@@ -74,6 +137,18 @@ describe('runs tree and run commands', () => {
         && ((container.runsTree.getTreeItem(step) as vscode.TreeItem).iconPath as vscode.ThemeIcon).id === 'sync~spin';
     });
     await screenshot('runs-tree-running');
+    // Nothing happens in the run while it waits, yet its duration keeps counting.
+    const description = () => {
+      const node = container.runsTree.getChildren().find((n) => n.kind === 'run' && n.run.id === run.id)!;
+      return String((container.runsTree.getTreeItem(node) as vscode.TreeItem).description);
+    };
+    let refreshes = 0;
+    const counting = container.runsTree.onDidChangeTreeData(() => refreshes++);
+    const before = description();
+    await new Promise((r) => setTimeout(r, 2_500));
+    counting.dispose();
+    assert.ok(refreshes >= 2, `the view re-rendered ${refreshes} times in 2.5 s of a running run`);
+    assert.notEqual(description(), before, 'the elapsed time moved on');
     writeFileSync(marker, '');
     await waitForRun(outside.engine, run.id, ['succeeded']);
   });

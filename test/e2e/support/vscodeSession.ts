@@ -78,6 +78,27 @@ export async function findInWebviews(page: Page, selector: string, timeoutMs: nu
   }
 }
 
+/**
+ * Opens the notification center (the bell) unless it is open, then moves the mouse away: the
+ * bell's hover tooltip would otherwise sit over the notifications' buttons and take the click.
+ */
+async function openNotificationCenter(page: Page) {
+  const center = page.locator('.notifications-center');
+  // VS Code hides the center by itself when its last notification closes, which can happen
+  // between looking and clicking: try again rather than wait for a center that stays hidden.
+  for (let attempt = 1; ; attempt++) {
+    if (!(await center.isVisible())) await page.locator('[id="status.notifications"]').first().click();
+    try {
+      await center.waitFor({ state: 'visible', timeout: 2_000 });
+      break;
+    } catch (error) {
+      if (attempt >= 5) throw error;
+    }
+  }
+  await page.mouse.move(0, 0);
+  return center;
+}
+
 export interface SessionOptions {
   /** A folder, or a `.code-workspace` file (multi-root). */
   workspace: string;
@@ -141,20 +162,25 @@ export class VsCodeSession {
               await page.screenshot({ path: file });
               response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ file }));
             } else if (request.url === '/click-notification') {
-              // A button of the notification whose text contains `contains`. The smoke-test
+              // A button (or link) of the notification whose text contains `contains`. The smoke-test
               // driver suppresses toasts, so this opens the notification center (the bell) and
               // clicks there: the same notification and buttons a user gets.
               const { contains, button, screenshot } = message as { contains: string; button: string; screenshot?: string };
-              const center = page.locator('.notifications-center');
-              if (!(await center.isVisible())) await page.locator('[id="status.notifications"]').first().click();
+              const center = await openNotificationCenter(page);
               const row = center.locator('.monaco-list-row', { hasText: contains }).first();
               await row.waitFor({ timeout: 20_000 });
               if (screenshot) {
                 mkdirSync(screenshotsDir, { recursive: true });
                 await page.screenshot({ path: join(screenshotsDir, `${screenshot}.png`) });
               }
-              await row.locator('.monaco-button', { hasText: button }).first().click();
+              // Buttons, or the command links of a notification Baton can close (closableNotification.ts).
+              await row.locator('.monaco-button, .notification-list-item-message a', { hasText: button }).first().click();
               response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+            } else if (request.url === '/notifications') {
+              // Texts of every notification in the notification center (opened if needed).
+              const center = await openNotificationCenter(page);
+              const texts = await center.locator('.monaco-list-row .notification-list-item-message').allInnerTexts();
+              response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ texts }));
             } else if (request.url === '/type') {
               // Replaces the text of the focused quick input and presses Enter.
               const { text, expectPrompt } = message as { text: string; expectPrompt?: string };
@@ -272,6 +298,12 @@ export class VsCodeSession {
     const file = join(screenshotsDir, `${name}.png`);
     await this.page.screenshot({ path: file });
     return file;
+  }
+
+  /** The message of every notification in the notification center (opened if needed). */
+  async notificationTexts(): Promise<string[]> {
+    const center = await openNotificationCenter(this.page);
+    return center.locator('.monaco-list-row .notification-list-item-message').allInnerTexts();
   }
 
   /** Server log so far, for failure messages. */

@@ -132,6 +132,26 @@ steps:
     assert.ok(await waitUntil(() => !isAlive(sleeper), 5_000), `sleep ${sleeper} survived the cancel`);
   });
 
+  it('SIGKILL of `baton run` takes its running step and the step\'s children along (orphan reaper)', async () => {
+    ws.template(
+      'stuck.yml',
+      `id: stuck
+steps:
+  - id: wait
+    run: |
+      sleep 300 &
+      echo "sleeper=$! shell=$$"
+      wait
+`,
+    );
+    const run = start(['run', 'stuck']);
+    assert.ok(await waitUntil(() => /sleeper=\d+ shell=\d+/.test(run.stdout()), 15_000), run.stdout() + run.stderr());
+    const [, sleeper, shell] = /sleeper=(\d+) shell=(\d+)/.exec(run.stdout())!.map(Number);
+    run.child.kill('SIGKILL');
+    await run.exit;
+    assert.ok(await waitUntil(() => !isAlive(sleeper!) && !isAlive(shell!), 8_000), `the step outlived baton run: ${[sleeper, shell].filter((p) => isAlive(p!)).join(', ')}`);
+  });
+
   it('Ctrl+C stops `baton run` (exit 130), hands the step back, and resume finishes without redoing finished steps', async () => {
     ws.template(
       'two.yml',
