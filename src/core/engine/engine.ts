@@ -209,6 +209,8 @@ export class Engine {
   private dirty = false;
   /** Counts steps made claimable; lets a completion skip the run-activity check when it readied work. */
   private madeClaimable = 0;
+  /** input.json writers of running attempts (by attempt id), until the step has a file to show. */
+  private readonly pendingInputs = new Map<number, () => void>();
 
   constructor(private readonly deps: EngineDeps) {
     this.store = deps.store;
@@ -564,8 +566,9 @@ export class Engine {
     signal.addEventListener('abort', abortFromOutside, { once: true });
     const timeoutMs = step.timeoutMs ?? plan.definition.defaults.timeoutMs;
     let timedOut = false;
-    const timerStop = new AbortController();
-    if (timeoutMs !== undefined && step.kind !== 'workflow') {
+    // Only a step with a timeout gets a timer (aborting an AbortController costs a DOMException).
+    const timerStop = timeoutMs !== undefined && step.kind !== 'workflow' ? new AbortController() : undefined;
+    if (timerStop && timeoutMs !== undefined) {
       void this.clock.sleep(timeoutMs, timerStop.signal).then(() => {
         if (!timerStop.signal.aborted) {
           timedOut = true;
@@ -584,11 +587,12 @@ export class Engine {
       const retryable = error instanceof BatonError ? error.retryable : true;
       result = { kind: 'failed', error: describeError(error), retryable };
     } finally {
-      timerStop.abort();
+      timerStop?.abort();
       signal.removeEventListener('abort', abortFromOutside);
     }
     if (!timedOut && signal.aborted) {
       // Not the step's fault: the worker stopped (hand the step back) or lost its lease.
+      this.pendingInputs.delete(claim.attemptId);
       if (signal.reason instanceof LeaseLostError) return { outcome: 'lease_lost' };
       return { outcome: this.releaseClaim(claim, describeError(signal.reason)) };
     }
@@ -607,10 +611,29 @@ export class Engine {
     });
   }
 
+  /**
+   * The step folder is created only for a step with something to show: outputs, a summary, logs,
+   * a failure, or an earlier attempt whose files must be replaced. A no-op step leaves no files
+   * (creating a folder and two files cost more than the step's commit); readers take a missing
+   * output.json as no outputs.
+   */
   private writeResultFiles(claim: StepClaim, result: StepExecutionResult): void {
+    const { runId, stepId, itemKey } = claim.row;
+    const retried = claim.attempt > 1;
+    const hasOutputs = result.outputs !== undefined && Object.keys(result.outputs).length > 0;
+    if (result.kind !== 'succeeded' || hasOutputs || result.summary || retried) this.writePendingInput(claim.attemptId);
+    else this.pendingInputs.delete(claim.attemptId);
     if (result.kind !== 'succeeded') return;
-    this.files.writeStepOutput(claim.row.runId, claim.row.stepId, claim.row.itemKey, result.outputs);
-    if (result.summary) this.files.writeStepSummary(claim.row.runId, claim.row.stepId, claim.row.itemKey, result.summary);
+    if (hasOutputs || retried) this.files.writeStepOutput(runId, stepId, itemKey, result.outputs);
+    if (result.summary) this.files.writeStepSummary(runId, stepId, itemKey, result.summary);
+  }
+
+  /** Writes the attempt's input.json if it has not been written yet. */
+  private writePendingInput(attemptId: number): void {
+    const write = this.pendingInputs.get(attemptId);
+    if (!write) return;
+    this.pendingInputs.delete(attemptId);
+    write();
   }
 
   /**
@@ -797,10 +820,13 @@ export class Engine {
     const upstream: Record<string, Outputs> = {};
     for (const need of step.needs) upstream[need] = context.steps?.[need]?.outputs ?? {};
     const secrets = [...secretValues.byName.values()].filter((v) => v.length > 0);
-    this.files.writeStepInput(row.runId, row.stepId, row.itemKey, redact(
-      { attempt: claim.attempt, itemKey: row.itemKey, item: row.item, resolved, upstream, inputs: plan.inputs },
-      secrets,
-    ));
+    // Written with the step's first file (a log line, its outputs, a failure): see writeResultFiles.
+    this.pendingInputs.set(claim.attemptId, () =>
+      this.files.writeStepInput(row.runId, row.stepId, row.itemKey, redact(
+        { attempt: claim.attempt, itemKey: row.itemKey, item: row.item, resolved, upstream, inputs: plan.inputs },
+        secrets,
+      )),
+    );
     const progressBuffer = this.progressBuffer(claim);
     return executor.execute({
       runId: row.runId,
@@ -847,6 +873,7 @@ export class Engine {
     };
     return {
       add: (progress) => {
+        this.writePendingInput(claim.attemptId);
         if (progress.kind === 'output') this.files.appendStepLog(row.runId, row.stepId, row.itemKey, progress.text);
         this.files.appendStepEvent(row.runId, row.stepId, row.itemKey, { at: this.clock.now(), attempt: claim.attempt, ...progress } as JsonValue);
         pending.push(progress);
