@@ -256,21 +256,24 @@ export class SqliteStore implements Store, TriggerStore {
         ORDER BY item_index LIMIT 1`),
       noteNeedFinished: p(`UPDATE steps SET needs_remaining = needs_remaining - 1, upstream = upstream | ?
         WHERE id = ? RETURNING needs_remaining AS needsRemaining, upstream`),
-      findClaimable: p(`SELECT ${STEP_COLUMNS.replace(/(^|,\s*)(\w+)/g, '$1s.$2')} FROM steps s INDEXED BY steps_ready CROSS JOIN runs r ON r.id = s.run_id
-        WHERE s.status = 'ready' AND r.status = 'running'
+      // `s.status IN ('ready', 'running')` repeats steps_live's WHERE word for word: SQLite only uses
+      // a partial index when the query states its condition, and does not derive it from `= 'ready'`.
+      findClaimable: p(`SELECT ${STEP_COLUMNS.replace(/(^|,\s*)(\w+)/g, '$1s.$2')} FROM steps s INDEXED BY steps_live CROSS JOIN runs r ON r.id = s.run_id
+        WHERE s.status = 'ready' AND s.status IN ('ready', 'running') AND r.status = 'running'
           AND r.template_id NOT IN (SELECT value FROM json_each(?))
         ORDER BY s.id LIMIT 1`),
-      findClaimableAny: p(`SELECT ${STEP_COLUMNS.replace(/(^|,\s*)(\w+)/g, '$1s.$2')} FROM steps s INDEXED BY steps_ready CROSS JOIN runs r ON r.id = s.run_id
-        WHERE s.status = 'ready' AND r.status = 'running' ORDER BY s.id LIMIT 1`),
+      findClaimableAny: p(`SELECT ${STEP_COLUMNS.replace(/(^|,\s*)(\w+)/g, '$1s.$2')} FROM steps s INDEXED BY steps_live CROSS JOIN runs r ON r.id = s.run_id
+        WHERE s.status = 'ready' AND s.status IN ('ready', 'running') AND r.status = 'running' ORDER BY s.id LIMIT 1`),
       // Scoped to a run tree: the same walk of the (short) ready list, keeping only those runs' steps.
-      findClaimableInRuns: p(`SELECT ${STEP_COLUMNS.replace(/(^|,\s*)(\w+)/g, '$1s.$2')} FROM steps s INDEXED BY steps_ready CROSS JOIN runs r ON r.id = s.run_id
-        WHERE s.status = 'ready' AND s.run_id IN (SELECT value FROM json_each(?)) AND r.status = 'running'
+      findClaimableInRuns: p(`SELECT ${STEP_COLUMNS.replace(/(^|,\s*)(\w+)/g, '$1s.$2')} FROM steps s INDEXED BY steps_live CROSS JOIN runs r ON r.id = s.run_id
+        WHERE s.status = 'ready' AND s.status IN ('ready', 'running') AND s.run_id IN (SELECT value FROM json_each(?)) AND r.status = 'running'
           AND r.template_id NOT IN (SELECT value FROM json_each(?))
         ORDER BY s.id LIMIT 1`),
-      hasClaimable: p(`SELECT 1 AS x FROM steps s INDEXED BY steps_ready CROSS JOIN runs r ON r.id = s.run_id
-        WHERE s.status = 'ready' AND r.status = 'running' LIMIT 1`),
+      hasClaimable: p(`SELECT 1 AS x FROM steps s INDEXED BY steps_live CROSS JOIN runs r ON r.id = s.run_id
+        WHERE s.status = 'ready' AND s.status IN ('ready', 'running') AND r.status = 'running' LIMIT 1`),
       renewLease: p(`UPDATE steps SET lease_expires_at = ? WHERE id = ? AND lease_owner = ? AND status = 'running'`),
-      expiredLeases: p(`SELECT ${STEP_COLUMNS} FROM steps WHERE status = 'running' AND lease_owner IS NOT NULL
+      expiredLeases: p(`SELECT ${STEP_COLUMNS} FROM steps INDEXED BY steps_live
+        WHERE status = 'running' AND status IN ('ready', 'running') AND lease_owner IS NOT NULL
         AND lease_expires_at < ? ORDER BY lease_expires_at LIMIT ?`),
       dueTimers: p(`SELECT ${STEP_COLUMNS} FROM steps WHERE status = 'waiting' AND due_at IS NOT NULL AND due_at <= ?
         ORDER BY due_at LIMIT ?`),

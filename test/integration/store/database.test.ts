@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { DatabaseCorruptError, DatabaseTooNewError } from '../../../src/core/errors';
+import { EventType } from '../../../src/core/model';
 import { SCHEMA_VERSION, openDatabase, openStore } from '../../../src/store';
 import { MIGRATIONS } from '../../../src/store/migrations';
 import { tempDir } from '../../support/engine-fixtures';
@@ -99,6 +100,50 @@ describe('store: opening the database', () => {
       assert.deepEqual(run?.inputs, { a: 1 });
       assert.equal(run?.concurrencyKey, null);
       assert.equal(run?.activeSteps, 0);
+    } finally {
+      opened.close();
+    }
+  });
+
+  it('keeps event ids through the migration to plain rowids, keeps them increasing and refuses to delete events', () => {
+    const dbPath = join(temp.dir, 'baton.db');
+    const raw = new DatabaseSync(dbPath);
+    for (const migration of MIGRATIONS.filter((m) => m.version <= 3)) raw.exec(migration.sql);
+    raw.exec('PRAGMA user_version = 3');
+    raw.exec(`INSERT INTO runs (id, template_id, template_name, status, trigger_kind, created_at, updated_at)
+      VALUES ('old-run', 't', 'T', 'running', 'manual', 1, 1)`);
+    for (let i = 0; i < 5; i++) {
+      raw.exec(`INSERT INTO events (run_id, type, payload, at) VALUES ('old-run', 'run.created', '{"n":${i}}', ${i})`);
+    }
+    raw.close();
+    const opened = openStore(dbPath);
+    try {
+      const before = opened.store.listEvents(0);
+      assert.deepEqual(before.map((e) => [e.id, e.payload.n]), [[1, 0], [2, 1], [3, 2], [4, 3], [5, 4]]);
+      const sql = (opened.store.db.prepare("SELECT sql FROM sqlite_master WHERE name = 'events'").get() as { sql: string }).sql;
+      assert.doesNotMatch(sql, /AUTOINCREMENT/i);
+      // Without AUTOINCREMENT an id is max(id) + 1: a deleted newest event would hand its id out
+      // again behind every reader's cursor, so the schema refuses deletes.
+      assert.throws(() => opened.store.db.exec('DELETE FROM events WHERE id = 5'), /append-only/);
+      assert.throws(() => opened.store.db.exec('DELETE FROM events'), /append-only/);
+      let last = opened.store.maxEventId();
+      assert.equal(last, 5);
+      for (let i = 0; i < 20; i++) {
+        const id = opened.store.transaction(() =>
+          opened.store.appendEvent({ runId: 'old-run', stepId: null, itemKey: null, type: EventType.RunStarted, payload: {}, at: i }),
+        );
+        assert.ok(id > last, `event id ${id} after ${last}`);
+        last = id;
+      }
+      // A rolled-back insert is never seen, so its id being used by the next commit is harmless.
+      assert.throws(() =>
+        opened.store.transaction(() => {
+          opened.store.appendEvent({ runId: 'old-run', stepId: null, itemKey: null, type: EventType.RunStarted, payload: {}, at: 0 });
+          throw new Error('abort');
+        }),
+      );
+      assert.equal(opened.store.listEvents(last).length, 0);
+      assert.equal(opened.store.listEvents(0, { limit: 1000 }).length, 25);
     } finally {
       opened.close();
     }
