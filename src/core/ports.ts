@@ -249,8 +249,15 @@ export interface Store {
   /** First `pending` foreach item, in item order. */
   nextPendingItem(parentRowId: number): StepRecord | undefined;
   updateStep(rowId: number, patch: StepPatch): void;
-  /** One of the step's needs finished: decrement `needsRemaining`, OR `upstreamBits` in. */
-  noteNeedFinished(rowId: number, upstreamBits: number): { needsRemaining: number; upstream: number };
+  /**
+   * One of the step's needs finished: decrement `needsRemaining`, OR `upstreamBits` in. Returns
+   * the row after the change when nothing is left to wait for (the caller decides it next).
+   */
+  noteNeedFinished(rowId: number, upstreamBits: number): { needsRemaining: number; upstream: number; row?: StepRecord };
+  /** Status and outputs only: what an expression reads of another step. */
+  getStepResult(rowId: number): Pick<StepRecord, 'status' | 'outputs'> | undefined;
+  /** True while the step is running attempt `attempt` under `owner`'s lease. */
+  holdsLease(rowId: number, owner: string, attempt: number): boolean;
   /**
    * The oldest `ready` step of a `running` run, skipping runs of the given templates; with
    * `runIds`, only steps of those runs (an empty list finds nothing).

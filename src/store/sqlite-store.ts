@@ -255,7 +255,9 @@ export class SqliteStore implements Store, TriggerStore {
       nextPendingItem: p(`SELECT ${STEP_COLUMNS} FROM steps WHERE parent_row_id = ? AND status = 'pending'
         ORDER BY item_index LIMIT 1`),
       noteNeedFinished: p(`UPDATE steps SET needs_remaining = needs_remaining - 1, upstream = upstream | ?
-        WHERE id = ? RETURNING needs_remaining AS needsRemaining, upstream`),
+        WHERE id = ? RETURNING ${STEP_COLUMNS}`),
+      getStepResult: p('SELECT status, outputs FROM steps WHERE id = ?'),
+      holdsLease: p(`SELECT 1 AS x FROM steps WHERE id = ? AND status = 'running' AND lease_owner = ? AND attempts = ?`),
       // `s.status IN ('ready', 'running')` repeats steps_live's WHERE word for word: SQLite only uses
       // a partial index when the query states its condition, and does not derive it from `= 'ready'`.
       findClaimable: p(`SELECT ${STEP_COLUMNS.replace(/(^|,\s*)(\w+)/g, '$1s.$2')} FROM steps s INDEXED BY steps_live CROSS JOIN runs r ON r.id = s.run_id
@@ -497,12 +499,21 @@ export class SqliteStore implements Store, TriggerStore {
     this.update('steps', STEP_PATCH_COLUMNS, rowId, patch);
   }
 
-  noteNeedFinished(rowId: number, upstreamBits: number): { needsRemaining: number; upstream: number } {
-    const row = this.stmt('noteNeedFinished').get(upstreamBits, rowId) as
-      | { needsRemaining: number; upstream: number }
-      | undefined;
+  noteNeedFinished(rowId: number, upstreamBits: number): { needsRemaining: number; upstream: number; row?: StepRecord } {
+    const row = this.stmt('noteNeedFinished').get(upstreamBits, rowId) as Row | undefined;
     if (!row) throw new Error(`step row ${rowId} vanished`);
-    return { needsRemaining: row.needsRemaining, upstream: row.upstream };
+    const needsRemaining = row.needsRemaining as number;
+    const upstream = row.upstream as number;
+    return needsRemaining > 0 ? { needsRemaining, upstream } : { needsRemaining, upstream, row: toStep(row) };
+  }
+
+  getStepResult(rowId: number): Pick<StepRecord, 'status' | 'outputs'> | undefined {
+    const row = this.stmt('getStepResult').get(rowId) as Row | undefined;
+    return row ? { status: row.status as StepRecord['status'], outputs: parse(row.outputs) } : undefined;
+  }
+
+  holdsLease(rowId: number, owner: string, attempt: number): boolean {
+    return this.stmt('holdsLease').get(rowId, owner, attempt) !== undefined;
   }
 
   findClaimableStep(excludeTemplateIds: readonly string[], runIds?: readonly string[]): StepRecord | undefined {

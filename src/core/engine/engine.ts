@@ -173,7 +173,8 @@ interface RunPlan {
   rowIds: Map<string, number>;
 }
 
-type Decision = { rowId: number; runId: string; upstream: number };
+/** A step whose needs all finished, to be decided; `row` when the caller just read it in this transaction. */
+type Decision = { rowId: number; runId: string; upstream: number; row?: StepRecord };
 
 /** Keys of a step definition that are structure, not values handed to the executor. */
 const STRUCTURAL_KEYS = new Set([
@@ -547,6 +548,16 @@ export class Engine {
     return { row, attempt, attemptId, owner, templateId: plan.templateId };
   }
 
+  /**
+   * The claimed row while the claim still holds its lease (inside a transaction), else undefined.
+   * Nothing but lease renewals touches a running step's row under a held lease, so the row as
+   * claimed is the row as stored: one indexed probe instead of reading the whole row back.
+   */
+  private heldRow(claim: StepClaim): StepRecord | undefined {
+    if (!this.store.holdsLease(claim.row.id, claim.owner, claim.attempt)) return undefined;
+    return { ...claim.row, status: StepStatus.Running, leaseOwner: claim.owner, attempts: claim.attempt };
+  }
+
   /** Extends the lease; false when the worker lost it (step cancelled, taken over or finished). */
   renewLease(claim: StepClaim): boolean {
     return this.store.renewLease(claim.row.id, claim.owner, this.clock.now() + this.leaseMs);
@@ -647,8 +658,8 @@ export class Engine {
   }
 
   private recordInTx(claim: StepClaim, result: StepExecutionResult, failedStatus?: AttemptStatus): RecordOutcome {
-    const row = this.store.getStep(claim.row.id);
-    if (!row || row.status !== StepStatus.Running || row.leaseOwner !== claim.owner || row.attempts !== claim.attempt) {
+    const row = this.heldRow(claim);
+    if (!row) {
       this.logger.warn('result from a worker without the lease ignored', { step: stepLabel(claim.row), owner: claim.owner });
       return 'lease_lost';
     }
@@ -704,10 +715,8 @@ export class Engine {
   /** Hands a claimed step back (ready again, attempt abandoned), e.g. when its worker stops. */
   releaseClaim(claim: StepClaim, reason: string): RecordOutcome {
     return this.tx(() => {
-      const row = this.store.getStep(claim.row.id);
-      if (!row || row.status !== StepStatus.Running || row.leaseOwner !== claim.owner || row.attempts !== claim.attempt) {
-        return 'lease_lost';
-      }
+      const row = this.heldRow(claim);
+      if (!row) return 'lease_lost';
       this.store.updateAttempt(claim.attemptId, { status: AttemptStatus.Abandoned, finishedAt: this.clock.now(), error: reason });
       this.emit(row.runId, row.stepId, row.itemKey, EventType.StepAbandoned, { attempt: claim.attempt, owner: claim.owner, reason });
       this.moveStep(row, StepStatus.Ready, { leaseOwner: null, leaseExpiresAt: null }, EventType.StepReady, { reason: 'released' });
@@ -728,10 +737,7 @@ export class Engine {
   private recordProgressBatch(claim: StepClaim, batch: readonly StepProgress[]): void {
     const { row } = claim;
     this.tx(() => {
-      const current = this.store.getStep(row.id);
-      if (!current || current.status !== StepStatus.Running || current.leaseOwner !== claim.owner || current.attempts !== claim.attempt) {
-        return;
-      }
+      if (!this.store.holdsLease(row.id, claim.owner, claim.attempt)) return;
       for (const progress of batch) {
         this.emit(row.runId, row.stepId, row.itemKey, EventType.StepProgress, {
           attempt: claim.attempt,
@@ -904,10 +910,8 @@ export class Engine {
       child = { id, template, inputs };
     }
     const started = this.tx(() => {
-      const row = this.store.getStep(claim.row.id);
-      if (!row || row.status !== StepStatus.Running || row.leaseOwner !== claim.owner || row.attempts !== claim.attempt) {
-        return false;
-      }
+      const row = this.heldRow(claim);
+      if (!row) return false;
       const childRunId = child?.id ?? (previous?.id as string);
       this.moveStep(row, StepStatus.Waiting, { leaseOwner: null, leaseExpiresAt: null, childRunId }, EventType.StepWaiting, {
         reason: 'child_run',
@@ -957,7 +961,7 @@ export class Engine {
     const steps: Record<string, StepExpressionState> = {};
     for (const id of plan.graph.reads.get(step.id) ?? []) {
       const rowId = plan.rowIds.get(id);
-      const other = rowId === undefined ? undefined : this.store.getStep(rowId);
+      const other = rowId === undefined ? undefined : this.store.getStepResult(rowId);
       if (!other) continue;
       const finished = isStepFinished(other.status);
       const continueOnError = plan.graph.steps.get(id)?.continueOnError ?? false;
@@ -1188,7 +1192,7 @@ export class Engine {
   private settle(queue: Decision[]): void {
     while (queue.length > 0) {
       const next = queue.shift() as Decision;
-      const row = this.store.getStep(next.rowId);
+      const row = next.row ?? this.store.getStep(next.rowId);
       // A pending step implies a live run: cancelling a run cancels all its unfinished steps.
       if (!row || row.status !== StepStatus.Pending) continue;
       const plan = this.plan(row.runId);
@@ -1400,8 +1404,8 @@ export class Engine {
       for (const dependentId of plan.graph.dependents.get(row.stepId) ?? []) {
         const rowId = plan.rowIds.get(dependentId);
         if (rowId === undefined) continue;
-        const { needsRemaining, upstream } = this.store.noteNeedFinished(rowId, bits);
-        if (needsRemaining === 0) queue.push({ runId: row.runId, rowId, upstream });
+        const { needsRemaining, upstream, row: dependent } = this.store.noteNeedFinished(rowId, bits);
+        if (needsRemaining === 0) queue.push({ runId: row.runId, rowId, upstream, ...(dependent ? { row: dependent } : {}) });
       }
     }
     if (counters.unfinishedSteps <= 0) this.finalizeRun(row.runId);
