@@ -134,6 +134,11 @@ export interface StepClaim {
   attemptId: number;
   owner: string;
   templateId: string;
+  /**
+   * What the step's expressions read of other steps, read in the claim's transaction (a read
+   * outside a transaction costs several times more: it opens a read transaction of its own).
+   */
+  reads?: Record<string, StepExpressionState>;
 }
 
 export interface RunDetail {
@@ -545,7 +550,9 @@ export class Engine {
         this.emit(run.id, row.stepId, row.itemKey, EventType.RunPhaseChanged, { from: run.phase, to: phase });
       }
     }
-    return { row, attempt, attemptId, owner, templateId: plan.templateId };
+    const step = plan.graph.steps.get(row.stepId);
+    const reads = step ? this.readStepStates(plan, step) : undefined;
+    return { row, attempt, attemptId, owner, templateId: plan.templateId, ...(reads ? { reads } : {}) };
   }
 
   /**
@@ -816,7 +823,7 @@ export class Engine {
     if (!executor) return { kind: 'failed', error: `no executor for step kind '${step.kind}'`, retryable: false };
     const { row } = claim;
     const secretValues = await this.loadSecrets(step, plan.definition.env);
-    const context = this.expressionContext(plan, step, row, secretValues.byName);
+    const context = this.expressionContext(plan, step, row, secretValues.byName, claim.reads);
     const resolved = this.resolveFields(step, context);
     const env: Record<string, string> = {};
     for (const [name, value] of Object.entries({ ...plan.definition.env, ...step.env })) {
@@ -957,7 +964,24 @@ export class Engine {
     step: StepDefinition,
     row: StepRecord,
     secrets: Map<string, string>,
+    reads?: Record<string, StepExpressionState>,
   ): ExpressionContext {
+    const steps = reads ?? this.readStepStates(plan, step);
+    const env: Record<string, string> = { ...plan.definition.env, ...step.env };
+    return {
+      inputs: plan.inputs,
+      steps,
+      needs: steps,
+      env,
+      secrets: Object.fromEntries(secrets),
+      run: { id: plan.runId, templateId: plan.templateId, attempt: row.attempts },
+      item: row.item,
+      trigger: (plan.trigger.payload ?? null) as JsonValue,
+    };
+  }
+
+  /** Outputs and outcome of the steps `step`'s expressions reference. */
+  private readStepStates(plan: RunPlan, step: StepDefinition): Record<string, StepExpressionState> {
     const steps: Record<string, StepExpressionState> = {};
     for (const id of plan.graph.reads.get(step.id) ?? []) {
       const rowId = plan.rowIds.get(id);
@@ -971,17 +995,7 @@ export class Engine {
         conclusion: finished ? (other.status === StepStatus.Failed && continueOnError ? StepStatus.Succeeded : other.status) : null,
       };
     }
-    const env: Record<string, string> = { ...plan.definition.env, ...step.env };
-    return {
-      inputs: plan.inputs,
-      steps,
-      needs: steps,
-      env,
-      secrets: Object.fromEntries(secrets),
-      run: { id: plan.runId, templateId: plan.templateId, attempt: row.attempts },
-      item: row.item,
-      trigger: (plan.trigger.payload ?? null) as JsonValue,
-    };
+    return steps;
   }
 
   // ---------------------------------------------------------------- internals: transitions
@@ -1057,21 +1071,28 @@ export class Engine {
     return plan;
   }
 
+  /**
+   * Moves a step through the transition table with its event. Returns the change of the run's
+   * active-step counter, which it applies itself unless `deferActiveDelta` (the caller folds it
+   * into its own counter update: one statement fewer).
+   */
   private moveStep(
     row: StepRecord,
     to: StepStatus,
     patch: StepPatch,
     type?: EventType,
     payload: Record<string, JsonValue> = {},
-  ): void {
+    deferActiveDelta = false,
+  ): number {
     if (!canTransitionStep(row.status, to)) throw new InvalidTransitionError('step', stepLabel(row), row.status, to);
     const full: StepPatch = { ...patch, status: to, updatedAt: this.clock.now() };
     this.store.updateStep(row.id, full);
     // The run's active-step counter changes with every move in or out of ready/running/non-gate waiting.
     const activeDelta = Number(isStepActive(to, row.kind)) - Number(isStepActive(row.status, row.kind));
-    if (activeDelta !== 0) this.store.addRunCounters(row.runId, 0, 0, activeDelta);
+    if (activeDelta !== 0 && !deferActiveDelta) this.store.addRunCounters(row.runId, 0, 0, activeDelta);
     Object.assign(row, full);
     if (type) this.emit(row.runId, row.stepId, row.itemKey, type, payload);
+    return activeDelta;
   }
 
   private moveRun(
@@ -1380,7 +1401,7 @@ export class Engine {
     if (detail.error !== undefined) payload.error = detail.error;
     if (detail.reason !== undefined) payload.reason = detail.reason;
     if (status === StepStatus.Failed && step.continueOnError) payload.continueOnError = true;
-    this.moveStep(
+    const activeDelta = this.moveStep(
       row,
       status,
       {
@@ -1394,9 +1415,10 @@ export class Engine {
       },
       eventType,
       payload,
+      true,
     );
     const failsRun = status === StepStatus.Failed && !step.continueOnError && row.parentRowId === null;
-    const counters = this.store.addRunCounters(row.runId, -1, failsRun ? 1 : 0);
+    const counters = this.store.addRunCounters(row.runId, -1, failsRun ? 1 : 0, activeDelta);
     if (row.parentRowId !== null) {
       this.itemFinished(row, queue);
     } else {
