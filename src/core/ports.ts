@@ -65,7 +65,7 @@ export interface StepExecutionContext {
   cwd: string;
   /** Folder for this step instance: `.baton/runs/<run>/steps/<step>[/<item>]`. */
   stepDir: string;
-  /** Folder for the run's artifacts. */
+  /** Folder for the run's artifacts (not created: an executor that hands it to a process creates it). */
   artifactsDir: string;
   timeoutMs?: number;
   /** Aborted on cancel, pause-kill or timeout; executors must kill their process tree. */
@@ -312,9 +312,9 @@ export interface RunFiles {
   runDir(runId: string): string;
   /** `.baton/runs/<run>/steps/<step>[/<item>]` (not created). */
   stepDir(runId: string, stepId: string, itemKey: string | null): string;
-  /** Created on demand. */
+  /** `.baton/runs/<run>/artifacts` (not created: whoever writes an artifact creates it). */
   artifactsDir(runId: string): string;
-  /** Writes definition.json and inputs.json once. */
+  /** Writes definition.json and inputs.json once (an adapter may wait for the run's first file). */
   writeRunSnapshot(runId: string, definition: TemplateDefinition, inputs: Record<string, JsonValue>): void;
   writeStepInput(runId: string, stepId: string, itemKey: string | null, input: JsonValue): void;
   writeStepOutput(runId: string, stepId: string, itemKey: string | null, output: JsonValue): void;

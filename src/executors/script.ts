@@ -102,6 +102,8 @@ export class ScriptExecutor implements StepExecutor {
     // Synchronous on purpose: these are a few tiny files, and a thread-pool round trip for
     // each costs more than the write itself (script steps should cost little more than a spawn).
     mkdirSync(ctx.stepDir, { recursive: true });
+    // BATON_ARTIFACTS_DIR must exist for `cp report.html "$BATON_ARTIFACTS_DIR"`.
+    mkdirSync(ctx.artifactsDir, { recursive: true });
     const outputFile = join(ctx.stepDir, OUTPUT_FILE_NAME);
     const summaryFile = join(ctx.stepDir, SUMMARY_FILE_NAME);
     const shell = shellCommandFor(shellField, (ext) => join(ctx.stepDir, `script${ext}`));

@@ -82,6 +82,8 @@ export class AgentExecutor implements StepExecutor {
     const executable = this.resolveExecutable(adapter, baseEnv, ctx.cwd);
 
     await mkdir(ctx.stepDir, { recursive: true });
+    // The agent (and Baton's MCP server for it) get the folder in BATON_ARTIFACTS_DIR.
+    await mkdir(ctx.artifactsDir, { recursive: true });
     const prompt = assembleAgentPrompt({
       instructions: stringField(ctx.resolved.prompt) ?? step.prompt,
       templateName: ctx.template.name,

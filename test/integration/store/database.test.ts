@@ -165,6 +165,36 @@ describe('store: opening the database', () => {
     }
   });
 
+  it('creates a run folder with its first file: snapshots wait for it, artifacts are not made up front', async () => {
+    const opened = openStore(join(temp.dir, '.baton', 'baton.db'));
+    try {
+      const runDir = join(temp.dir, '.baton', 'runs', 'quiet');
+      opened.files.writeRunSnapshot('quiet', { id: 't' } as never, { a: 1 });
+      assert.equal(opened.files.artifactsDir('quiet'), join(runDir, 'artifacts'));
+      await opened.files.flush();
+      assert.equal(existsSync(runDir), false, 'a run with nothing to show got a folder');
+      opened.files.appendStepLog('quiet', 'build', null, 'now there is\n');
+      await opened.files.flush();
+      assert.deepEqual(JSON.parse(readFileSync(join(runDir, 'definition.json'), 'utf8')), { id: 't' });
+      assert.deepEqual(JSON.parse(readFileSync(join(runDir, 'inputs.json'), 'utf8')), { a: 1 });
+      assert.equal(existsSync(join(runDir, 'artifacts')), false);
+    } finally {
+      opened.close();
+    }
+  });
+
+  it('writes waiting run snapshots once more than a thousand runs wait, oldest first, so none piles up', async () => {
+    const opened = openStore(join(temp.dir, '.baton', 'baton.db'));
+    try {
+      for (let i = 0; i <= 1000; i++) opened.files.writeRunSnapshot(`r${i}`, { id: 't' } as never, { i });
+      await opened.files.flush();
+      assert.deepEqual(JSON.parse(readFileSync(join(temp.dir, '.baton', 'runs', 'r0', 'inputs.json'), 'utf8')), { i: 0 });
+      assert.equal(existsSync(join(temp.dir, '.baton', 'runs', 'r1')), false);
+    } finally {
+      opened.close();
+    }
+  });
+
   it('writes run snapshots and step files under runs/<run-id>', async () => {
     const opened = openStore(join(temp.dir, '.baton', 'baton.db'));
     try {
