@@ -579,34 +579,41 @@ export class Engine {
       return { outcome: this.recordResult(claim, { kind: 'failed', error: `step ${row.stepId} is not in the template`, retryable: false }) };
     }
     let result: StepExecutionResult;
-    const controller = new AbortController();
-    const abortFromOutside = () => controller.abort(signal.reason);
-    signal.addEventListener('abort', abortFromOutside, { once: true });
     const timeoutMs = step.timeoutMs ?? plan.definition.defaults.timeoutMs;
     let timedOut = false;
-    // Only a step with a timeout gets a timer (aborting an AbortController costs a DOMException).
-    const timerStop = timeoutMs !== undefined && step.kind !== 'workflow' ? new AbortController() : undefined;
-    if (timerStop && timeoutMs !== undefined) {
+    // Only a step with a timeout gets its own signal and timer: an AbortController, a listener
+    // and aborting the timer (a DOMException) per step cost more than a no-op step's commit.
+    let stepSignal = signal;
+    let stopTimer: (() => void) | undefined;
+    if (timeoutMs !== undefined && step.kind !== 'workflow') {
+      const controller = new AbortController();
+      const abortFromOutside = () => controller.abort(signal.reason);
+      signal.addEventListener('abort', abortFromOutside, { once: true });
+      const timerStop = new AbortController();
       void this.clock.sleep(timeoutMs, timerStop.signal).then(() => {
         if (!timerStop.signal.aborted) {
           timedOut = true;
           controller.abort(new StepTimeoutError(timeoutMs));
         }
       });
+      stepSignal = controller.signal;
+      stopTimer = () => {
+        timerStop.abort();
+        signal.removeEventListener('abort', abortFromOutside);
+      };
     }
     try {
       if (step.kind === 'workflow') {
         result = await this.startChildWorkflow(claim, plan, step);
         if (result.kind === 'succeeded') return { outcome: 'waiting' };
       } else {
-        result = await this.runExecutor(claim, plan, step, controller.signal, timeoutMs);
+        result = await this.runExecutor(claim, plan, step, stepSignal, timeoutMs);
       }
     } catch (error) {
       const retryable = error instanceof BatonError ? error.retryable : true;
       result = { kind: 'failed', error: describeError(error), retryable };
     } finally {
-      timerStop?.abort();
-      signal.removeEventListener('abort', abortFromOutside);
+      stopTimer?.();
     }
     if (!timedOut && signal.aborted) {
       // Not the step's fault: the worker stopped (hand the step back) or lost its lease.

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { aggregateItemOutputs } from '../../../src/core/engine';
 import { InvalidTransitionError, TemplateInvalidError } from '../../../src/core/errors';
+import type { StepExecutionContext, StepExecutionResult, StepExecutor } from '../../../src/core/ports';
 import { EventType, RUN_TRANSITIONS, STEP_TRANSITIONS, canTransitionRun, canTransitionStep } from '../../../src/core/model';
 import { createMemoryEngine, drain, gateStep, runStep, statuses, template, type MemoryEngine } from '../../support/engine-fixtures';
 
@@ -251,6 +252,42 @@ describe('engine scheduling', () => {
       await drain(h.engine);
       assert.deepEqual(statuses(h.engine, run.id), { each: 'failed', 'each[0]': 'succeeded', 'each[1]': 'failed', 'each[2]': 'succeeded' });
       assert.match(h.engine.getRun(run.id).steps[0]?.error ?? '', /1 of 3 items failed \(1\)/);
+    });
+
+    it('resuming reruns only the failed items, in item order, still at most max_parallel at once', async () => {
+      h.close();
+      // Items named `flaky` fail (for good) on their first attempt and succeed on the next.
+      const ran: string[] = [];
+      let running = 0;
+      let peak = 0;
+      const flakyOnce: StepExecutor = {
+        kind: 'run',
+        async execute(ctx: StepExecutionContext): Promise<StepExecutionResult> {
+          ran.push(`${ctx.itemKey}#${ctx.attempt}`);
+          peak = Math.max(peak, ++running);
+          await new Promise((resolve) => setTimeout(resolve, 2));
+          running--;
+          if (ctx.resolved.run === 'flaky' && ctx.attempt === 1) return { kind: 'failed', error: 'flaky', retryable: false };
+          return { kind: 'succeeded', outputs: { key: ctx.itemKey ?? '' } };
+        },
+      };
+      h = createMemoryEngine({ executors: [flakyOnce] });
+      const items = ['ok', 'flaky', 'ok', 'flaky', 'ok', 'ok', 'flaky', 'ok'];
+      const run = h.engine.startRun(
+        template('fan-resume', [{ ...runStep('each', '${{ item }}'), foreach: '${{ inputs.items }}', maxParallel: 2 }], {
+          inputs: { properties: { items: { type: 'array', default: items } }, required: [] },
+        }),
+      );
+      await drain(h.engine, { maxConcurrency: 8 });
+      assert.equal(h.engine.getRun(run.id).run.status, 'failed');
+      ran.length = 0;
+      h.engine.resumeRun(run.id);
+      await drain(h.engine, { maxConcurrency: 8 });
+      assert.equal(h.engine.getRun(run.id).run.status, 'succeeded');
+      assert.deepEqual(ran, ['1#2', '3#2', '6#2']);
+      assert.ok(peak <= 2, `ran ${peak} items at once`);
+      const each = h.engine.getRun(run.id).steps.find((s) => s.stepId === 'each' && s.itemKey === null);
+      assert.deepEqual(each?.outputs?.key, ['0', '1', '2', '3', '4', '5', '6', '7']);
     });
   });
 });
