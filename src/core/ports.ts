@@ -109,6 +109,11 @@ export interface AgentSessionInfo {
 /** Runs one kind of step (run, agent, llm, mcp, function). Gates and workflows are the engine's. */
 export interface StepExecutor {
   readonly kind: string;
+  /**
+   * Output names this executor sets on every attempt whatever the step does (`exit_code`):
+   * outputs made of these alone do not make Baton create the step's folder for output.json.
+   */
+  readonly builtinOutputs?: readonly string[];
   execute(context: StepExecutionContext): Promise<StepExecutionResult>;
 }
 

@@ -112,6 +112,7 @@ export function shellCommandFor(shell: string | undefined, scriptFile: (extensio
 /** The `StepExecutor` for `run:` steps. */
 export class ScriptExecutor implements StepExecutor {
   readonly kind = 'run';
+  readonly builtinOutputs = RESERVED_OUTPUTS;
 
   constructor(private readonly options: ScriptExecutorOptions = {}) {}
 

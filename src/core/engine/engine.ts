@@ -637,15 +637,17 @@ export class Engine {
   }
 
   /**
-   * The step folder is created only for a step with something to show: outputs, a summary, logs,
-   * a failure, or an earlier attempt whose files must be replaced. A no-op step leaves no files
-   * (creating a folder and two files cost more than the step's commit); readers take a missing
-   * output.json as no outputs.
+   * The step folder is created only for a step with something to show: outputs of its own (not
+   * just the executor's builtinOutputs), a summary, logs, a failure, or an earlier attempt whose
+   * files must be replaced. A no-op step (a script `true`) leaves no input.json or output.json
+   * (creating a folder and two files cost more than the step's commit). The database has every
+   * step's outputs; output.json is a copy for people to read.
    */
   private writeResultFiles(claim: StepClaim, result: StepExecutionResult): void {
     const { runId, stepId, itemKey } = claim.row;
     const retried = claim.attempt > 1;
-    const hasOutputs = result.outputs !== undefined && Object.keys(result.outputs).length > 0;
+    const builtin = this.executors.get(claim.row.kind)?.builtinOutputs ?? [];
+    const hasOutputs = result.outputs !== undefined && Object.keys(result.outputs).some((name) => !builtin.includes(name));
     if (result.kind !== 'succeeded' || hasOutputs || result.summary || retried) this.writePendingInput(claim.attemptId);
     else this.pendingInputs.delete(claim.attemptId);
     if (result.kind !== 'succeeded') return;

@@ -35,6 +35,23 @@ describe('engine: step folders only for steps with something to show', () => {
     assert.deepEqual(h.engine.getRun(run.id).steps.map((s) => s.outputs), [{}, { answer: '42' }]);
   });
 
+  it("outputs an executor sets on every attempt (a script's exit_code) alone make no files", async () => {
+    h.close();
+    const exitCodeOnly: StepExecutor = {
+      kind: 'run',
+      builtinOutputs: ['exit_code'],
+      execute: async (ctx: StepExecutionContext): Promise<StepExecutionResult> =>
+        ({ kind: 'succeeded', outputs: ctx.resolved.run === 'more' ? { exit_code: 0, own: 'yes' } : { exit_code: 0 } }),
+    };
+    h = createMemoryEngine({ executors: [exitCodeOnly] });
+    const run = h.engine.startRun(template('builtin', [runStep('plain', 'plain'), runStep('more', 'more')]));
+    await drain(h.engine);
+    assert.deepEqual(filesOf(h, run.id, 'plain'), []);
+    assert.deepEqual(filesOf(h, run.id, 'more'), ['input.json', 'output.json']);
+    assert.deepEqual(json(h, run.id, 'more', 'output.json'), { exit_code: 0, own: 'yes' });
+    assert.deepEqual(h.engine.getRun(run.id).steps.find((s) => s.stepId === 'plain')?.outputs, { exit_code: 0 });
+  });
+
   it('a step that logs gets input.json with its first line, before it finishes', async () => {
     const run = h.engine.startRun(template('logs', [runStep('talk', 'echo hello\nok')]));
     await drain(h.engine);
