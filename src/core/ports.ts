@@ -259,6 +259,11 @@ export interface Store {
    * the row after the change when nothing is left to wait for (the caller decides it next).
    */
   noteNeedFinished(rowId: number, upstreamBits: number): { needsRemaining: number; upstream: number; row?: StepRecord };
+  /**
+   * A foreach item finished: decrements its running parent's `needsRemaining` and returns it;
+   * undefined (and no change) when the parent is not running.
+   */
+  noteItemFinished(parentRowId: number): number | undefined;
   /** Status and outputs only: what an expression reads of another step. */
   getStepResult(rowId: number): Pick<StepRecord, 'status' | 'outputs'> | undefined;
   /** True while the step is running attempt `attempt` under `owner`'s lease. */

@@ -257,6 +257,8 @@ export class SqliteStore implements Store, TriggerStore {
       noteNeedFinished: p(`UPDATE steps SET needs_remaining = needs_remaining - 1, upstream = upstream | ?
         WHERE id = ? RETURNING ${STEP_COLUMNS}`),
       getStepResult: p('SELECT status, outputs FROM steps WHERE id = ?'),
+      noteItemFinished: p(`UPDATE steps SET needs_remaining = needs_remaining - 1 WHERE id = ? AND status = 'running'
+        RETURNING needs_remaining AS needsRemaining`),
       holdsLease: p(`SELECT 1 AS x FROM steps WHERE id = ? AND status = 'running' AND lease_owner = ? AND attempts = ?`),
       // `s.status IN ('ready', 'running')` repeats steps_live's WHERE word for word: SQLite only uses
       // a partial index when the query states its condition, and does not derive it from `= 'ready'`.
@@ -505,6 +507,10 @@ export class SqliteStore implements Store, TriggerStore {
     const needsRemaining = row.needsRemaining as number;
     const upstream = row.upstream as number;
     return needsRemaining > 0 ? { needsRemaining, upstream } : { needsRemaining, upstream, row: toStep(row) };
+  }
+
+  noteItemFinished(parentRowId: number): number | undefined {
+    return (this.stmt('noteItemFinished').get(parentRowId) as { needsRemaining: number } | undefined)?.needsRemaining;
   }
 
   getStepResult(rowId: number): Pick<StepRecord, 'status' | 'outputs'> | undefined {

@@ -1360,15 +1360,18 @@ export class Engine {
   }
 
   private itemFinished(item: StepRecord, queue: Decision[]): void {
-    const parent = this.store.getStep(item.parentRowId as number);
-    if (!parent || parent.status !== StepStatus.Running) return;
-    const plan = this.plan(parent.runId);
-    const step = plan.graph.steps.get(parent.stepId) as StepDefinition;
-    const { needsRemaining } = this.store.noteNeedFinished(parent.id, 0);
-    parent.needsRemaining = needsRemaining;
-    const next = this.store.nextPendingItem(parent.id);
+    const parentId = item.parentRowId as number;
+    // The parent's whole row is read only once, when its last item finished.
+    const needsRemaining = this.store.noteItemFinished(parentId);
+    if (needsRemaining === undefined) return;
+    const plan = this.plan(item.runId);
+    const step = plan.graph.steps.get(item.stepId) as StepDefinition;
+    const next = this.store.nextPendingItem(parentId);
     if (next) this.makeReady(next, step, plan, queue);
-    if (needsRemaining <= 0) this.finishForeach(parent, step, queue);
+    if (needsRemaining <= 0) {
+      const parent = this.store.getStep(parentId);
+      if (parent) this.finishForeach(parent, step, queue);
+    }
   }
 
   private finishForeach(parent: StepRecord, step: StepDefinition, queue: Decision[]): void {
