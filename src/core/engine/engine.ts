@@ -215,6 +215,8 @@ export class Engine {
   private dirty = false;
   /** Counts steps made claimable; lets a completion skip the run-activity check when it readied work. */
   private madeClaimable = 0;
+  /** Run id -> active-step counter change not yet written (inside a transaction; see moveStep). */
+  private readonly activeDeltas = new Map<string, number>();
   /** input.json writers of running attempts (by attempt id), until the step has a file to show. */
   private readonly pendingInputs = new Map<number, () => void>();
 
@@ -1012,9 +1014,15 @@ export class Engine {
   private tx<T>(fn: () => T): T {
     let result: T;
     try {
-      result = this.store.transaction(fn);
+      result = this.store.transaction(() => {
+        const value = fn();
+        this.flushActiveDeltas();
+        return value;
+      });
     } catch (error) {
       this.dirty = false;
+      // Rolled back: the deferred counter changes went with it.
+      this.activeDeltas.clear();
       throw error;
     }
     if (this.dirty) {
@@ -1041,13 +1049,25 @@ export class Engine {
     this.dirty = true;
   }
 
+  /**
+   * Applies the deferred active-step counter changes (see moveStep). Runs before anything reads a
+   * run row and before every commit.
+   */
+  private flushActiveDeltas(): void {
+    if (this.activeDeltas.size === 0) return;
+    for (const [runId, delta] of this.activeDeltas) if (delta !== 0) this.store.addRunCounters(runId, 0, 0, delta);
+    this.activeDeltas.clear();
+  }
+
   private runState(runId: string): RunState {
+    this.flushActiveDeltas();
     const run = this.store.getRunState(runId);
     if (!run) throw new RunNotFoundError(runId);
     return run;
   }
 
   private requireRun(runId: string): RunRecord {
+    this.flushActiveDeltas();
     const run = this.store.getRun(runId);
     if (!run) throw new RunNotFoundError(runId);
     return run;
@@ -1080,28 +1100,24 @@ export class Engine {
     return plan;
   }
 
-  /**
-   * Moves a step through the transition table with its event. Returns the change of the run's
-   * active-step counter, which it applies itself unless `deferActiveDelta` (the caller folds it
-   * into its own counter update: one statement fewer).
-   */
+  /** Moves a step through the transition table with its event. */
   private moveStep(
     row: StepRecord,
     to: StepStatus,
     patch: StepPatch,
     type?: EventType,
     payload: Record<string, JsonValue> = {},
-    deferActiveDelta = false,
-  ): number {
+  ): void {
     if (!canTransitionStep(row.status, to)) throw new InvalidTransitionError('step', stepLabel(row), row.status, to);
     const full: StepPatch = { ...patch, status: to, updatedAt: this.clock.now() };
     this.store.updateStep(row.id, full);
-    // The run's active-step counter changes with every move in or out of ready/running/non-gate waiting.
+    // The run's active-step counter changes with every move in or out of ready/running/non-gate
+    // waiting. The change is applied before the commit (or a read of the run row), not here: a
+    // finished step and the dependent it readied cancel out, and the update is not made at all.
     const activeDelta = Number(isStepActive(to, row.kind)) - Number(isStepActive(row.status, row.kind));
-    if (activeDelta !== 0 && !deferActiveDelta) this.store.addRunCounters(row.runId, 0, 0, activeDelta);
+    if (activeDelta !== 0) this.activeDeltas.set(row.runId, (this.activeDeltas.get(row.runId) ?? 0) + activeDelta);
     Object.assign(row, full);
     if (type) this.emit(row.runId, row.stepId, row.itemKey, type, payload);
-    return activeDelta;
   }
 
   private moveRun(
@@ -1413,7 +1429,7 @@ export class Engine {
     if (detail.error !== undefined) payload.error = detail.error;
     if (detail.reason !== undefined) payload.reason = detail.reason;
     if (status === StepStatus.Failed && step.continueOnError) payload.continueOnError = true;
-    const activeDelta = this.moveStep(
+    this.moveStep(
       row,
       status,
       {
@@ -1427,10 +1443,9 @@ export class Engine {
       },
       eventType,
       payload,
-      true,
     );
     const failsRun = status === StepStatus.Failed && !step.continueOnError && row.parentRowId === null;
-    const counters = this.store.addRunCounters(row.runId, -1, failsRun ? 1 : 0, activeDelta);
+    const counters = this.store.addRunCounters(row.runId, -1, failsRun ? 1 : 0);
     if (row.parentRowId !== null) {
       this.itemFinished(row, queue);
     } else {
@@ -1515,6 +1530,7 @@ export class Engine {
     this.store.addRunCounters(run.id, -cancelled, 0);
     this.moveRun(run, RunStatus.Cancelled, { error: reason }, EventType.RunCancelled, { by, reason });
     for (const childId of children) {
+      this.flushActiveDeltas();
       const child = this.store.getRun(childId);
       if (child && !isRunFinished(child.status)) this.cancelInTx(child, by, `parent run ${run.id} cancelled`);
     }
@@ -1615,6 +1631,7 @@ export class Engine {
 
   /** The status a live run should show: waiting when only gates are left to move it. */
   private activityStatus(runId: string): RunStatus {
+    this.flushActiveDeltas();
     if (this.store.hasActiveSteps(runId)) return RunStatus.Running;
     return this.store.hasOpenGate(runId) ? RunStatus.Waiting : RunStatus.Running;
   }

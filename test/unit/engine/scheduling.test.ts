@@ -3,7 +3,7 @@ import { aggregateItemOutputs } from '../../../src/core/engine';
 import { InvalidTransitionError, TemplateInvalidError } from '../../../src/core/errors';
 import type { StepExecutionContext, StepExecutionResult, StepExecutor } from '../../../src/core/ports';
 import { EventType, RUN_TRANSITIONS, STEP_TRANSITIONS, canTransitionRun, canTransitionStep } from '../../../src/core/model';
-import { createMemoryEngine, drain, gateStep, runStep, statuses, template, type MemoryEngine } from '../../support/engine-fixtures';
+import { assertRunCountersConsistent, createMemoryEngine, drain, gateStep, runStep, statuses, template, type MemoryEngine } from '../../support/engine-fixtures';
 
 describe('engine scheduling', () => {
   let h: MemoryEngine;
@@ -280,12 +280,14 @@ describe('engine scheduling', () => {
       );
       await drain(h.engine, { maxConcurrency: 8 });
       assert.equal(h.engine.getRun(run.id).run.status, 'failed');
+      assertRunCountersConsistent(h.engine, run.id);
       ran.length = 0;
       h.engine.resumeRun(run.id);
       await drain(h.engine, { maxConcurrency: 8 });
       assert.equal(h.engine.getRun(run.id).run.status, 'succeeded');
       assert.deepEqual(ran, ['1#2', '3#2', '6#2']);
       assert.ok(peak <= 2, `ran ${peak} items at once`);
+      assertRunCountersConsistent(h.engine, run.id);
       const each = h.engine.getRun(run.id).steps.find((s) => s.stepId === 'each' && s.itemKey === null);
       assert.deepEqual(each?.outputs?.key, ['0', '1', '2', '3', '4', '5', '6', '7']);
     });
