@@ -87,7 +87,9 @@ async function drive(
   try {
     const engine = new Engine({ store: opened.store, files: opened.files, workspaceDir: dir, executors: [executor] });
     start(engine);
-    const worker = new Worker(engine, { maxConcurrency: concurrency, pollMs: 5 });
+    // The worker's default poll interval: what a user's worker pays for looking for other
+    // processes' work and due timers.
+    const worker = new Worker(engine, { maxConcurrency: concurrency });
     const t0 = performance.now();
     await worker.run({ untilIdle: true });
     const seconds = (performance.now() - t0) / 1000;
