@@ -23,7 +23,7 @@
  * - Non-zero exit: failed, retryable. Timeout: failed, retryable, "timed out". Cancelled
  *   (ctx.signal aborted): failed, not retryable. Missing shell: failed, not retryable.
  */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BatonError, StepFailedError, StepTimeoutError, describeError } from '../core/errors';
 import type { Outputs } from '../core/model';
@@ -114,6 +114,9 @@ export class ScriptExecutor implements StepExecutor {
   readonly kind = 'run';
   readonly builtinOutputs = RESERVED_OUTPUTS;
 
+  /** Artifacts folders this executor created (one per run; a mkdir per step cost a syscall pair). */
+  private readonly artifactDirs = new Set<string>();
+
   constructor(private readonly options: ScriptExecutorOptions = {}) {}
 
   async execute(ctx: StepExecutionContext): Promise<StepExecutionResult> {
@@ -128,7 +131,11 @@ export class ScriptExecutor implements StepExecutor {
     // than the call itself (script steps should cost little more than a spawn).
     mkdirSync(ctx.stepDir, { recursive: true });
     // BATON_ARTIFACTS_DIR must exist for `cp report.html "$BATON_ARTIFACTS_DIR"`.
-    mkdirSync(ctx.artifactsDir, { recursive: true });
+    if (!this.artifactDirs.has(ctx.artifactsDir)) {
+      mkdirSync(ctx.artifactsDir, { recursive: true });
+      if (this.artifactDirs.size >= 1000) this.artifactDirs.clear();
+      this.artifactDirs.add(ctx.artifactsDir);
+    }
     const outputFile = join(ctx.stepDir, OUTPUT_FILE_NAME);
     const summaryFile = join(ctx.stepDir, SUMMARY_FILE_NAME);
     // A retry never sees the previous attempt's outputs (the first attempt has none to remove).
@@ -248,8 +255,10 @@ export class ScriptExecutor implements StepExecutor {
   }
 }
 
-/** A file's text, or '' when the script deleted it. */
+/** A file's text, or '' when the script never created it (most scripts write neither file). */
 function readText(file: string): string {
+  // existsSync first: a missing file is the common case, and a thrown ENOENT costs a stack trace.
+  if (!existsSync(file)) return '';
   try {
     return readFileSync(file, 'utf8');
   } catch {
