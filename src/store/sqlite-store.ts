@@ -230,8 +230,13 @@ export class SqliteStore implements Store, TriggerStore {
   private readonly updateCache = new Map<string, StatementSync>();
   private readonly s: Record<string, StatementSync>;
 
+  private readonly begin: StatementSync;
+  private readonly commit: StatementSync;
+
   constructor(readonly db: DatabaseSync) {
     const p = (sql: string) => db.prepare(sql);
+    this.begin = p('BEGIN IMMEDIATE');
+    this.commit = p('COMMIT');
     this.s = {
       insertRun: p(`INSERT INTO runs (id, template_id, template_name, status, trigger_kind,
         trigger_payload, parent_run_id, parent_step_row_id, concurrency_key, unfinished_steps, created_at, updated_at)
@@ -328,11 +333,12 @@ export class SqliteStore implements Store, TriggerStore {
 
   transaction<T>(fn: () => T): T {
     if (this.depth > 0) return fn();
-    this.db.exec('BEGIN IMMEDIATE');
+    // Prepared once: exec() would parse BEGIN and COMMIT again on every transition.
+    this.begin.run();
     this.depth++;
     try {
       const result = fn();
-      this.db.exec('COMMIT');
+      this.commit.run();
       return result;
     } catch (error) {
       if (this.db.isTransaction) this.db.exec('ROLLBACK');
@@ -354,9 +360,16 @@ export class SqliteStore implements Store, TriggerStore {
   }
 
   private update(table: string, columns: Record<string, string>, key: string | number, patch: object): number {
-    const keys = Object.keys(patch).filter((k) => (patch as Record<string, unknown>)[k] !== undefined);
+    const keys: string[] = [];
+    const values: SQLInputValue[] = [];
+    let cacheKey = table;
+    for (const [k, value] of Object.entries(patch)) {
+      if (value === undefined) continue;
+      keys.push(k);
+      values.push(toParam(k, value));
+      cacheKey += `,${k}`;
+    }
     if (keys.length === 0) return 0;
-    const cacheKey = `${table}:${keys.join(',')}`;
     let statement = this.updateCache.get(cacheKey);
     if (!statement) {
       const sets = keys.map((k) => {
@@ -368,7 +381,6 @@ export class SqliteStore implements Store, TriggerStore {
       statement = this.db.prepare(`UPDATE ${table} SET ${sets.join(', ')} WHERE id = ?${guard}`);
       this.updateCache.set(cacheKey, statement);
     }
-    const values = keys.map((k) => toParam(k, (patch as Record<string, unknown>)[k]));
     return Number(statement.run(...values, key).changes);
   }
 
