@@ -264,6 +264,8 @@ export interface Store {
    * undefined (and no change) when the parent is not running.
    */
   noteItemFinished(parentRowId: number): number | undefined;
+  /** A run's pending top-level steps with nothing left to wait for (what beginning the run decides). */
+  listStartableSteps(runId: string): StepRecord[];
   /** Status and outputs only: what an expression reads of another step. */
   getStepResult(rowId: number): Pick<StepRecord, 'status' | 'outputs'> | undefined;
   /** True while the step is running attempt `attempt` under `owner`'s lease. */

@@ -262,6 +262,8 @@ export class SqliteStore implements Store, TriggerStore {
       noteNeedFinished: p(`UPDATE steps SET needs_remaining = needs_remaining - 1, upstream = upstream | ?
         WHERE id = ? RETURNING ${STEP_COLUMNS}`),
       getStepResult: p('SELECT status, outputs FROM steps WHERE id = ?'),
+      listStartableSteps: p(`SELECT ${STEP_COLUMNS} FROM steps WHERE run_id = ? AND parent_row_id IS NULL
+        AND status = 'pending' AND needs_remaining = 0 ORDER BY id`),
       noteItemFinished: p(`UPDATE steps SET needs_remaining = needs_remaining - 1 WHERE id = ? AND status = 'running'
         RETURNING needs_remaining AS needsRemaining`),
       holdsLease: p(`SELECT 1 AS x FROM steps WHERE id = ? AND status = 'running' AND lease_owner = ? AND attempts = ?`),
@@ -523,6 +525,10 @@ export class SqliteStore implements Store, TriggerStore {
 
   noteItemFinished(parentRowId: number): number | undefined {
     return (this.stmt('noteItemFinished').get(parentRowId) as { needsRemaining: number } | undefined)?.needsRemaining;
+  }
+
+  listStartableSteps(runId: string): StepRecord[] {
+    return (this.stmt('listStartableSteps').all(runId) as Row[]).map(toStep);
   }
 
   getStepResult(rowId: number): Pick<StepRecord, 'status' | 'outputs'> | undefined {

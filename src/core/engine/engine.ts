@@ -1207,10 +1207,9 @@ export class Engine {
       this.finalizeRun(runId);
       return;
     }
-    const settle: Decision[] = [];
-    for (const step of plan.definition.steps) {
-      if (step.needs.length === 0) settle.push({ runId, rowId: plan.rowIds.get(step.id) as number, upstream: 0 });
-    }
+    // The steps whose needs all finished: the roots of a new run; for a reopened run that waited
+    // for its concurrency group, its reset steps whose upstream stayed finished.
+    const settle: Decision[] = this.store.listStartableSteps(runId).map((row) => ({ runId, rowId: row.id, upstream: row.upstream, row }));
     this.settle(settle);
     this.refreshActivity(runId);
   }
@@ -1597,6 +1596,25 @@ export class Engine {
       if (remaining === 0) queue.push({ runId: run.id, rowId: row.id, upstream });
     }
     this.store.addRunCounters(run.id, reopened, -unfailed);
+    // A finished run gave up its concurrency slot: reopened while its group is full, it queues
+    // like a new run and begins (beginRun) when startQueuedRuns finds room.
+    const limit = plan.definition.concurrency?.limit;
+    if (
+      isRunFinished(run.status) &&
+      run.concurrencyKey !== null &&
+      limit !== undefined &&
+      this.runState(run.id).unfinishedSteps > 0 &&
+      this.store.countActiveRuns(run.concurrencyKey) >= limit
+    ) {
+      this.moveRun(run, RunStatus.Pending, { error: null, outputs: null, startedAt: null }, EventType.RunQueued, {
+        concurrencyKey: run.concurrencyKey,
+        limit,
+        by,
+        from: run.status,
+        fromStep: fromStep ?? null,
+      });
+      return;
+    }
     if (run.status !== RunStatus.Running) {
       this.moveRun(run, RunStatus.Running, { error: null, outputs: null }, EventType.RunResumed, {
         by,

@@ -207,6 +207,35 @@ describe('engine scheduling', () => {
       assert.ok(at(second.id, EventType.RunStarted) > at(first.id, EventType.RunSucceeded), 'queued run started before the slot was free');
     });
 
+    it('a finished run resumed while its group is full queues, and runs only once the slot is free', async () => {
+      const job = template('job', [runStep('prep', 'ok'), runStep('ship', '${{ inputs.cmd }}', { needs: ['prep'] })], {
+        inputs: { properties: { cmd: { type: 'string' } }, required: ['cmd'] },
+        concurrency: { group: 'deploy', limit: 1 },
+      });
+      const failed = h.engine.startRun(job, { inputs: { cmd: 'fatal broken' } });
+      await drain(h.engine);
+      assert.equal(h.engine.getRun(failed.id).run.status, 'failed');
+      const holder = h.engine.startRun(job, { inputs: { cmd: 'ok' } });
+      assert.equal(holder.status, 'running');
+
+      const resumed = h.engine.resumeRun(failed.id);
+      assert.equal(resumed.status, 'pending', 'a resumed run took a slot its group did not have');
+      assert.equal(h.engine.getRun(failed.id).steps.find((s) => s.stepId === 'ship')?.status, 'pending');
+      await drain(h.engine);
+
+      assert.equal(h.engine.getRun(holder.id).run.status, 'succeeded');
+      const detail = h.engine.getRun(failed.id);
+      assert.equal(detail.run.status, 'failed'); // `fatal broken` fails again, but only after the holder
+      assert.equal(h.engine.listAttempts(failed.id, 'ship').length, 2);
+      assert.equal(h.engine.listAttempts(failed.id, 'prep').length, 1, 'the finished step ran again');
+      const events = h.engine.listEvents(0, { limit: 10_000 });
+      const at = (runId: string, type: string, stepId: string | null = null) =>
+        events.findLastIndex((e) => e.runId === runId && e.type === type && (stepId === null || e.stepId === stepId));
+      assert.ok(at(failed.id, EventType.RunQueued) > at(holder.id, EventType.RunStarted));
+      assert.ok(at(failed.id, EventType.StepStarted, 'ship') > at(holder.id, EventType.RunSucceeded), 'ran while the group was full');
+      assertRunCountersConsistent(h.engine, failed.id);
+    });
+
     it('cancelling the running run of a group starts the next queued one', async () => {
       const first = h.engine.startRun(deploy, { inputs: { env: 'prod' } });
       const second = h.engine.startRun(deploy, { inputs: { env: 'prod' } });
