@@ -25,6 +25,7 @@ import {
 } from '../errors';
 import { recordStepApprovalDecision } from './approvals';
 import {
+  conditionReads,
   evaluateCondition,
   resolveValue,
   interpolate,
@@ -1245,8 +1246,14 @@ export class Engine {
       const status = statusFunctionsFor(row.upstream);
       let runIt: boolean;
       try {
-        runIt =
-          step.if === undefined ? status.success() : evaluateCondition(step.if, this.expressionContext(plan, step, row, new Map()), status);
+        if (step.if === undefined) {
+          runIt = status.success();
+        } else if (conditionPerItem(step, row)) {
+          // Decided for each item when the foreach fans out; here only the implicit success().
+          runIt = conditionReads(step.if).usesStatus || status.success();
+        } else {
+          runIt = evaluateCondition(step.if, this.expressionContext(plan, step, row, new Map()), status);
+        }
       } catch (error) {
         this.finishStep(row, StepStatus.Failed, { error: describeError(error) }, queue);
         continue;
@@ -1358,6 +1365,14 @@ export class Engine {
       this.store.addRunCounters(row.runId, list.length, 0);
       items = this.store.listItems(row.id);
     }
+    if (conditionPerItem(step, row)) {
+      this.decideItemConditions(row, step, plan, items);
+      if (items.length > 0 && items.every((item) => item.status === StepStatus.Skipped)) {
+        // The `if:` rejected every item: the step did nothing, like a step whose `if:` is false.
+        this.finishStep(row, StepStatus.Skipped, { reason: 'condition' }, queue);
+        return;
+      }
+    }
     const unfinished = items.filter((item) => !isStepFinished(item.status));
     this.moveStep(row, StepStatus.Running, { needsRemaining: unfinished.length, startedAt: row.startedAt ?? this.clock.now() }, EventType.StepStarted, {
       items: items.length,
@@ -1372,6 +1387,34 @@ export class Engine {
     for (const item of unfinished.filter((i) => i.status === StepStatus.Pending).slice(0, slots)) {
       this.makeReady(item, step, plan, queue);
     }
+  }
+
+  /**
+   * A foreach `if:` that reads `item` is decided per item (with the foreach's upstream status):
+   * items it rejects are skipped, items whose condition fails to evaluate fail; both count as
+   * finished before any item starts.
+   */
+  private decideItemConditions(parent: StepRecord, step: StepDefinition, plan: RunPlan, items: StepRecord[]): void {
+    const status = statusFunctionsFor(parent.upstream);
+    const reads = this.readStepStates(plan, step);
+    const now = this.clock.now();
+    let decided = 0;
+    for (const item of items) {
+      if (item.status !== StepStatus.Pending) continue;
+      let runIt: boolean;
+      try {
+        runIt = evaluateCondition(step.if as string, this.expressionContext(plan, step, item, new Map(), reads), status);
+      } catch (error) {
+        const message = describeError(error);
+        this.moveStep(item, StepStatus.Failed, { error: message, finishedAt: now }, EventType.StepFailed, { error: message });
+        decided++;
+        continue;
+      }
+      if (runIt) continue;
+      this.moveStep(item, StepStatus.Skipped, { finishedAt: now }, EventType.StepSkipped, { reason: 'condition' });
+      decided++;
+    }
+    if (decided > 0) this.store.addRunCounters(parent.runId, -decided, 0);
   }
 
   private itemFinished(item: StepRecord, queue: Decision[]): void {
@@ -1694,6 +1737,11 @@ export class Engine {
     this.emit(runId, stepId, null, EventType.CommentAdded, { commentId: id, author, body });
     return id;
   }
+}
+
+/** True for a foreach step (the parent row) whose `if:` reads `item`: decided per item. */
+function conditionPerItem(step: StepDefinition, row: StepRecord): boolean {
+  return step.foreach !== undefined && row.itemKey === null && step.if !== undefined && conditionReads(step.if).contexts.has('item');
 }
 
 /** Throws TemplateInvalidError when the step graph could never finish (see graphProblems). */

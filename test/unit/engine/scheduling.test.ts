@@ -283,6 +283,43 @@ describe('engine scheduling', () => {
       assert.match(h.engine.getRun(run.id).steps[0]?.error ?? '', /1 of 3 items failed \(1\)/);
     });
 
+    it('decides an if: that reads item for each item: rejected items are skipped, the others run', async () => {
+      const run = h.engine.startRun(
+        template('fan-if', [
+          { ...runStep('each', 'out v=${{ item }}'), foreach: '${{ inputs.items }}', maxParallel: 2, if: "${{ item != 'skip' }}" },
+          runStep('after', "out all=${{ join(steps.each.outputs.v, ',') }}", { needs: ['each'] }),
+        ], { inputs: { properties: { items: { type: 'array', default: ['a', 'skip', 'b', 'skip'] } }, required: [] } }),
+      );
+      await drain(h.engine);
+      assert.deepEqual(statuses(h.engine, run.id), {
+        each: 'succeeded',
+        'each[0]': 'succeeded',
+        'each[1]': 'skipped',
+        'each[2]': 'succeeded',
+        'each[3]': 'skipped',
+        after: 'succeeded',
+      });
+      assert.deepEqual(h.executor.executed.filter((e) => e.stepId === 'each').map((e) => e.itemKey), ['0', '2']);
+      assert.deepEqual(h.engine.getRun(run.id).steps.find((s) => s.stepId === 'after')?.outputs, { all: 'a,,b,' });
+      assertRunCountersConsistent(h.engine, run.id);
+    });
+
+    it('skips a foreach whose per-item if: rejects every item, and what needs it', async () => {
+      const run = h.engine.startRun(
+        template('fan-none', [
+          { ...runStep('each', 'ok'), foreach: '${{ inputs.items }}', if: '${{ item > 10 }}' },
+          runStep('after', 'ok', { needs: ['each'] }),
+        ], { inputs: { properties: { items: { type: 'array', default: [1, 2, 3] } }, required: [] } }),
+      );
+      await drain(h.engine);
+      const detail = h.engine.getRun(run.id);
+      assert.equal(detail.run.status, 'succeeded');
+      assert.equal(statuses(h.engine, run.id).each, 'skipped');
+      assert.equal(statuses(h.engine, run.id).after, 'skipped');
+      assert.equal(h.executor.executed.length, 0);
+      assertRunCountersConsistent(h.engine, run.id);
+    });
+
     it('resuming reruns only the failed items, in item order, still at most max_parallel at once', async () => {
       h.close();
       // Items named `flaky` fail (for good) on their first attempt and succeed on the next.
