@@ -69,6 +69,7 @@ import type {
   Store,
   TemplateResolver,
 } from '../ports';
+import { instantiate } from '../template/inputs';
 import type { GateStep, StepDefinition, TemplateDefinition, WorkflowStep } from '../template/types';
 import { buildStepGraph, descendantsOf, graphProblems, type StepGraph } from './graph';
 import {
@@ -924,7 +925,9 @@ export class Engine {
       const template = await this.deps.templates.resolve(reference, plan.definition);
       assertRunnable(template);
       const id = (this.deps.newRunId ?? (() => defaultRunId(this.clock.now())))();
-      const inputs = applyInputDefaults(template, childInputs ?? {});
+      // Checked like a top-level run's inputs (types, enums, unknown names, defaults, required):
+      // a bad `with:` fails this step, not retryable, naming every bad field.
+      const inputs = instantiate(template, childInputs ?? {});
       this.files.writeRunSnapshot(id, template, inputs);
       child = { id, template, inputs };
     }
