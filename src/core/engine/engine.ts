@@ -80,6 +80,7 @@ import {
   redact,
   statusFunctionsFor,
   stepLabel,
+  upstreamSucceeded,
   systemClock,
   upstreamBitsOf,
 } from './rules';
@@ -853,7 +854,9 @@ export class Engine {
         secrets,
       )),
     );
-    const progressBuffer = this.progressBuffer(claim);
+    const progressBuffer = new ProgressBuffer(claim, this.files, this.clock, this.logger, (batch) => this.recordProgressBatch(claim, batch), () =>
+      this.writePendingInput(claim.attemptId),
+    );
     return executor.execute({
       runId: row.runId,
       step,
@@ -875,40 +878,6 @@ export class Engine {
       // Secret values never reach the database, events or files, whatever the executor returns.
       .then((result) => redact(result as unknown as JsonValue, secrets) as unknown as StepExecutionResult)
       .finally(() => progressBuffer.flush());
-  }
-
-  /**
-   * Step logs are appended at once; `step.progress` events are batched (50 ms or 200 chunks per
-   * commit) so a chatty script does not cost a commit per line. Flushed before the result is recorded.
-   */
-  private progressBuffer(claim: StepClaim): { add(progress: StepProgress): void; flush(): void } {
-    const { row } = claim;
-    let pending: StepProgress[] = [];
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const flush = () => {
-      if (timer) clearTimeout(timer);
-      timer = undefined;
-      if (pending.length === 0) return;
-      const batch = pending;
-      pending = [];
-      try {
-        this.recordProgressBatch(claim, batch);
-      } catch (error) {
-        this.logger.warn('could not record progress', { error: describeError(error) });
-      }
-    };
-    return {
-      add: (progress) => {
-        this.writePendingInput(claim.attemptId);
-        if (progress.kind === 'output') this.files.appendStepLog(row.runId, row.stepId, row.itemKey, progress.text);
-        this.files.appendStepEvent(row.runId, row.stepId, row.itemKey, { at: this.clock.now(), attempt: claim.attempt, ...progress } as JsonValue);
-        pending.push(progress);
-        // A checkpoint is a durable result the step relies on after a crash: commit it at once.
-        if (pending.length >= 200 || progress.kind === 'checkpoint') flush();
-        else timer ??= setTimeout(flush, 50);
-      },
-      flush,
-    };
   }
 
   /** Resolves the template of a `workflow:` step and starts (or resumes) the child run; the step then waits for it. */
@@ -1246,16 +1215,15 @@ export class Engine {
       if (!row || row.status !== StepStatus.Pending) continue;
       const plan = this.plan(row.runId);
       const step = plan.graph.steps.get(row.stepId) as StepDefinition;
-      const status = statusFunctionsFor(row.upstream);
       let runIt: boolean;
       try {
         if (step.if === undefined) {
-          runIt = status.success();
+          runIt = upstreamSucceeded(row.upstream);
         } else if (conditionPerItem(step, row)) {
           // Decided for each item when the foreach fans out; here only the implicit success().
-          runIt = conditionReads(step.if).usesStatus || status.success();
+          runIt = conditionReads(step.if).usesStatus || upstreamSucceeded(row.upstream);
         } else {
-          runIt = evaluateCondition(step.if, this.expressionContext(plan, step, row, new Map()), status);
+          runIt = evaluateCondition(step.if, this.expressionContext(plan, step, row, new Map()), statusFunctionsFor(row.upstream));
         }
       } catch (error) {
         this.finishStep(row, StepStatus.Failed, { error: describeError(error) }, queue);
@@ -1739,6 +1707,49 @@ export class Engine {
     const id = this.store.insertComment({ runId, stepId, author, body, createdAt: this.clock.now() });
     this.emit(runId, stepId, null, EventType.CommentAdded, { commentId: id, author, body });
     return id;
+  }
+}
+
+/**
+ * A running attempt's progress: step logs are appended at once; `step.progress` events are
+ * batched (50 ms or 200 chunks per commit) so a chatty script does not cost a commit per line.
+ * Flushed before the result is recorded. (A class, not closures: one is made per attempt.)
+ */
+class ProgressBuffer {
+  private pending: StepProgress[] = [];
+  private timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    private readonly claim: StepClaim,
+    private readonly files: RunFiles,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+    private readonly record: (batch: readonly StepProgress[]) => void,
+    private readonly beforeFirstFile: () => void,
+  ) {}
+
+  add(progress: StepProgress): void {
+    const { row, attempt } = this.claim;
+    this.beforeFirstFile();
+    if (progress.kind === 'output') this.files.appendStepLog(row.runId, row.stepId, row.itemKey, progress.text);
+    this.files.appendStepEvent(row.runId, row.stepId, row.itemKey, { at: this.clock.now(), attempt, ...progress } as JsonValue);
+    this.pending.push(progress);
+    // A checkpoint is a durable result the step relies on after a crash: commit it at once.
+    if (this.pending.length >= 200 || progress.kind === 'checkpoint') this.flush();
+    else this.timer ??= setTimeout(() => this.flush(), 50);
+  }
+
+  flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.pending.length === 0) return;
+    const batch = this.pending;
+    this.pending = [];
+    try {
+      this.record(batch);
+    } catch (error) {
+      this.logger.warn('could not record progress', { error: describeError(error) });
+    }
   }
 }
 
