@@ -176,6 +176,12 @@ async function bestOf(baseline: () => Promise<number>, measure: () => Promise<nu
 
 const rawStepsPerSecond = () => withTemp(async (dir) => rawBaseline(dir, 1000));
 
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 export async function benchEngine(): Promise<BenchLine[]> {
@@ -196,9 +202,10 @@ export async function benchEngine(): Promise<BenchLine[]> {
       const { seconds, dbPath } = await drive(dir, noop, (e) => e.startRun(def), 1);
       clearInterval(sampler);
       peakRss = Math.max(peakRss, process.memoryUsage().rss);
+      // Medians, not means: one burst of load from another process must not read as growth.
       const gaps = noop.stamps.slice(1).map((t, i) => t - noop.stamps[i]!);
-      const first = gaps.slice(0, 100).reduce((a, b) => a + b, 0) / 100;
-      const last = gaps.slice(-100).reduce((a, b) => a + b, 0) / 100;
+      const first = median(gaps.slice(0, 100));
+      const last = median(gaps.slice(-100));
       // The flatness and memory figures of the fastest round (the least disturbed one).
       const perSec = 1000 / seconds;
       if (perSec > chain1000Best) {
@@ -218,7 +225,7 @@ export async function benchEngine(): Promise<BenchLine[]> {
     ok: chain.value >= 5000 && chain.baseline / chain.value <= 2,
   });
   lines.push({
-    name: 'per-step time, first vs last 100 steps (ms)',
+    name: 'per-step time, first vs last 100 steps (median ms)',
     value: `${fmt(flat.first, 3)} / ${fmt(flat.last, 3)}`,
     ratio: flat.last / flat.first,
     target: 'flat (last/first <= 1.5)',
