@@ -114,6 +114,11 @@ export interface StepExecutor {
    * outputs made of these alone do not make Baton create the step's folder for output.json.
    */
   readonly builtinOutputs?: readonly string[];
+  /**
+   * The executor writes into `ctx.stepDir` (or hands it to a process): the engine has it created
+   * before `execute`, starting while it commits the claim.
+   */
+  readonly needsStepDir?: boolean;
   execute(context: StepExecutionContext): Promise<StepExecutionResult>;
 }
 
@@ -334,6 +339,8 @@ export interface RunFiles {
   appendStepLog(runId: string, stepId: string, itemKey: string | null, text: string): void;
   appendStepEvent(runId: string, stepId: string, itemKey: string | null, event: JsonValue): void;
   stepLogPath(runId: string, stepId: string, itemKey: string | null): string;
+  /** Creates the step's folder (and gives the run folder its snapshots); resolves when it exists. */
+  prepareStepDir?(runId: string, stepId: string, itemKey: string | null): Promise<void>;
   /** Resolves when queued writes are on disk (adapters that write behind). */
   flush?(): Promise<void>;
 }

@@ -113,6 +113,7 @@ export function shellCommandFor(shell: string | undefined, scriptFile: (extensio
 export class ScriptExecutor implements StepExecutor {
   readonly kind = 'run';
   readonly builtinOutputs = RESERVED_OUTPUTS;
+  readonly needsStepDir = true;
 
   /** Artifacts folders this executor created (one per run; a mkdir per step cost a syscall pair). */
   private readonly artifactDirs = new Set<string>();
@@ -128,7 +129,8 @@ export class ScriptExecutor implements StepExecutor {
     const shellField = typeof ctx.resolved.shell === 'string' ? ctx.resolved.shell : ctx.step.shell;
 
     // Synchronous on purpose: a thread-pool round trip for each of these small calls costs more
-    // than the call itself (script steps should cost little more than a spawn).
+    // than the call itself (script steps should cost little more than a spawn). Under the engine
+    // the folder exists already (needsStepDir): this is one cheap EEXIST.
     mkdirSync(ctx.stepDir, { recursive: true });
     // BATON_ARTIFACTS_DIR must exist for `cp report.html "$BATON_ARTIFACTS_DIR"`.
     if (!this.artifactDirs.has(ctx.artifactsDir)) {

@@ -104,10 +104,26 @@ export class FsRunFiles implements RunFiles {
   private readonly dirs = new Map<string, Promise<unknown>>();
   private writeErrors: unknown[] = [];
 
+  prepareStepDir(runId: string, stepId: string, itemKey: string | null): Promise<void> {
+    this.writePendingSnapshot(runId);
+    return this.makeDir(this.stepDir(runId, stepId, itemKey)).then(() => undefined);
+  }
+
   /** A step's file; its run's snapshots go first when the run folder does not have them yet. */
   private queueStepWrite(runId: string, stepId: string, itemKey: string | null, name: string, text: string, mode: 'replace' | 'append'): void {
     this.writePendingSnapshot(runId);
     this.queueWrite(this.stepDir(runId, stepId, itemKey), name, text, mode);
+  }
+
+  /** mkdir -p, once per folder (the promise is shared by every write into it). */
+  private makeDir(dir: string): Promise<unknown> {
+    let made = this.dirs.get(dir);
+    if (!made) {
+      if (this.dirs.size > 10_000) this.dirs.clear();
+      made = mkdir(dir, { recursive: true });
+      this.dirs.set(dir, made);
+    }
+    return made;
   }
 
   private writePendingSnapshot(runId: string): void {
@@ -119,13 +135,7 @@ export class FsRunFiles implements RunFiles {
 
   private queueWrite(dir: string, name: string, text: string, mode: 'replace' | 'append' | 'create'): void {
     const path = join(dir, name);
-    let made = this.dirs.get(dir);
-    if (!made) {
-      if (this.dirs.size > 10_000) this.dirs.clear();
-      made = mkdir(dir, { recursive: true });
-      this.dirs.set(dir, made);
-    }
-    const previous = this.tails.get(path) ?? made;
+    const previous = this.tails.get(path) ?? this.makeDir(dir);
     const tail = previous
       .then(() => (mode === 'append' ? appendFile(path, text) : writeFile(path, text, { flag: mode === 'create' ? 'wx' : 'w' })))
       .catch((error: unknown) => {

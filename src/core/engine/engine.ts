@@ -142,6 +142,8 @@ export interface StepClaim {
    * outside a transaction costs several times more: it opens a read transaction of its own).
    */
   reads?: Record<string, StepExpressionState>;
+  /** The step folder being created for an executor that needs it (started inside the claim's commit). */
+  stepDirReady?: Promise<void>;
 }
 
 export interface RunDetail {
@@ -557,7 +559,19 @@ export class Engine {
     }
     const step = plan.graph.steps.get(row.stepId);
     const reads = step ? this.readStepStates(plan, step) : undefined;
-    return { row, attempt, attemptId, owner, templateId: plan.templateId, ...(reads ? { reads } : {}) };
+    // Started before COMMIT on purpose: the folder is made on the thread pool while this commits.
+    const stepDirReady = this.executors.get(row.kind)?.needsStepDir ? this.files.prepareStepDir?.(row.runId, row.stepId, row.itemKey) : undefined;
+    // Awaited by runExecutor; a claim that never runs (lease lost) must not leave it unhandled.
+    stepDirReady?.catch(() => undefined);
+    return {
+      row,
+      attempt,
+      attemptId,
+      owner,
+      templateId: plan.templateId,
+      ...(reads ? { reads } : {}),
+      ...(stepDirReady ? { stepDirReady } : {}),
+    };
   }
 
   /**
@@ -854,6 +868,7 @@ export class Engine {
         secrets,
       )),
     );
+    if (claim.stepDirReady) await claim.stepDirReady;
     const progressBuffer = new ProgressBuffer(claim, this.files, this.clock, this.logger, (batch) => this.recordProgressBatch(claim, batch), () =>
       this.writePendingInput(claim.attemptId),
     );
