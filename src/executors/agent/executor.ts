@@ -68,6 +68,8 @@ interface RecordedSession {
 /** The `StepExecutor` for `agent:` steps. */
 export class AgentExecutor implements StepExecutor {
   readonly kind = 'agent';
+  /** prompt.md, the stream and the session record go to the step folder. */
+  readonly needsStepDir = true;
 
   constructor(private readonly options: AgentExecutorOptions = {}) {}
 
