@@ -1068,6 +1068,9 @@ export class Engine {
     const definition = this.store.getRunDefinition(runId) as TemplateDefinition;
     const rowIds = new Map<string, number>();
     for (const row of this.store.listSteps(runId)) if (row.parentRowId === null) rowIds.set(row.stepId, row.id);
+    // The process that started the run may never have written its snapshots (they wait for the
+    // run's first file, which may be written here): offer them again; existing files are kept.
+    this.files.writeRunSnapshot(runId, definition, run.inputs);
     return this.remember({
       runId,
       templateId: run.templateId,
