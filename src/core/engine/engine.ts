@@ -222,6 +222,8 @@ export class Engine {
   private madeClaimable = 0;
   /** Run id -> active-step counter change not yet written (inside a transaction; see moveStep). */
   private readonly activeDeltas = new Map<string, number>();
+  /** Nesting of tx(): only the outermost one commits or rolls back. */
+  private txDepth = 0;
   /** input.json writers of running attempts (by attempt id), until the step has a file to show. */
   private readonly pendingInputs = new Map<number, () => void>();
 
@@ -1001,6 +1003,8 @@ export class Engine {
 
   private tx<T>(fn: () => T): T {
     let result: T;
+    const outermost = this.txDepth === 0;
+    this.txDepth++;
     try {
       result = this.store.transaction(() => {
         const value = fn();
@@ -1008,12 +1012,17 @@ export class Engine {
         return value;
       });
     } catch (error) {
-      this.dirty = false;
-      // Rolled back: the deferred counter changes went with it.
-      this.activeDeltas.clear();
+      if (outermost) {
+        this.dirty = false;
+        // Rolled back: the deferred counter changes went with it.
+        this.activeDeltas.clear();
+      }
       throw error;
+    } finally {
+      this.txDepth--;
     }
-    if (this.dirty) {
+    // Listeners hear about a change once it is committed: after the outermost transaction.
+    if (outermost && this.dirty) {
       this.dirty = false;
       for (const listener of this.listeners) {
         try {
