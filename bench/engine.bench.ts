@@ -1,7 +1,9 @@
 /**
  * Engine throughput against a raw node:sqlite baseline measured in the same process and run.
  * Every figure is printed beside its baseline as a ratio, so a slower or faster machine does
- * not change the verdict.
+ * not change the verdict. On a shared machine the load changes from second to second, so each
+ * figure and its baseline are measured in alternation, ROUNDS times, and the best of each is
+ * kept (the same treatment for both: noise only ever makes a round slower).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, existsSync } from 'node:fs';
@@ -85,7 +87,9 @@ async function drive(
   try {
     const engine = new Engine({ store: opened.store, files: opened.files, workspaceDir: dir, executors: [executor] });
     start(engine);
-    const worker = new Worker(engine, { maxConcurrency: concurrency, pollMs: 5 });
+    // The worker's default poll interval: what a user's worker pays for looking for other
+    // processes' work and due timers.
+    const worker = new Worker(engine, { maxConcurrency: concurrency });
     const t0 = performance.now();
     await worker.run({ untilIdle: true });
     const seconds = (performance.now() - t0) / 1000;
@@ -100,7 +104,9 @@ async function drive(
 /**
  * The same durable writes done by hand with node:sqlite: per step one commit to claim it
  * (status, lease, attempt row, event) and one to record it (status, outputs, attempt, event,
- * next step ready). What Baton adds on top of this is the engine's own cost.
+ * next step ready + its event). What Baton adds on top of this is the engine's own cost.
+ * The engine records a step and claims the next one in a single commit (same rows, same three
+ * events); the baseline keeps two commits per step, so it never does less than the engine.
  */
 function rawBaseline(dir: string, steps: number): number {
   const db = new DatabaseSync(join(dir, 'raw.db'));
@@ -154,103 +160,146 @@ function spawnTrue(): Promise<void> {
   });
 }
 
+/** Alternating baseline/engine rounds per figure (BATON_BENCH_ROUNDS overrides). */
+const ROUNDS = Math.max(1, Number(process.env.BATON_BENCH_ROUNDS ?? 3));
+
+/** Runs `baseline` and `measure` alternately ROUNDS times; the best (highest) of each. */
+async function bestOf(baseline: () => Promise<number>, measure: () => Promise<number>): Promise<{ baseline: number; value: number }> {
+  let best = { baseline: 0, value: 0 };
+  for (let round = 0; round < ROUNDS; round++) {
+    const b = await baseline();
+    const v = await measure();
+    best = { baseline: Math.max(best.baseline, b), value: Math.max(best.value, v) };
+  }
+  return best;
+}
+
+const rawStepsPerSecond = () => withTemp(async (dir) => rawBaseline(dir, 1000));
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 export async function benchEngine(): Promise<BenchLine[]> {
   const lines: BenchLine[] = [];
-
-  const baselinePerSec = await withTemp(async (dir) => rawBaseline(dir, 1000));
+  const rounds = ROUNDS > 1 ? `, best of ${ROUNDS}` : '';
 
   // 1. A 1,000-step chain: every step waits for the previous one, so nothing overlaps.
-  await withTemp(async (dir) => {
-    const noop = new NoopExecutor();
-    const def = chainTemplate(1000);
-    const rssBefore = process.memoryUsage().rss;
-    let peakRss = rssBefore;
-    const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 20);
-    const { seconds, dbPath } = await drive(dir, noop, (e) => e.startRun(def), 1);
-    clearInterval(sampler);
-    peakRss = Math.max(peakRss, process.memoryUsage().rss);
-    const perSec = 1000 / seconds;
-    lines.push({
-      name: '1,000-step chain (no-op steps/s)',
-      value: fmt(perSec),
-      baseline: `${fmt(baselinePerSec)} raw node:sqlite`,
-      ratio: baselinePerSec / perSec,
-      target: '>= 5,000/s and within 2x of raw',
-      ok: perSec >= 5000 && baselinePerSec / perSec <= 2,
-    });
-    const gaps = noop.stamps.slice(1).map((t, i) => t - noop.stamps[i]!);
-    const first = gaps.slice(0, 100).reduce((a, b) => a + b, 0) / 100;
-    const last = gaps.slice(-100).reduce((a, b) => a + b, 0) / 100;
-    lines.push({
-      name: 'per-step time, first vs last 100 steps (ms)',
-      value: `${fmt(first, 3)} / ${fmt(last, 3)}`,
-      ratio: last / first,
-      target: 'flat (last/first <= 1.5)',
-      ok: last / first <= 1.5,
-    });
-    lines.push({ name: 'peak RSS during the chain (MiB)', value: fmt(peakRss / 2 ** 20, 1), baseline: `${fmt(rssBefore / 2 ** 20, 1)} before` });
-    lines.push({ name: 'database size per 1,000 steps (KiB)', value: fmt(dbBytes(dbPath) / 1024, 0) });
+  let chain1000Best = 0;
+  let flat = { first: 0, last: 0 };
+  let memory = { before: 0, peak: 0, dbBytes: 0 };
+  const chain = await bestOf(rawStepsPerSecond, () =>
+    withTemp(async (dir) => {
+      const noop = new NoopExecutor();
+      const def = chainTemplate(1000);
+      const rssBefore = process.memoryUsage().rss;
+      let peakRss = rssBefore;
+      const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 20);
+      const { seconds, dbPath } = await drive(dir, noop, (e) => e.startRun(def), 1);
+      clearInterval(sampler);
+      peakRss = Math.max(peakRss, process.memoryUsage().rss);
+      // Medians, not means: one burst of load from another process must not read as growth.
+      const gaps = noop.stamps.slice(1).map((t, i) => t - noop.stamps[i]!);
+      const first = median(gaps.slice(0, 100));
+      const last = median(gaps.slice(-100));
+      // The flatness and memory figures of the fastest round (the least disturbed one).
+      const perSec = 1000 / seconds;
+      if (perSec > chain1000Best) {
+        chain1000Best = perSec;
+        flat = { first, last };
+        memory = { before: rssBefore, peak: peakRss, dbBytes: dbBytes(dbPath) };
+      }
+      return perSec;
+    }),
+  );
+  lines.push({
+    name: '1,000-step chain (no-op steps/s)',
+    value: fmt(chain.value),
+    baseline: `${fmt(chain.baseline)} raw node:sqlite${rounds}`,
+    ratio: chain.baseline / chain.value,
+    target: '>= 5,000/s and within 2x of raw',
+    ok: chain.value >= 5000 && chain.baseline / chain.value <= 2,
   });
+  lines.push({
+    name: 'per-step time, first vs last 100 steps (median ms)',
+    value: `${fmt(flat.first, 3)} / ${fmt(flat.last, 3)}`,
+    ratio: flat.last / flat.first,
+    target: 'flat (last/first <= 1.5)',
+    ok: flat.last / flat.first <= 1.5,
+  });
+  lines.push({ name: 'peak RSS during the chain (MiB)', value: fmt(memory.peak / 2 ** 20, 1), baseline: `${fmt(memory.before / 2 ** 20, 1)} before` });
+  lines.push({ name: 'database size per 1,000 steps (KiB)', value: fmt(memory.dbBytes / 1024, 0) });
 
   // 2. A 1,000-item foreach with max_parallel 16.
-  await withTemp(async (dir) => {
-    const def = foreachTemplate(1000);
-    const { seconds } = await drive(dir, new NoopExecutor(), (e) => e.startRun(def), 16);
-    const perSec = 1000 / seconds;
-    lines.push({
-      name: '1,000-item foreach, max_parallel 16 (items/s)',
-      value: fmt(perSec),
-      baseline: `${fmt(baselinePerSec)} raw`,
-      ratio: baselinePerSec / perSec,
-      target: '>= 5,000/s',
-      ok: perSec >= 5000,
-    });
+  const foreach = await bestOf(rawStepsPerSecond, () =>
+    withTemp(async (dir) => {
+      const def = foreachTemplate(1000);
+      const { seconds } = await drive(dir, new NoopExecutor(), (e) => e.startRun(def), 16);
+      return 1000 / seconds;
+    }),
+  );
+  lines.push({
+    name: '1,000-item foreach, max_parallel 16 (items/s)',
+    value: fmt(foreach.value),
+    baseline: `${fmt(foreach.baseline)} raw${rounds}`,
+    ratio: foreach.baseline / foreach.value,
+    target: '>= 5,000/s and within 2x of raw',
+    ok: foreach.value >= 5000 && foreach.baseline / foreach.value <= 2,
   });
 
   // 3. 100 runs x 10 steps, all started up front.
-  await withTemp(async (dir) => {
-    const def = tenStepTemplate();
-    const { seconds } = await drive(
-      dir,
-      new NoopExecutor(),
-      (e) => {
-        for (let i = 0; i < 100; i++) e.startRun(def);
-      },
-      16,
-    );
-    const perSec = 1000 / seconds;
-    lines.push({
-      name: '100 runs x 10 steps (steps/s)',
-      value: fmt(perSec),
-      baseline: `${fmt(baselinePerSec)} raw`,
-      ratio: baselinePerSec / perSec,
-      target: '>= 5,000/s',
-      ok: perSec >= 5000,
-    });
+  const batch = await bestOf(rawStepsPerSecond, () =>
+    withTemp(async (dir) => {
+      const def = tenStepTemplate();
+      const { seconds } = await drive(
+        dir,
+        new NoopExecutor(),
+        (e) => {
+          for (let i = 0; i < 100; i++) e.startRun(def);
+        },
+        16,
+      );
+      return 1000 / seconds;
+    }),
+  );
+  lines.push({
+    name: '100 runs x 10 steps (steps/s)',
+    value: fmt(batch.value),
+    baseline: `${fmt(batch.baseline)} raw${rounds}`,
+    ratio: batch.baseline / batch.value,
+    target: '>= 5,000/s and within 2x of raw',
+    ok: batch.value >= 5000 && batch.baseline / batch.value <= 2,
   });
 
-  // 4. Script steps against bare child_process.spawn of the same shell.
-  await withTemp(async (dir) => {
-    const n = 100;
-    for (let i = 0; i < 5; i++) await spawnTrue(); // warm up
-    const t0 = performance.now();
-    for (let i = 0; i < n; i++) await spawnTrue();
-    const bareMs = (performance.now() - t0) / n;
-    const steps = [];
-    for (let i = 0; i < n; i++) steps.push(`  - id: s${i}\n    run: 'true'\n${i > 0 ? `    needs: [s${i - 1}]\n` : ''}`);
-    const def = template(`id: scripts\nname: Scripts\nsteps:\n${steps.join('')}`);
-    const { seconds } = await drive(dir, new ScriptExecutor(), (e) => e.startRun(def), 1);
-    const stepMs = (seconds * 1000) / n;
-    lines.push({
-      name: 'script step `true` (ms per step)',
-      value: fmt(stepMs, 2),
-      baseline: `${fmt(bareMs, 2)} bare spawn`,
-      ratio: stepMs / bareMs,
-      target: 'within 1.3x of bare spawn',
-      ok: stepMs / bareMs <= 1.3,
-    });
+  // 4. Script steps against bare child_process.spawn of the same shell (rates: steps per second).
+  const n = 100;
+  const steps = [];
+  for (let i = 0; i < n; i++) steps.push(`  - id: s${i}\n    run: 'true'\n${i > 0 ? `    needs: [s${i - 1}]\n` : ''}`);
+  const scriptDef = template(`id: scripts\nname: Scripts\nsteps:\n${steps.join('')}`);
+  for (let i = 0; i < 5; i++) await spawnTrue(); // warm up
+  const scripts = await bestOf(
+    async () => {
+      const t0 = performance.now();
+      for (let i = 0; i < n; i++) await spawnTrue();
+      return (n * 1000) / (performance.now() - t0);
+    },
+    () =>
+      withTemp(async (dir) => {
+        const { seconds } = await drive(dir, new ScriptExecutor(), (e) => e.startRun(scriptDef), 1);
+        return n / seconds;
+      }),
+  );
+  lines.push({
+    name: 'script step `true` (ms per step)',
+    value: fmt(1000 / scripts.value, 2),
+    baseline: `${fmt(1000 / scripts.baseline, 2)} bare spawn${rounds}`,
+    ratio: scripts.baseline / scripts.value,
+    target: 'within 1.3x of bare spawn',
+    ok: scripts.baseline / scripts.value <= 1.3,
   });
 
   return lines;

@@ -403,6 +403,24 @@ export function evaluateFilter(ifText: string | undefined, context: ExpressionCo
   return isTruthy(evaluateExpression(expression, context));
 }
 
+/**
+ * What an `if:` reads: the contexts it references (lower case) and whether it calls a status
+ * function. An expression that does not parse reads nothing (evaluating it reports the error).
+ */
+export function conditionReads(ifText: string): { contexts: Set<string>; usesStatus: boolean } {
+  const expression = conditionExpression(ifText);
+  const texts = expression === undefined ? scanExpressions(ifText).expressions.map((found) => found.expression) : [expression];
+  const contexts = new Set<string>();
+  let usesStatus = false;
+  for (const text of texts) {
+    const parsed = parseExpression(text);
+    if (!parsed.ok) continue;
+    for (const reference of collectReferences(parsed.ast)) contexts.add(reference.context);
+    usesStatus ||= expression !== undefined && usesStatusFunction(parsed.ast);
+  }
+  return { contexts, usesStatus };
+}
+
 /** Decides a step's `if:` with GitHub semantics (undefined = `success()`); throws ExpressionError. */
 export function evaluateCondition(ifText: string | undefined, context: ExpressionContext, status: StatusFunctions): boolean {
   if (ifText === undefined || ifText.trim() === '') return status.success();

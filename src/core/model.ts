@@ -75,10 +75,10 @@ export const RUN_TRANSITIONS: Readonly<Record<RunStatus, readonly RunStatus[]>> 
   waiting: ['running', 'paused', 'succeeded', 'failed', 'cancelled'],
   // A paused run's last running steps may finish it.
   paused: ['running', 'waiting', 'succeeded', 'cancelled', 'failed'],
-  // Retry/resume of a finished run reopens it.
-  succeeded: ['running'],
-  failed: ['running'],
-  cancelled: ['running'],
+  // Retry/resume of a finished run reopens it (queued, pending, while its concurrency group is full).
+  succeeded: ['running', 'pending'],
+  failed: ['running', 'pending'],
+  cancelled: ['running', 'pending'],
 };
 
 /** Allowed step transitions. */

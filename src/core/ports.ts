@@ -67,7 +67,7 @@ export interface StepExecutionContext {
   cwd: string;
   /** Folder for this step instance: `.baton/runs/<run>/steps/<step>[/<item>]`. */
   stepDir: string;
-  /** Folder for the run's artifacts. */
+  /** Folder for the run's artifacts (not created: an executor that hands it to a process creates it). */
   artifactsDir: string;
   timeoutMs?: number;
   /** Aborted on cancel, pause-kill or timeout; executors must kill their process tree. */
@@ -129,6 +129,16 @@ export interface AgentSessionInfo {
 /** Runs one kind of step (run, agent, llm, mcp, function). Gates and workflows are the engine's. */
 export interface StepExecutor {
   readonly kind: string;
+  /**
+   * Output names this executor sets on every attempt whatever the step does (`exit_code`):
+   * outputs made of these alone do not make Baton create the step's folder for output.json.
+   */
+  readonly builtinOutputs?: readonly string[];
+  /**
+   * The executor writes into `ctx.stepDir` (or hands it to a process): the engine has it created
+   * before `execute`, starting while it commits the claim.
+   */
+  readonly needsStepDir?: boolean;
   execute(context: StepExecutionContext): Promise<StepExecutionResult>;
 }
 
@@ -269,8 +279,22 @@ export interface Store {
   /** First `pending` foreach item, in item order. */
   nextPendingItem(parentRowId: number): StepRecord | undefined;
   updateStep(rowId: number, patch: StepPatch): void;
-  /** One of the step's needs finished: decrement `needsRemaining`, OR `upstreamBits` in. */
-  noteNeedFinished(rowId: number, upstreamBits: number): { needsRemaining: number; upstream: number };
+  /**
+   * One of the step's needs finished: decrement `needsRemaining`, OR `upstreamBits` in. Returns
+   * the row after the change when nothing is left to wait for (the caller decides it next).
+   */
+  noteNeedFinished(rowId: number, upstreamBits: number): { needsRemaining: number; upstream: number; row?: StepRecord };
+  /**
+   * A foreach item finished: decrements its running parent's `needsRemaining` and returns it;
+   * undefined (and no change) when the parent is not running.
+   */
+  noteItemFinished(parentRowId: number): number | undefined;
+  /** A run's pending top-level steps with nothing left to wait for (what beginning the run decides). */
+  listStartableSteps(runId: string): StepRecord[];
+  /** Status and outputs only: what an expression reads of another step. */
+  getStepResult(rowId: number): Pick<StepRecord, 'status' | 'outputs'> | undefined;
+  /** True while the step is running attempt `attempt` under `owner`'s lease. */
+  holdsLease(rowId: number, owner: string, attempt: number): boolean;
   /**
    * The oldest `ready` step of a `running` run, skipping runs of the given templates; with
    * `runIds`, only steps of those runs (an empty list finds nothing).
@@ -329,9 +353,9 @@ export interface RunFiles {
   runDir(runId: string): string;
   /** `.baton/runs/<run>/steps/<step>[/<item>]` (not created). */
   stepDir(runId: string, stepId: string, itemKey: string | null): string;
-  /** Created on demand. */
+  /** `.baton/runs/<run>/artifacts` (not created: whoever writes an artifact creates it). */
   artifactsDir(runId: string): string;
-  /** Writes definition.json and inputs.json once. */
+  /** Writes definition.json and inputs.json once (an adapter may wait for the run's first file). */
   writeRunSnapshot(runId: string, definition: TemplateDefinition, inputs: Record<string, JsonValue>): void;
   writeStepInput(runId: string, stepId: string, itemKey: string | null, input: JsonValue): void;
   writeStepOutput(runId: string, stepId: string, itemKey: string | null, output: JsonValue): void;
@@ -339,6 +363,8 @@ export interface RunFiles {
   appendStepLog(runId: string, stepId: string, itemKey: string | null, text: string): void;
   appendStepEvent(runId: string, stepId: string, itemKey: string | null, event: JsonValue): void;
   stepLogPath(runId: string, stepId: string, itemKey: string | null): string;
+  /** Creates the step's folder (and gives the run folder its snapshots); resolves when it exists. */
+  prepareStepDir?(runId: string, stepId: string, itemKey: string | null): Promise<void>;
   /** Resolves when queued writes are on disk (adapters that write behind). */
   flush?(): Promise<void>;
 }

@@ -208,6 +208,8 @@ export function schemaErrors(schema: Record<string, unknown>, value: JsonValue):
 /** The `StepExecutor` for `llm:` steps. */
 export class LlmExecutor implements StepExecutor {
   readonly kind = 'llm';
+  /** The prompt and the reply go to the step folder. */
+  readonly needsStepDir = true;
 
   constructor(private readonly options: LlmClientOptions = {}) {}
 

@@ -1,10 +1,15 @@
 /**
  * Executor for `run:` steps: a shell script run like a GitHub Actions `run:` step.
  *
- * - The (already interpolated) script is written to `<stepDir>/script.<ext>` and run with
- *   `bash --noprofile --norc -e -o pipefail` by default, or the step's `shell`
- *   (`bash`, `sh`, `python`, `node`, `pwsh`, or a command line containing `{0}` for the file).
- *   The script file is deleted afterwards (it may hold interpolated secrets).
+ * - The (already interpolated) script is run with `bash --noprofile --norc -e -o pipefail` by
+ *   default, or the step's `shell` (`bash`, `sh`, `python`, `node`, `pwsh`, or a command line
+ *   containing `{0}` for the file). bash and sh get it with `-c`; a script holding a secret
+ *   value (argv is readable by every user through /proc), a very long one, another shell, or
+ *   Windows get a file `<stepDir>/script.<ext>` (mode 0600), deleted afterwards.
+ * - `$BATON_OUTPUT` and `$BATON_SUMMARY` name files in the step folder that the script creates
+ *   when it writes to them (`>>`); a missing file means no outputs / no summary. A later
+ *   attempt first deletes the previous attempt's files. (Creating three files per step cost
+ *   more than starting the shell on slow disks.)
  * - Environment: Baton's own environment, then the step's `env`, then `BATON_*` variables:
  *   `BATON_OUTPUT` (outputs file, GitHub `$GITHUB_OUTPUT` format), `BATON_SUMMARY` (markdown
  *   summary), `BATON_RUN_ID`, `BATON_STEP_ID`, `BATON_ATTEMPT`, `BATON_STEP_DIR`,
@@ -18,7 +23,7 @@
  * - Non-zero exit: failed, retryable. Timeout: failed, retryable, "timed out". Cancelled
  *   (ctx.signal aborted): failed, not retryable. Missing shell: failed, not retryable.
  */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BatonError, StepFailedError, StepTimeoutError, describeError } from '../core/errors';
 import type { Outputs } from '../core/model';
@@ -41,6 +46,8 @@ const MAX_SUMMARY_BYTES = 1024 * 1024;
 const MAX_TAIL_CHARS = 16 * 1024;
 /** A partial line (progress bar, prompt) is reported after this long without a newline. */
 const PARTIAL_LINE_FLUSH_MS = 150;
+/** Scripts longer than this go through a file (Linux caps one argv string at 128 KiB). */
+const MAX_INLINE_SCRIPT_CHARS = 32 * 1024;
 
 export interface ScriptExecutorOptions {
   /** Environment the scripts start from (default: this process's environment). */
@@ -54,6 +61,23 @@ interface ShellCommand {
   command: string;
   args: string[];
   extension: string;
+}
+
+/**
+ * The command line that runs `script` inline (`bash -c`), or undefined when it must go through
+ * a file: another shell, Windows, a long script, or one holding a secret value.
+ */
+export function inlineShellCommandFor(shell: string | undefined, script: string, secrets: readonly string[]): ShellCommand | undefined {
+  if (process.platform === 'win32' || script.length > MAX_INLINE_SCRIPT_CHARS) return undefined;
+  if (secrets.some((secret) => secret.length > 0 && script.includes(secret))) return undefined;
+  switch (shell?.trim() ?? 'bash') {
+    case 'bash':
+      return { command: 'bash', args: ['--noprofile', '--norc', '-e', '-o', 'pipefail', '-c', script], extension: '' };
+    case 'sh':
+      return { command: 'sh', args: ['-e', '-c', script], extension: '' };
+    default:
+      return undefined;
+  }
 }
 
 /** Resolves the `shell:` field (GitHub Actions' conventions) for a script file. */
@@ -88,6 +112,11 @@ export function shellCommandFor(shell: string | undefined, scriptFile: (extensio
 /** The `StepExecutor` for `run:` steps. */
 export class ScriptExecutor implements StepExecutor {
   readonly kind = 'run';
+  readonly builtinOutputs = RESERVED_OUTPUTS;
+  readonly needsStepDir = true;
+
+  /** Artifacts folders this executor created (one per run; a mkdir per step cost a syscall pair). */
+  private readonly artifactDirs = new Set<string>();
 
   constructor(private readonly options: ScriptExecutorOptions = {}) {}
 
@@ -99,17 +128,27 @@ export class ScriptExecutor implements StepExecutor {
     const script = typeof ctx.resolved.run === 'string' ? ctx.resolved.run : ctx.step.run;
     const shellField = typeof ctx.resolved.shell === 'string' ? ctx.resolved.shell : ctx.step.shell;
 
-    // Synchronous on purpose: these are a few tiny files, and a thread-pool round trip for
-    // each costs more than the write itself (script steps should cost little more than a spawn).
+    // Synchronous on purpose: a thread-pool round trip for each of these small calls costs more
+    // than the call itself (script steps should cost little more than a spawn). Under the engine
+    // the folder exists already (needsStepDir): this is one cheap EEXIST.
     mkdirSync(ctx.stepDir, { recursive: true });
+    // BATON_ARTIFACTS_DIR must exist for `cp report.html "$BATON_ARTIFACTS_DIR"`.
+    if (!this.artifactDirs.has(ctx.artifactsDir)) {
+      mkdirSync(ctx.artifactsDir, { recursive: true });
+      if (this.artifactDirs.size >= 1000) this.artifactDirs.clear();
+      this.artifactDirs.add(ctx.artifactsDir);
+    }
     const outputFile = join(ctx.stepDir, OUTPUT_FILE_NAME);
     const summaryFile = join(ctx.stepDir, SUMMARY_FILE_NAME);
-    const shell = shellCommandFor(shellField, (ext) => join(ctx.stepDir, `script${ext}`));
-    const scriptFile = join(ctx.stepDir, `script${shell.extension}`);
-    // Each attempt starts with empty files so a retry never sees the previous attempt's outputs.
-    writeFileSync(scriptFile, script, { mode: 0o600 });
-    writeFileSync(outputFile, '');
-    writeFileSync(summaryFile, '');
+    // A retry never sees the previous attempt's outputs (the first attempt has none to remove).
+    if (ctx.attempt > 1) {
+      rmSync(outputFile, { force: true });
+      rmSync(summaryFile, { force: true });
+    }
+    const inline = inlineShellCommandFor(shellField, script, ctx.secrets);
+    const shell = inline ?? shellCommandFor(shellField, (ext) => join(ctx.stepDir, `script${ext}`));
+    const scriptFile = inline ? undefined : join(ctx.stepDir, `script${shell.extension}`);
+    if (scriptFile) writeFileSync(scriptFile, script, { mode: 0o600 });
 
     const env: Record<string, string | undefined> = {
       ...(this.options.baseEnv ?? process.env),
@@ -157,7 +196,7 @@ export class ScriptExecutor implements StepExecutor {
       stdout.end();
       stderr.end();
       // The interpolated script may contain secrets; it must not stay in the run folder.
-      rmSync(scriptFile, { force: true });
+      if (scriptFile) rmSync(scriptFile, { force: true });
     }
 
     const base: Outputs = { exit_code: result.exitCode ?? -1, stdout_tail: redact(tail.text()) };
@@ -165,8 +204,9 @@ export class ScriptExecutor implements StepExecutor {
     const outputText = readText(outputFile);
     if (ctx.secrets.length > 0) {
       // What the script wrote stays on disk for debugging, but never with secrets in it.
-      writeFileSync(outputFile, redact(outputText));
-      writeFileSync(summaryFile, summary ?? '');
+      if (outputText !== '') writeFileSync(outputFile, redact(outputText));
+      if (summary !== undefined) writeFileSync(summaryFile, summary);
+      else rmSync(summaryFile, { force: true });
     }
 
     if (result.timedOut || (result.cancelled && ctx.signal.reason instanceof StepTimeoutError)) {
@@ -217,8 +257,10 @@ export class ScriptExecutor implements StepExecutor {
   }
 }
 
-/** A file's text, or '' when the script deleted it. */
+/** A file's text, or '' when the script never created it (most scripts write neither file). */
 function readText(file: string): string {
+  // existsSync first: a missing file is the common case, and a thrown ENOENT costs a stack trace.
+  if (!existsSync(file)) return '';
   try {
     return readFileSync(file, 'utf8');
   } catch {

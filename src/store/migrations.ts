@@ -201,6 +201,45 @@ UPDATE runs SET active_steps = (
 DROP INDEX steps_by_run_status;
 `,
   },
+  {
+    version: 4,
+    name: 'fewer pages per step commit: events without AUTOINCREMENT, one index of live steps, item indexes that steps do not move through',
+    // A step's commit wrote ~10 pages; two of them were bookkeeping. AUTOINCREMENT updates
+    // sqlite_sequence on every event insert; without it a new id is max(id) + 1, which is just as
+    // monotonic as long as no event is ever deleted, so deleting events is refused outright (the
+    // ids are the replay cursor of every reader). steps_ready and steps_leased were two indexes
+    // each step moved through; one (status, id) index of ready and running steps serves the
+    // claim (ready, by id) and the lease sweep (running steps: as many as workers run at once).
+    // steps_items had the status in its key, so every move of a foreach item moved its entry;
+    // now the item list is keyed by what never changes, and a partial index holds the pending
+    // items only (an item leaves it once, when it becomes ready).
+    sql: `
+CREATE TABLE events_v4 (
+  id       INTEGER PRIMARY KEY,
+  run_id   TEXT NOT NULL,
+  step_id  TEXT,
+  item_key TEXT,
+  type     TEXT NOT NULL,
+  payload  TEXT NOT NULL,
+  at       INTEGER NOT NULL
+);
+INSERT INTO events_v4 (id, run_id, step_id, item_key, type, payload, at)
+  SELECT id, run_id, step_id, item_key, type, payload, at FROM events ORDER BY id;
+DROP TABLE events;
+ALTER TABLE events_v4 RENAME TO events;
+CREATE INDEX events_by_run ON events(run_id, id);
+CREATE TRIGGER events_are_append_only BEFORE DELETE ON events
+BEGIN
+  SELECT RAISE(ABORT, 'events are append-only: their ids are the cursor readers replay from');
+END;
+DROP INDEX steps_ready;
+DROP INDEX steps_leased;
+CREATE INDEX steps_live ON steps(status, id) WHERE status IN ('ready', 'running');
+DROP INDEX steps_items;
+CREATE INDEX steps_items ON steps(parent_row_id, item_index) WHERE parent_row_id IS NOT NULL;
+CREATE INDEX steps_pending_items ON steps(parent_row_id, item_index) WHERE status = 'pending' AND parent_row_id IS NOT NULL;
+`,
+  },
 ];
 
 /** The schema version this code writes and understands. */

@@ -230,8 +230,13 @@ export class SqliteStore implements Store, TriggerStore {
   private readonly updateCache = new Map<string, StatementSync>();
   private readonly s: Record<string, StatementSync>;
 
+  private readonly begin: StatementSync;
+  private readonly commit: StatementSync;
+
   constructor(readonly db: DatabaseSync) {
     const p = (sql: string) => db.prepare(sql);
+    this.begin = p('BEGIN IMMEDIATE');
+    this.commit = p('COMMIT');
     this.s = {
       insertRun: p(`INSERT INTO runs (id, template_id, template_name, status, trigger_kind,
         trigger_payload, parent_run_id, parent_step_row_id, concurrency_key, unfinished_steps, created_at, updated_at)
@@ -255,22 +260,31 @@ export class SqliteStore implements Store, TriggerStore {
       nextPendingItem: p(`SELECT ${STEP_COLUMNS} FROM steps WHERE parent_row_id = ? AND status = 'pending'
         ORDER BY item_index LIMIT 1`),
       noteNeedFinished: p(`UPDATE steps SET needs_remaining = needs_remaining - 1, upstream = upstream | ?
-        WHERE id = ? RETURNING needs_remaining AS needsRemaining, upstream`),
-      findClaimable: p(`SELECT ${STEP_COLUMNS.replace(/(^|,\s*)(\w+)/g, '$1s.$2')} FROM steps s INDEXED BY steps_ready CROSS JOIN runs r ON r.id = s.run_id
-        WHERE s.status = 'ready' AND r.status = 'running'
+        WHERE id = ? RETURNING ${STEP_COLUMNS}`),
+      getStepResult: p('SELECT status, outputs FROM steps WHERE id = ?'),
+      listStartableSteps: p(`SELECT ${STEP_COLUMNS} FROM steps WHERE run_id = ? AND parent_row_id IS NULL
+        AND status = 'pending' AND needs_remaining = 0 ORDER BY id`),
+      noteItemFinished: p(`UPDATE steps SET needs_remaining = needs_remaining - 1 WHERE id = ? AND status = 'running'
+        RETURNING needs_remaining AS needsRemaining`),
+      holdsLease: p(`SELECT 1 AS x FROM steps WHERE id = ? AND status = 'running' AND lease_owner = ? AND attempts = ?`),
+      // `s.status IN ('ready', 'running')` repeats steps_live's WHERE word for word: SQLite only uses
+      // a partial index when the query states its condition, and does not derive it from `= 'ready'`.
+      findClaimable: p(`SELECT ${STEP_COLUMNS.replace(/(^|,\s*)(\w+)/g, '$1s.$2')} FROM steps s INDEXED BY steps_live CROSS JOIN runs r ON r.id = s.run_id
+        WHERE s.status = 'ready' AND s.status IN ('ready', 'running') AND r.status = 'running'
           AND r.template_id NOT IN (SELECT value FROM json_each(?))
         ORDER BY s.id LIMIT 1`),
-      findClaimableAny: p(`SELECT ${STEP_COLUMNS.replace(/(^|,\s*)(\w+)/g, '$1s.$2')} FROM steps s INDEXED BY steps_ready CROSS JOIN runs r ON r.id = s.run_id
-        WHERE s.status = 'ready' AND r.status = 'running' ORDER BY s.id LIMIT 1`),
+      findClaimableAny: p(`SELECT ${STEP_COLUMNS.replace(/(^|,\s*)(\w+)/g, '$1s.$2')} FROM steps s INDEXED BY steps_live CROSS JOIN runs r ON r.id = s.run_id
+        WHERE s.status = 'ready' AND s.status IN ('ready', 'running') AND r.status = 'running' ORDER BY s.id LIMIT 1`),
       // Scoped to a run tree: the same walk of the (short) ready list, keeping only those runs' steps.
-      findClaimableInRuns: p(`SELECT ${STEP_COLUMNS.replace(/(^|,\s*)(\w+)/g, '$1s.$2')} FROM steps s INDEXED BY steps_ready CROSS JOIN runs r ON r.id = s.run_id
-        WHERE s.status = 'ready' AND s.run_id IN (SELECT value FROM json_each(?)) AND r.status = 'running'
+      findClaimableInRuns: p(`SELECT ${STEP_COLUMNS.replace(/(^|,\s*)(\w+)/g, '$1s.$2')} FROM steps s INDEXED BY steps_live CROSS JOIN runs r ON r.id = s.run_id
+        WHERE s.status = 'ready' AND s.status IN ('ready', 'running') AND s.run_id IN (SELECT value FROM json_each(?)) AND r.status = 'running'
           AND r.template_id NOT IN (SELECT value FROM json_each(?))
         ORDER BY s.id LIMIT 1`),
-      hasClaimable: p(`SELECT 1 AS x FROM steps s INDEXED BY steps_ready CROSS JOIN runs r ON r.id = s.run_id
-        WHERE s.status = 'ready' AND r.status = 'running' LIMIT 1`),
+      hasClaimable: p(`SELECT 1 AS x FROM steps s INDEXED BY steps_live CROSS JOIN runs r ON r.id = s.run_id
+        WHERE s.status = 'ready' AND s.status IN ('ready', 'running') AND r.status = 'running' LIMIT 1`),
       renewLease: p(`UPDATE steps SET lease_expires_at = ? WHERE id = ? AND lease_owner = ? AND status = 'running'`),
-      expiredLeases: p(`SELECT ${STEP_COLUMNS} FROM steps WHERE status = 'running' AND lease_owner IS NOT NULL
+      expiredLeases: p(`SELECT ${STEP_COLUMNS} FROM steps INDEXED BY steps_live
+        WHERE status = 'running' AND status IN ('ready', 'running') AND lease_owner IS NOT NULL
         AND lease_expires_at < ? ORDER BY lease_expires_at LIMIT ?`),
       dueTimers: p(`SELECT ${STEP_COLUMNS} FROM steps WHERE status = 'waiting' AND due_at IS NOT NULL AND due_at <= ?
         ORDER BY due_at LIMIT ?`),
@@ -324,11 +338,12 @@ export class SqliteStore implements Store, TriggerStore {
 
   transaction<T>(fn: () => T): T {
     if (this.depth > 0) return fn();
-    this.db.exec('BEGIN IMMEDIATE');
+    // Prepared once: exec() would parse BEGIN and COMMIT again on every transition.
+    this.begin.run();
     this.depth++;
     try {
       const result = fn();
-      this.db.exec('COMMIT');
+      this.commit.run();
       return result;
     } catch (error) {
       if (this.db.isTransaction) this.db.exec('ROLLBACK');
@@ -350,9 +365,16 @@ export class SqliteStore implements Store, TriggerStore {
   }
 
   private update(table: string, columns: Record<string, string>, key: string | number, patch: object): number {
-    const keys = Object.keys(patch).filter((k) => (patch as Record<string, unknown>)[k] !== undefined);
+    const keys: string[] = [];
+    const values: SQLInputValue[] = [];
+    let cacheKey = table;
+    for (const [k, value] of Object.entries(patch)) {
+      if (value === undefined) continue;
+      keys.push(k);
+      values.push(toParam(k, value));
+      cacheKey += `,${k}`;
+    }
     if (keys.length === 0) return 0;
-    const cacheKey = `${table}:${keys.join(',')}`;
     let statement = this.updateCache.get(cacheKey);
     if (!statement) {
       const sets = keys.map((k) => {
@@ -364,7 +386,6 @@ export class SqliteStore implements Store, TriggerStore {
       statement = this.db.prepare(`UPDATE ${table} SET ${sets.join(', ')} WHERE id = ?${guard}`);
       this.updateCache.set(cacheKey, statement);
     }
-    const values = keys.map((k) => toParam(k, (patch as Record<string, unknown>)[k]));
     return Number(statement.run(...values, key).changes);
   }
 
@@ -497,12 +518,29 @@ export class SqliteStore implements Store, TriggerStore {
     this.update('steps', STEP_PATCH_COLUMNS, rowId, patch);
   }
 
-  noteNeedFinished(rowId: number, upstreamBits: number): { needsRemaining: number; upstream: number } {
-    const row = this.stmt('noteNeedFinished').get(upstreamBits, rowId) as
-      | { needsRemaining: number; upstream: number }
-      | undefined;
+  noteNeedFinished(rowId: number, upstreamBits: number): { needsRemaining: number; upstream: number; row?: StepRecord } {
+    const row = this.stmt('noteNeedFinished').get(upstreamBits, rowId) as Row | undefined;
     if (!row) throw new Error(`step row ${rowId} vanished`);
-    return { needsRemaining: row.needsRemaining, upstream: row.upstream };
+    const needsRemaining = row.needsRemaining as number;
+    const upstream = row.upstream as number;
+    return needsRemaining > 0 ? { needsRemaining, upstream } : { needsRemaining, upstream, row: toStep(row) };
+  }
+
+  noteItemFinished(parentRowId: number): number | undefined {
+    return (this.stmt('noteItemFinished').get(parentRowId) as { needsRemaining: number } | undefined)?.needsRemaining;
+  }
+
+  listStartableSteps(runId: string): StepRecord[] {
+    return (this.stmt('listStartableSteps').all(runId) as Row[]).map(toStep);
+  }
+
+  getStepResult(rowId: number): Pick<StepRecord, 'status' | 'outputs'> | undefined {
+    const row = this.stmt('getStepResult').get(rowId) as Row | undefined;
+    return row ? { status: row.status as StepRecord['status'], outputs: parse(row.outputs) } : undefined;
+  }
+
+  holdsLease(rowId: number, owner: string, attempt: number): boolean {
+    return this.stmt('holdsLease').get(rowId, owner, attempt) !== undefined;
   }
 
   findClaimableStep(excludeTemplateIds: readonly string[], runIds?: readonly string[]): StepRecord | undefined {

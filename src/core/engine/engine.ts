@@ -25,6 +25,7 @@ import {
 } from '../errors';
 import { recordStepApprovalDecision } from './approvals';
 import {
+  conditionReads,
   evaluateCondition,
   resolveValue,
   interpolate,
@@ -70,6 +71,7 @@ import type {
   Store,
   TemplateResolver,
 } from '../ports';
+import { instantiate } from '../template/inputs';
 import type { GateStep, StepDefinition, TemplateDefinition, WorkflowStep } from '../template/types';
 import { buildStepGraph, descendantsOf, graphProblems, type StepGraph } from './graph';
 import {
@@ -80,6 +82,7 @@ import {
   redact,
   statusFunctionsFor,
   stepLabel,
+  upstreamSucceeded,
   systemClock,
   upstreamBitsOf,
 } from './rules';
@@ -136,6 +139,13 @@ export interface StepClaim {
   attemptId: number;
   owner: string;
   templateId: string;
+  /**
+   * What the step's expressions read of other steps, read in the claim's transaction (a read
+   * outside a transaction costs several times more: it opens a read transaction of its own).
+   */
+  reads?: Record<string, StepExpressionState>;
+  /** The step folder being created for an executor that needs it (started inside the claim's commit). */
+  stepDirReady?: Promise<void>;
 }
 
 export interface RunDetail {
@@ -175,7 +185,8 @@ interface RunPlan {
   rowIds: Map<string, number>;
 }
 
-type Decision = { rowId: number; runId: string; upstream: number };
+/** A step whose needs all finished, to be decided; `row` when the caller just read it in this transaction. */
+type Decision = { rowId: number; runId: string; upstream: number; row?: StepRecord };
 
 /** Keys of a step definition that are structure, not values handed to the executor. */
 const STRUCTURAL_KEYS = new Set([
@@ -211,6 +222,12 @@ export class Engine {
   private dirty = false;
   /** Counts steps made claimable; lets a completion skip the run-activity check when it readied work. */
   private madeClaimable = 0;
+  /** Run id -> active-step counter change not yet written (inside a transaction; see moveStep). */
+  private readonly activeDeltas = new Map<string, number>();
+  /** Nesting of tx(): only the outermost one commits or rolls back. */
+  private txDepth = 0;
+  /** input.json writers of running attempts (by attempt id), until the step has a file to show. */
+  private readonly pendingInputs = new Map<number, () => void>();
 
   constructor(private readonly deps: EngineDeps) {
     this.store = deps.store;
@@ -544,7 +561,31 @@ export class Engine {
         this.emit(run.id, row.stepId, row.itemKey, EventType.RunPhaseChanged, { from: run.phase, to: phase });
       }
     }
-    return { row, attempt, attemptId, owner, templateId: plan.templateId };
+    const step = plan.graph.steps.get(row.stepId);
+    const reads = step ? this.readStepStates(plan, step) : undefined;
+    // Started before COMMIT on purpose: the folder is made on the thread pool while this commits.
+    const stepDirReady = this.executors.get(row.kind)?.needsStepDir ? this.files.prepareStepDir?.(row.runId, row.stepId, row.itemKey) : undefined;
+    // Awaited by runExecutor; a claim that never runs (lease lost) must not leave it unhandled.
+    stepDirReady?.catch(() => undefined);
+    return {
+      row,
+      attempt,
+      attemptId,
+      owner,
+      templateId: plan.templateId,
+      ...(reads ? { reads } : {}),
+      ...(stepDirReady ? { stepDirReady } : {}),
+    };
+  }
+
+  /**
+   * The claimed row while the claim still holds its lease (inside a transaction), else undefined.
+   * Nothing but lease renewals touches a running step's row under a held lease, so the row as
+   * claimed is the row as stored: one indexed probe instead of reading the whole row back.
+   */
+  private heldRow(claim: StepClaim): StepRecord | undefined {
+    if (!this.store.holdsLease(claim.row.id, claim.owner, claim.attempt)) return undefined;
+    return { ...claim.row, status: StepStatus.Running, leaseOwner: claim.owner, attempts: claim.attempt };
   }
 
   /** Extends the lease; false when the worker lost it (step cancelled, taken over or finished). */
@@ -561,36 +602,45 @@ export class Engine {
       return { outcome: this.recordResult(claim, { kind: 'failed', error: `step ${row.stepId} is not in the template`, retryable: false }) };
     }
     let result: StepExecutionResult;
-    const controller = new AbortController();
-    const abortFromOutside = () => controller.abort(signal.reason);
-    signal.addEventListener('abort', abortFromOutside, { once: true });
     const timeoutMs = step.timeoutMs ?? plan.definition.defaults.timeoutMs;
     let timedOut = false;
-    const timerStop = new AbortController();
+    // Only a step with a timeout gets its own signal and timer: an AbortController, a listener
+    // and aborting the timer (a DOMException) per step cost more than a no-op step's commit.
+    let stepSignal = signal;
+    let stopTimer: (() => void) | undefined;
     if (timeoutMs !== undefined && step.kind !== 'workflow') {
+      const controller = new AbortController();
+      const abortFromOutside = () => controller.abort(signal.reason);
+      signal.addEventListener('abort', abortFromOutside, { once: true });
+      const timerStop = new AbortController();
       void this.clock.sleep(timeoutMs, timerStop.signal).then(() => {
         if (!timerStop.signal.aborted) {
           timedOut = true;
           controller.abort(new StepTimeoutError(timeoutMs));
         }
       });
+      stepSignal = controller.signal;
+      stopTimer = () => {
+        timerStop.abort();
+        signal.removeEventListener('abort', abortFromOutside);
+      };
     }
     try {
       if (step.kind === 'workflow') {
         result = await this.startChildWorkflow(claim, plan, step);
         if (result.kind === 'succeeded') return { outcome: 'waiting' };
       } else {
-        result = await this.runExecutor(claim, plan, step, controller.signal, timeoutMs);
+        result = await this.runExecutor(claim, plan, step, stepSignal, timeoutMs);
       }
     } catch (error) {
       const retryable = error instanceof BatonError ? error.retryable : true;
       result = { kind: 'failed', error: describeError(error), retryable };
     } finally {
-      timerStop.abort();
-      signal.removeEventListener('abort', abortFromOutside);
+      stopTimer?.();
     }
     if (!timedOut && signal.aborted) {
       // Not the step's fault: the worker stopped (hand the step back) or lost its lease.
+      this.pendingInputs.delete(claim.attemptId);
       if (signal.reason instanceof LeaseLostError) return { outcome: 'lease_lost' };
       return { outcome: this.releaseClaim(claim, describeError(signal.reason)) };
     }
@@ -609,10 +659,31 @@ export class Engine {
     });
   }
 
+  /**
+   * The step folder is created only for a step with something to show: outputs of its own (not
+   * just the executor's builtinOutputs), a summary, logs, a failure, or an earlier attempt whose
+   * files must be replaced. A no-op step (a script `true`) leaves no input.json or output.json
+   * (creating a folder and two files cost more than the step's commit). The database has every
+   * step's outputs; output.json is a copy for people to read.
+   */
   private writeResultFiles(claim: StepClaim, result: StepExecutionResult): void {
+    const { runId, stepId, itemKey } = claim.row;
+    const retried = claim.attempt > 1;
+    const builtin = this.executors.get(claim.row.kind)?.builtinOutputs ?? [];
+    const hasOutputs = result.outputs !== undefined && Object.keys(result.outputs).some((name) => !builtin.includes(name));
+    if (result.kind !== 'succeeded' || hasOutputs || result.summary || retried) this.writePendingInput(claim.attemptId);
+    else this.pendingInputs.delete(claim.attemptId);
     if (result.kind !== 'succeeded') return;
-    this.files.writeStepOutput(claim.row.runId, claim.row.stepId, claim.row.itemKey, result.outputs);
-    if (result.summary) this.files.writeStepSummary(claim.row.runId, claim.row.stepId, claim.row.itemKey, result.summary);
+    if (hasOutputs || retried) this.files.writeStepOutput(runId, stepId, itemKey, result.outputs);
+    if (result.summary) this.files.writeStepSummary(runId, stepId, itemKey, result.summary);
+  }
+
+  /** Writes the attempt's input.json if it has not been written yet. */
+  private writePendingInput(attemptId: number): void {
+    const write = this.pendingInputs.get(attemptId);
+    if (!write) return;
+    this.pendingInputs.delete(attemptId);
+    write();
   }
 
   /**
@@ -626,8 +697,8 @@ export class Engine {
   }
 
   private recordInTx(claim: StepClaim, result: StepExecutionResult, failedStatus?: AttemptStatus): RecordOutcome {
-    const row = this.store.getStep(claim.row.id);
-    if (!row || row.status !== StepStatus.Running || row.leaseOwner !== claim.owner || row.attempts !== claim.attempt) {
+    const row = this.heldRow(claim);
+    if (!row) {
       this.logger.warn('result from a worker without the lease ignored', { step: stepLabel(claim.row), owner: claim.owner });
       return 'lease_lost';
     }
@@ -683,10 +754,8 @@ export class Engine {
   /** Hands a claimed step back (ready again, attempt abandoned), e.g. when its worker stops. */
   releaseClaim(claim: StepClaim, reason: string): RecordOutcome {
     return this.tx(() => {
-      const row = this.store.getStep(claim.row.id);
-      if (!row || row.status !== StepStatus.Running || row.leaseOwner !== claim.owner || row.attempts !== claim.attempt) {
-        return 'lease_lost';
-      }
+      const row = this.heldRow(claim);
+      if (!row) return 'lease_lost';
       this.store.updateAttempt(claim.attemptId, { status: AttemptStatus.Abandoned, finishedAt: this.clock.now(), error: reason });
       this.emit(row.runId, row.stepId, row.itemKey, EventType.StepAbandoned, { attempt: claim.attempt, owner: claim.owner, reason });
       this.moveStep(row, StepStatus.Ready, { leaseOwner: null, leaseExpiresAt: null }, EventType.StepReady, { reason: 'released' });
@@ -707,10 +776,7 @@ export class Engine {
   private recordProgressBatch(claim: StepClaim, batch: readonly StepProgress[]): void {
     const { row } = claim;
     this.tx(() => {
-      const current = this.store.getStep(row.id);
-      if (!current || current.status !== StepStatus.Running || current.leaseOwner !== claim.owner || current.attempts !== claim.attempt) {
-        return;
-      }
+      if (!this.store.holdsLease(row.id, claim.owner, claim.attempt)) return;
       for (const progress of batch) {
         this.emit(row.runId, row.stepId, row.itemKey, EventType.StepProgress, {
           attempt: claim.attempt,
@@ -789,7 +855,7 @@ export class Engine {
     if (!executor) return { kind: 'failed', error: `no executor for step kind '${step.kind}'`, retryable: false };
     const { row } = claim;
     const secretValues = await this.loadSecrets(step, plan.definition.env);
-    const context = this.expressionContext(plan, step, row, secretValues.byName);
+    const context = this.expressionContext(plan, step, row, secretValues.byName, claim.reads);
     const resolved = this.resolveFields(step, context);
     const env: Record<string, string> = {};
     for (const [name, value] of Object.entries({ ...plan.definition.env, ...step.env })) {
@@ -800,8 +866,14 @@ export class Engine {
     for (const need of step.needs) upstream[need] = context.steps?.[need]?.outputs ?? {};
     const secrets = [...secretValues.byName.values()].filter((v) => v.length > 0);
     const input = { attempt: claim.attempt, itemKey: row.itemKey, item: row.item, resolved, upstream, inputs: plan.inputs };
-    this.files.writeStepInput(row.runId, row.stepId, row.itemKey, redact(input, secrets));
-    const progressBuffer = this.progressBuffer(claim);
+    const writeInput = (details?: Record<string, JsonValue>) =>
+      this.files.writeStepInput(row.runId, row.stepId, row.itemKey, redact(details ? { ...input, ...details } : input, secrets));
+    // Written with the step's first file (a log line, its outputs, a failure): see writeResultFiles.
+    this.pendingInputs.set(claim.attemptId, () => writeInput());
+    if (claim.stepDirReady) await claim.stepDirReady;
+    const progressBuffer = new ProgressBuffer(claim, this.files, this.clock, this.logger, (batch) => this.recordProgressBatch(claim, batch), () =>
+      this.writePendingInput(claim.attemptId),
+    );
     const feedback = step.kind === 'agent' ? this.reviewerFeedback(plan, step.id) : [];
     return executor.execute({
       runId: row.runId,
@@ -820,8 +892,11 @@ export class Engine {
       progress: (progress) => progressBuffer.add(redact(progress as unknown as JsonValue, secrets) as unknown as StepProgress),
       upstream,
       inputs: plan.inputs,
-      // Same write queue as above, so the fuller input.json always lands last.
-      recordInput: (details) => this.files.writeStepInput(row.runId, row.stepId, row.itemKey, redact({ ...input, ...details }, secrets)),
+      // The fuller input.json replaces the engine's own, whether or not that was written yet.
+      recordInput: (details) => {
+        this.pendingInputs.delete(claim.attemptId);
+        writeInput(details);
+      },
       ...(feedback.length > 0 ? { feedback } : {}),
     })
       // Secret values never reach the database, events or files, whatever the executor returns.
@@ -851,39 +926,6 @@ export class Engine {
     }
   }
 
-  /**
-   * Step logs are appended at once; `step.progress` events are batched (50 ms or 200 chunks per
-   * commit) so a chatty script does not cost a commit per line. Flushed before the result is recorded.
-   */
-  private progressBuffer(claim: StepClaim): { add(progress: StepProgress): void; flush(): void } {
-    const { row } = claim;
-    let pending: StepProgress[] = [];
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const flush = () => {
-      if (timer) clearTimeout(timer);
-      timer = undefined;
-      if (pending.length === 0) return;
-      const batch = pending;
-      pending = [];
-      try {
-        this.recordProgressBatch(claim, batch);
-      } catch (error) {
-        this.logger.warn('could not record progress', { error: describeError(error) });
-      }
-    };
-    return {
-      add: (progress) => {
-        if (progress.kind === 'output') this.files.appendStepLog(row.runId, row.stepId, row.itemKey, progress.text);
-        this.files.appendStepEvent(row.runId, row.stepId, row.itemKey, { at: this.clock.now(), attempt: claim.attempt, ...progress } as JsonValue);
-        pending.push(progress);
-        // A checkpoint is a durable result the step relies on after a crash: commit it at once.
-        if (pending.length >= 200 || progress.kind === 'checkpoint') flush();
-        else timer ??= setTimeout(flush, 50);
-      },
-      flush,
-    };
-  }
-
   /** Resolves the template of a `workflow:` step and starts (or resumes) the child run; the step then waits for it. */
   private async startChildWorkflow(claim: StepClaim, plan: RunPlan, step: WorkflowStep): Promise<StepExecutionResult> {
     const previous = claim.row.childRunId ? this.store.getRunState(claim.row.childRunId) : undefined;
@@ -898,15 +940,15 @@ export class Engine {
       const template = await this.deps.templates.resolve(reference, plan.definition);
       assertRunnable(template);
       const id = (this.deps.newRunId ?? (() => defaultRunId(this.clock.now())))();
-      const inputs = applyInputDefaults(template, childInputs ?? {});
+      // Checked like a top-level run's inputs (types, enums, unknown names, defaults, required):
+      // a bad `with:` fails this step, not retryable, naming every bad field.
+      const inputs = instantiate(template, childInputs ?? {});
       this.files.writeRunSnapshot(id, template, inputs);
       child = { id, template, inputs };
     }
     const started = this.tx(() => {
-      const row = this.store.getStep(claim.row.id);
-      if (!row || row.status !== StepStatus.Running || row.leaseOwner !== claim.owner || row.attempts !== claim.attempt) {
-        return false;
-      }
+      const row = this.heldRow(claim);
+      if (!row) return false;
       const childRunId = child?.id ?? (previous?.id as string);
       this.moveStep(row, StepStatus.Waiting, { leaseOwner: null, leaseExpiresAt: null, childRunId }, EventType.StepWaiting, {
         reason: 'child_run',
@@ -952,20 +994,9 @@ export class Engine {
     step: StepDefinition,
     row: StepRecord,
     secrets: Map<string, string>,
+    reads?: Record<string, StepExpressionState>,
   ): ExpressionContext {
-    const steps: Record<string, StepExpressionState> = {};
-    for (const id of plan.graph.reads.get(step.id) ?? []) {
-      const rowId = plan.rowIds.get(id);
-      const other = rowId === undefined ? undefined : this.store.getStep(rowId);
-      if (!other) continue;
-      const finished = isStepFinished(other.status);
-      const continueOnError = plan.graph.steps.get(id)?.continueOnError ?? false;
-      steps[id] = {
-        outputs: other.outputs ?? {},
-        outcome: finished ? other.status : null,
-        conclusion: finished ? (other.status === StepStatus.Failed && continueOnError ? StepStatus.Succeeded : other.status) : null,
-      };
-    }
+    const steps = reads ?? this.readStepStates(plan, step);
     const env: Record<string, string> = { ...plan.definition.env, ...step.env };
     return {
       inputs: plan.inputs,
@@ -979,17 +1010,48 @@ export class Engine {
     };
   }
 
+  /** Outputs and outcome of the steps `step`'s expressions reference. */
+  private readStepStates(plan: RunPlan, step: StepDefinition): Record<string, StepExpressionState> {
+    const steps: Record<string, StepExpressionState> = {};
+    for (const id of plan.graph.reads.get(step.id) ?? []) {
+      const rowId = plan.rowIds.get(id);
+      const other = rowId === undefined ? undefined : this.store.getStepResult(rowId);
+      if (!other) continue;
+      const finished = isStepFinished(other.status);
+      const continueOnError = plan.graph.steps.get(id)?.continueOnError ?? false;
+      steps[id] = {
+        outputs: other.outputs ?? {},
+        outcome: finished ? other.status : null,
+        conclusion: finished ? (other.status === StepStatus.Failed && continueOnError ? StepStatus.Succeeded : other.status) : null,
+      };
+    }
+    return steps;
+  }
+
   // ---------------------------------------------------------------- internals: transitions
 
   private tx<T>(fn: () => T): T {
     let result: T;
+    const outermost = this.txDepth === 0;
+    this.txDepth++;
     try {
-      result = this.store.transaction(fn);
+      result = this.store.transaction(() => {
+        const value = fn();
+        this.flushActiveDeltas();
+        return value;
+      });
     } catch (error) {
-      this.dirty = false;
+      if (outermost) {
+        this.dirty = false;
+        // Rolled back: the deferred counter changes went with it.
+        this.activeDeltas.clear();
+      }
       throw error;
+    } finally {
+      this.txDepth--;
     }
-    if (this.dirty) {
+    // Listeners hear about a change once it is committed: after the outermost transaction.
+    if (outermost && this.dirty) {
       this.dirty = false;
       for (const listener of this.listeners) {
         try {
@@ -1013,13 +1075,25 @@ export class Engine {
     this.dirty = true;
   }
 
+  /**
+   * Applies the deferred active-step counter changes (see moveStep). Runs before anything reads a
+   * run row and before every commit.
+   */
+  private flushActiveDeltas(): void {
+    if (this.activeDeltas.size === 0) return;
+    for (const [runId, delta] of this.activeDeltas) if (delta !== 0) this.store.addRunCounters(runId, 0, 0, delta);
+    this.activeDeltas.clear();
+  }
+
   private runState(runId: string): RunState {
+    this.flushActiveDeltas();
     const run = this.store.getRunState(runId);
     if (!run) throw new RunNotFoundError(runId);
     return run;
   }
 
   private requireRun(runId: string): RunRecord {
+    this.flushActiveDeltas();
     const run = this.store.getRun(runId);
     if (!run) throw new RunNotFoundError(runId);
     return run;
@@ -1032,6 +1106,9 @@ export class Engine {
     const definition = this.store.getRunDefinition(runId) as TemplateDefinition;
     const rowIds = new Map<string, number>();
     for (const row of this.store.listSteps(runId)) if (row.parentRowId === null) rowIds.set(row.stepId, row.id);
+    // The process that started the run may never have written its snapshots (they wait for the
+    // run's first file, which may be written here): offer them again; existing files are kept.
+    this.files.writeRunSnapshot(runId, definition, run.inputs);
     return this.remember({
       runId,
       templateId: run.templateId,
@@ -1052,6 +1129,7 @@ export class Engine {
     return plan;
   }
 
+  /** Moves a step through the transition table with its event. */
   private moveStep(
     row: StepRecord,
     to: StepStatus,
@@ -1062,9 +1140,11 @@ export class Engine {
     if (!canTransitionStep(row.status, to)) throw new InvalidTransitionError('step', stepLabel(row), row.status, to);
     const full: StepPatch = { ...patch, status: to, updatedAt: this.clock.now() };
     this.store.updateStep(row.id, full);
-    // The run's active-step counter changes with every move in or out of ready/running/non-gate waiting.
+    // The run's active-step counter changes with every move in or out of ready/running/non-gate
+    // waiting. The change is applied before the commit (or a read of the run row), not here: a
+    // finished step and the dependent it readied cancel out, and the update is not made at all.
     const activeDelta = Number(isStepActive(to, row.kind)) - Number(isStepActive(row.status, row.kind));
-    if (activeDelta !== 0) this.store.addRunCounters(row.runId, 0, 0, activeDelta);
+    if (activeDelta !== 0) this.activeDeltas.set(row.runId, (this.activeDeltas.get(row.runId) ?? 0) + activeDelta);
     Object.assign(row, full);
     if (type) this.emit(row.runId, row.stepId, row.itemKey, type, payload);
   }
@@ -1156,10 +1236,9 @@ export class Engine {
       this.finalizeRun(runId);
       return;
     }
-    const settle: Decision[] = [];
-    for (const step of plan.definition.steps) {
-      if (step.needs.length === 0) settle.push({ runId, rowId: plan.rowIds.get(step.id) as number, upstream: 0 });
-    }
+    // The steps whose needs all finished: the roots of a new run; for a reopened run that waited
+    // for its concurrency group, its reset steps whose upstream stayed finished.
+    const settle: Decision[] = this.store.listStartableSteps(runId).map((row) => ({ runId, rowId: row.id, upstream: row.upstream, row }));
     this.settle(settle);
     this.refreshActivity(runId);
   }
@@ -1187,16 +1266,21 @@ export class Engine {
   private settle(queue: Decision[]): void {
     while (queue.length > 0) {
       const next = queue.shift() as Decision;
-      const row = this.store.getStep(next.rowId);
+      const row = next.row ?? this.store.getStep(next.rowId);
       // A pending step implies a live run: cancelling a run cancels all its unfinished steps.
       if (!row || row.status !== StepStatus.Pending) continue;
       const plan = this.plan(row.runId);
       const step = plan.graph.steps.get(row.stepId) as StepDefinition;
-      const status = statusFunctionsFor(row.upstream);
       let runIt: boolean;
       try {
-        runIt =
-          step.if === undefined ? status.success() : evaluateCondition(step.if, this.expressionContext(plan, step, row, new Map()), status);
+        if (step.if === undefined) {
+          runIt = upstreamSucceeded(row.upstream);
+        } else if (conditionPerItem(step, row)) {
+          // Decided for each item when the foreach fans out; here only the implicit success().
+          runIt = conditionReads(step.if).usesStatus || upstreamSucceeded(row.upstream);
+        } else {
+          runIt = evaluateCondition(step.if, this.expressionContext(plan, step, row, new Map()), statusFunctionsFor(row.upstream));
+        }
       } catch (error) {
         this.finishStep(row, StepStatus.Failed, { error: describeError(error) }, queue);
         continue;
@@ -1308,6 +1392,14 @@ export class Engine {
       this.store.addRunCounters(row.runId, list.length, 0);
       items = this.store.listItems(row.id);
     }
+    if (conditionPerItem(step, row)) {
+      this.decideItemConditions(row, step, plan, items);
+      if (items.length > 0 && items.every((item) => item.status === StepStatus.Skipped)) {
+        // The `if:` rejected every item: the step did nothing, like a step whose `if:` is false.
+        this.finishStep(row, StepStatus.Skipped, { reason: 'condition' }, queue);
+        return;
+      }
+    }
     const unfinished = items.filter((item) => !isStepFinished(item.status));
     this.moveStep(row, StepStatus.Running, { needsRemaining: unfinished.length, startedAt: row.startedAt ?? this.clock.now() }, EventType.StepStarted, {
       items: items.length,
@@ -1324,16 +1416,47 @@ export class Engine {
     }
   }
 
+  /**
+   * A foreach `if:` that reads `item` is decided per item (with the foreach's upstream status):
+   * items it rejects are skipped, items whose condition fails to evaluate fail; both count as
+   * finished before any item starts.
+   */
+  private decideItemConditions(parent: StepRecord, step: StepDefinition, plan: RunPlan, items: StepRecord[]): void {
+    const status = statusFunctionsFor(parent.upstream);
+    const reads = this.readStepStates(plan, step);
+    const now = this.clock.now();
+    let decided = 0;
+    for (const item of items) {
+      if (item.status !== StepStatus.Pending) continue;
+      let runIt: boolean;
+      try {
+        runIt = evaluateCondition(step.if as string, this.expressionContext(plan, step, item, new Map(), reads), status);
+      } catch (error) {
+        const message = describeError(error);
+        this.moveStep(item, StepStatus.Failed, { error: message, finishedAt: now }, EventType.StepFailed, { error: message });
+        decided++;
+        continue;
+      }
+      if (runIt) continue;
+      this.moveStep(item, StepStatus.Skipped, { finishedAt: now }, EventType.StepSkipped, { reason: 'condition' });
+      decided++;
+    }
+    if (decided > 0) this.store.addRunCounters(parent.runId, -decided, 0);
+  }
+
   private itemFinished(item: StepRecord, queue: Decision[]): void {
-    const parent = this.store.getStep(item.parentRowId as number);
-    if (!parent || parent.status !== StepStatus.Running) return;
-    const plan = this.plan(parent.runId);
-    const step = plan.graph.steps.get(parent.stepId) as StepDefinition;
-    const { needsRemaining } = this.store.noteNeedFinished(parent.id, 0);
-    parent.needsRemaining = needsRemaining;
-    const next = this.store.nextPendingItem(parent.id);
+    const parentId = item.parentRowId as number;
+    // The parent's whole row is read only once, when its last item finished.
+    const needsRemaining = this.store.noteItemFinished(parentId);
+    if (needsRemaining === undefined) return;
+    const plan = this.plan(item.runId);
+    const step = plan.graph.steps.get(item.stepId) as StepDefinition;
+    const next = this.store.nextPendingItem(parentId);
     if (next) this.makeReady(next, step, plan, queue);
-    if (needsRemaining <= 0) this.finishForeach(parent, step, queue);
+    if (needsRemaining <= 0) {
+      const parent = this.store.getStep(parentId);
+      if (parent) this.finishForeach(parent, step, queue);
+    }
   }
 
   private finishForeach(parent: StepRecord, step: StepDefinition, queue: Decision[]): void {
@@ -1399,8 +1522,8 @@ export class Engine {
       for (const dependentId of plan.graph.dependents.get(row.stepId) ?? []) {
         const rowId = plan.rowIds.get(dependentId);
         if (rowId === undefined) continue;
-        const { needsRemaining, upstream } = this.store.noteNeedFinished(rowId, bits);
-        if (needsRemaining === 0) queue.push({ runId: row.runId, rowId, upstream });
+        const { needsRemaining, upstream, row: dependent } = this.store.noteNeedFinished(rowId, bits);
+        if (needsRemaining === 0) queue.push({ runId: row.runId, rowId, upstream, ...(dependent ? { row: dependent } : {}) });
       }
     }
     if (counters.unfinishedSteps <= 0) this.finalizeRun(row.runId);
@@ -1476,6 +1599,7 @@ export class Engine {
     this.store.addRunCounters(run.id, -cancelled, 0);
     this.moveRun(run, RunStatus.Cancelled, { error: reason }, EventType.RunCancelled, { by, reason });
     for (const childId of children) {
+      this.flushActiveDeltas();
       const child = this.store.getRun(childId);
       if (child && !isRunFinished(child.status)) this.cancelInTx(child, by, `parent run ${run.id} cancelled`);
     }
@@ -1542,6 +1666,25 @@ export class Engine {
       if (remaining === 0) queue.push({ runId: run.id, rowId: row.id, upstream });
     }
     this.store.addRunCounters(run.id, reopened, -unfailed);
+    // A finished run gave up its concurrency slot: reopened while its group is full, it queues
+    // like a new run and begins (beginRun) when startQueuedRuns finds room.
+    const limit = plan.definition.concurrency?.limit;
+    if (
+      isRunFinished(run.status) &&
+      run.concurrencyKey !== null &&
+      limit !== undefined &&
+      this.runState(run.id).unfinishedSteps > 0 &&
+      this.store.countActiveRuns(run.concurrencyKey) >= limit
+    ) {
+      this.moveRun(run, RunStatus.Pending, { error: null, outputs: null, startedAt: null }, EventType.RunQueued, {
+        concurrencyKey: run.concurrencyKey,
+        limit,
+        by,
+        from: run.status,
+        fromStep: fromStep ?? null,
+      });
+      return;
+    }
     if (run.status !== RunStatus.Running) {
       this.moveRun(run, RunStatus.Running, { error: null, outputs: null }, EventType.RunResumed, {
         by,
@@ -1576,6 +1719,7 @@ export class Engine {
 
   /** The status a live run should show: waiting when only gates are left to move it. */
   private activityStatus(runId: string): RunStatus {
+    this.flushActiveDeltas();
     if (this.store.hasActiveSteps(runId)) return RunStatus.Running;
     return this.store.hasOpenGate(runId) ? RunStatus.Waiting : RunStatus.Running;
   }
@@ -1620,6 +1764,54 @@ export class Engine {
     this.emit(runId, stepId, null, EventType.CommentAdded, { commentId: id, author, body });
     return id;
   }
+}
+
+/**
+ * A running attempt's progress: step logs are appended at once; `step.progress` events are
+ * batched (50 ms or 200 chunks per commit) so a chatty script does not cost a commit per line.
+ * Flushed before the result is recorded. (A class, not closures: one is made per attempt.)
+ */
+class ProgressBuffer {
+  private pending: StepProgress[] = [];
+  private timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    private readonly claim: StepClaim,
+    private readonly files: RunFiles,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+    private readonly record: (batch: readonly StepProgress[]) => void,
+    private readonly beforeFirstFile: () => void,
+  ) {}
+
+  add(progress: StepProgress): void {
+    const { row, attempt } = this.claim;
+    this.beforeFirstFile();
+    if (progress.kind === 'output') this.files.appendStepLog(row.runId, row.stepId, row.itemKey, progress.text);
+    this.files.appendStepEvent(row.runId, row.stepId, row.itemKey, { at: this.clock.now(), attempt, ...progress } as JsonValue);
+    this.pending.push(progress);
+    // A checkpoint is a durable result the step relies on after a crash: commit it at once.
+    if (this.pending.length >= 200 || progress.kind === 'checkpoint') this.flush();
+    else this.timer ??= setTimeout(() => this.flush(), 50);
+  }
+
+  flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.pending.length === 0) return;
+    const batch = this.pending;
+    this.pending = [];
+    try {
+      this.record(batch);
+    } catch (error) {
+      this.logger.warn('could not record progress', { error: describeError(error) });
+    }
+  }
+}
+
+/** True for a foreach step (the parent row) whose `if:` reads `item`: decided per item. */
+function conditionPerItem(step: StepDefinition, row: StepRecord): boolean {
+  return step.foreach !== undefined && row.itemKey === null && step.if !== undefined && conditionReads(step.if).contexts.has('item');
 }
 
 /** Throws TemplateInvalidError when the step graph could never finish (see graphProblems). */

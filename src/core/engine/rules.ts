@@ -45,10 +45,15 @@ export function upstreamBitsOf(status: StepStatus, continueOnError: boolean, own
   return bits;
 }
 
+/** `success()` of a step whose needs finished with these upstream bits (the default `if:`). */
+export function upstreamSucceeded(upstream: number): boolean {
+  return (upstream & (Upstream.Failed | Upstream.Skipped | Upstream.Cancelled)) === 0;
+}
+
 /** The status functions of a step whose needs have all finished with these upstream bits. */
 export function statusFunctionsFor(upstream: number): StatusFunctions {
   return {
-    success: () => (upstream & (Upstream.Failed | Upstream.Skipped | Upstream.Cancelled)) === 0,
+    success: () => upstreamSucceeded(upstream),
     failure: () => (upstream & Upstream.Failed) !== 0,
     always: () => true,
     cancelled: () => (upstream & Upstream.Cancelled) !== 0,

@@ -119,7 +119,12 @@ export class Worker {
           resolve();
         };
       });
-    const unsubscribe = this.engine.onChange(wake);
+    // A commit of this process may have made work claimable; with every slot busy there is
+    // nothing to claim, and waking the loop per commit cost an iteration per step (slots claim
+    // their next step themselves). `until` is re-checked on every change.
+    const unsubscribe = this.engine.onChange(() => {
+      if (options.until || inflight.size < this.maxConcurrency) wake();
+    });
     options.signal?.addEventListener('abort', wake, { once: true });
     const renewTimer = setInterval(() => {
       for (const { claim, controller } of inflight.values()) {

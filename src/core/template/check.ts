@@ -451,8 +451,8 @@ class TemplateChecker {
         if (STEP_STATIC_FIELDS.has(field)) {
           this.forEachString(value, path, (text, p) => this.rejectExpressions(text, p, `in "${field}"`));
         } else if (field === 'if') {
-          // `if` is decided once for the whole step, before a foreach fans out: no item yet.
-          if (typeof value === 'string') this.checkCondition(value, path, EXPRESSION_CONTEXTS.filter((c) => c !== 'item'), step);
+          // A foreach's `if` that reads item is decided for each item as the foreach fans out.
+          if (typeof value === 'string') this.checkCondition(value, path, contexts, step);
         } else if (field === 'foreach') {
           this.forEachString(value, path, (text, p) =>
             this.checkText(text, p, EXPRESSION_CONTEXTS.filter((c) => c !== 'item'), step),
@@ -552,7 +552,7 @@ class TemplateChecker {
       if (parsed.kind === 'unknown-context') {
         const known = (EXPRESSION_CONTEXTS as readonly string[]).includes(token.toLowerCase());
         if (known && token.toLowerCase() === 'item') {
-          this.problems.add(path, 'item-outside-foreach', '"item" is only available in a step with foreach, and not in its foreach or if', {
+          this.problems.add(path, 'item-outside-foreach', '"item" is only available in a step with foreach, and not in its foreach list', {
             position,
             hint: 'read item in the fields of a foreach step (run, prompt, env, ...)',
           });

@@ -72,6 +72,8 @@ interface RecordedSession {
 /** The `StepExecutor` for `agent:` steps. */
 export class AgentExecutor implements StepExecutor {
   readonly kind = 'agent';
+  /** prompt.md, the stream and the session record go to the step folder. */
+  readonly needsStepDir = true;
 
   constructor(private readonly options: AgentExecutorOptions = {}) {}
 
@@ -86,6 +88,8 @@ export class AgentExecutor implements StepExecutor {
     const executable = this.resolveExecutable(adapter, baseEnv, ctx.cwd);
 
     await mkdir(ctx.stepDir, { recursive: true });
+    // The agent (and Baton's MCP server for it) get the folder in BATON_ARTIFACTS_DIR.
+    await mkdir(ctx.artifactsDir, { recursive: true });
     const promptParts: AgentPromptParts = {
       instructions: stringField(ctx.resolved.prompt) ?? step.prompt,
       templateName: ctx.template.name,

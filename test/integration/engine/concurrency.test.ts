@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runStep, spawnTs, template, createEngineHarness, type EngineHarness } from '../../support/engine-fixtures';
+import { assertRunCountersConsistent, runStep, spawnTs, template, createEngineHarness, type EngineHarness } from '../../support/engine-fixtures';
 
 const WORKER = join(import.meta.dirname, 'fixtures', 'worker.ts');
 
@@ -13,17 +13,10 @@ describe('concurrency: four worker processes share one database', function () {
   });
   after(() => h.close());
 
-  it('drain 200 ready steps with every step attempt run exactly once', async () => {
-    // Two runs of 100 independent steps each: 200 ready steps before any worker starts.
-    const wide = template('wide', Array.from({ length: 100 }, (_, i) => runStep(`w${i}`, 'sleep 5')));
-    const runIds = [h.engine.startRun(wide).id, h.engine.startRun(wide).id];
-    const ready = runIds.flatMap((id) => h.engine.getRun(id).steps).filter((s) => s.status === 'ready');
-    assert.equal(ready.length, 200);
-
-    const effects = join(h.dir, 'effects.log');
-    const goFile = join(h.dir, 'go');
+  /** Starts the four workers behind a start barrier, releases them and waits for them to exit. */
+  async function runWorkers(effects: string, goFile: string, mode: 'idle' | 'finished') {
     const workers = ['w1', 'w2', 'w3', 'w4'].map((owner) => {
-      const child = spawnTs(WORKER, [h.dbPath, effects, owner, '30000', 'idle', goFile]);
+      const child = spawnTs(WORKER, [h.dbPath, effects, owner, '30000', mode, goFile]);
       let stdout = '';
       let stderr = '';
       child.stdout?.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -39,7 +32,45 @@ describe('concurrency: four worker processes share one database', function () {
     });
     await Promise.all(workers.map((w) => w.isReady));
     writeFileSync(goFile, 'go');
-    const results = await Promise.all(workers.map((w) => w.exit));
+    return Promise.all(workers.map((w) => w.exit));
+  }
+
+  it('chains: recording a step and claiming the next in one commit never runs a step twice or early', async () => {
+    // Eight runs of 25 chained steps: each worker's slot claims its next step in the commit that
+    // records its last one, racing three other processes for the same ready steps.
+    const chain = template('chain', Array.from({ length: 25 }, (_, i) => runStep(`c${i}`, 'sleep 1', { needs: i ? [`c${i - 1}`] : [] })));
+    const runIds = Array.from({ length: 8 }, () => h.engine.startRun(chain).id);
+    const effects = join(h.dir, 'chain-effects.log');
+    const results = await runWorkers(effects, join(h.dir, 'go-chain'), 'finished');
+    for (const result of results) assert.equal(result.code, 0, result.stderr);
+
+    const lines = readFileSync(effects, 'utf8').trim().split('\n').map((l) => l.split(' '));
+    assert.equal(lines.length, 200, 'some step ran twice or never');
+    assert.equal(new Set(lines.map(([run, step]) => `${run} ${step}`)).size, 200);
+    assert.ok(lines.every(([, , attempt]) => attempt === '1'), 'a step needed a second attempt');
+    assert.ok(new Set(lines.map(([, , , owner]) => owner)).size >= 2, 'one worker did all the work');
+    for (const runId of runIds) {
+      // Side effects of a run appear in chain order: no step ran before the step it needs.
+      const order = lines.filter(([run]) => run === runId).map(([, step]) => step);
+      assert.deepEqual(order, Array.from({ length: 25 }, (_, i) => `c${i}`));
+      const detail = h.engine.getRun(runId);
+      assert.equal(detail.run.status, 'succeeded');
+      for (const row of detail.steps) {
+        assert.deepEqual(h.engine.listAttempts(runId, row.stepId).map((a) => [a.number, a.status]), [[1, 'succeeded']]);
+      }
+      assertRunCountersConsistent(h.engine, runId);
+    }
+  });
+
+  it('drain 200 ready steps with every step attempt run exactly once', async () => {
+    // Two runs of 100 independent steps each: 200 ready steps before any worker starts.
+    const wide = template('wide', Array.from({ length: 100 }, (_, i) => runStep(`w${i}`, 'sleep 5')));
+    const runIds = [h.engine.startRun(wide).id, h.engine.startRun(wide).id];
+    const ready = runIds.flatMap((id) => h.engine.getRun(id).steps).filter((s) => s.status === 'ready');
+    assert.equal(ready.length, 200);
+
+    const effects = join(h.dir, 'effects.log');
+    const results = await runWorkers(effects, join(h.dir, 'go'), 'idle');
     for (const result of results) assert.equal(result.code, 0, result.stderr);
 
     const lines = readFileSync(effects, 'utf8').trim().split('\n');

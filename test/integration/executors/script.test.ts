@@ -191,10 +191,31 @@ describe('ScriptExecutor (real bash)', function () {
     assert.equal(readFileSync(join(ctx.stepDir, 'baton-output.txt'), 'utf8'), 'tok=***\n');
   });
 
-  it('removes the interpolated script file from the step folder after the run', async () => {
-    const { ctx } = harness('echo hi');
-    await executor.execute(ctx);
-    assert.deepEqual(readdirSync(ctx.stepDir).sort(), ['baton-output.txt', 'summary.md']);
+  it('runs a plain script inline and leaves the step folder empty when the script writes nothing there', async () => {
+    const { ctx, progress } = harness('echo "hi from $0"');
+    assert.equal((await executor.execute(ctx)).kind, 'succeeded');
+    assert.equal(stdoutOf(progress), 'hi from bash\n');
+    assert.deepEqual(readdirSync(ctx.stepDir), []);
+  });
+
+  it('passes a script holding a secret through a private file, never argv, and removes the file after the run', async () => {
+    const secret = 's3cr3t-value';
+    const { ctx, progress } = harness(`echo "$0" && ps -o args= -p $$ && echo ${secret} >/dev/null`, {}, { secrets: [secret] });
+    const result = await executor.execute(ctx);
+    assert.equal(result.kind, 'succeeded');
+    const [scriptPath, args] = stdoutOf(progress).split('\n');
+    assert.equal(scriptPath, join(ctx.stepDir, 'script.sh'));
+    assert.ok(args && !args.includes(secret), `the secret is in argv: ${args}`);
+    assert.deepEqual(readdirSync(ctx.stepDir), []);
+  });
+
+  it('runs a script too long for argv through a file', async () => {
+    const script = `# ${'x'.repeat(40 * 1024)}\necho "from=$0" >> "$BATON_OUTPUT"`;
+    const { ctx } = harness(script);
+    const result = await executor.execute(ctx);
+    assert.ok(result.kind === 'succeeded');
+    assert.equal(result.outputs.from, join(ctx.stepDir, 'script.sh'));
+    assert.deepEqual(readdirSync(ctx.stepDir), ['baton-output.txt']);
   });
 
   it('does not tear a secret split across output chunks', async () => {
@@ -219,20 +240,22 @@ describe('ScriptExecutor (real bash)', function () {
     assert.match(result.error, /output name "exit_code" is reserved/);
   });
 
-  it('starts each attempt with an empty outputs file', async () => {
-    const first = harness('echo "stale=1" >> "$BATON_OUTPUT"');
+  it('never lets an attempt see the outputs or summary of the previous one', async () => {
+    const first = harness('echo "stale=1" >> "$BATON_OUTPUT"; echo "# old" >> "$BATON_SUMMARY"', {}, { attempt: 1 });
     assert.equal((await executor.execute(first.ctx)).kind, 'succeeded');
-    const second = harness('echo fresh');
+    const second = harness('echo fresh', {}, { attempt: 2 });
     const result = await executor.execute(second.ctx);
     assert.ok(result.kind === 'succeeded');
     assert.equal('stale' in result.outputs, false);
-    assert.equal(readFileSync(join(second.ctx.stepDir, 'baton-output.txt'), 'utf8'), '');
+    assert.equal(result.summary, undefined);
+    assert.equal(existsSync(join(second.ctx.stepDir, 'baton-output.txt')), false);
+    assert.equal(existsSync(join(second.ctx.stepDir, 'summary.md')), false);
   });
 
   it('honours shell: sh, python and a custom command line with {0}', async () => {
     const sh: StepExecutionResult = await executor.execute(harness('echo "v=$0" >> "$BATON_OUTPUT"', { shell: 'sh' }).ctx);
     assert.ok(sh.kind === 'succeeded');
-    assert.match(String(sh.outputs.v), /script\.sh$/);
+    assert.equal(sh.outputs.v, 'sh');
     const py = await executor.execute(
       harness('import os\nopen(os.environ["BATON_OUTPUT"], "a").write("lang=python\\n")', { shell: 'python' }).ctx,
     );

@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { DatabaseCorruptError, DatabaseTooNewError } from '../../../src/core/errors';
+import { EventType } from '../../../src/core/model';
 import { SCHEMA_VERSION, openDatabase, openStore } from '../../../src/store';
 import { MIGRATIONS } from '../../../src/store/migrations';
 import { tempDir } from '../../support/engine-fixtures';
@@ -104,6 +105,50 @@ describe('store: opening the database', () => {
     }
   });
 
+  it('keeps event ids through the migration to plain rowids, keeps them increasing and refuses to delete events', () => {
+    const dbPath = join(temp.dir, 'baton.db');
+    const raw = new DatabaseSync(dbPath);
+    for (const migration of MIGRATIONS.filter((m) => m.version <= 3)) raw.exec(migration.sql);
+    raw.exec('PRAGMA user_version = 3');
+    raw.exec(`INSERT INTO runs (id, template_id, template_name, status, trigger_kind, created_at, updated_at)
+      VALUES ('old-run', 't', 'T', 'running', 'manual', 1, 1)`);
+    for (let i = 0; i < 5; i++) {
+      raw.exec(`INSERT INTO events (run_id, type, payload, at) VALUES ('old-run', 'run.created', '{"n":${i}}', ${i})`);
+    }
+    raw.close();
+    const opened = openStore(dbPath);
+    try {
+      const before = opened.store.listEvents(0);
+      assert.deepEqual(before.map((e) => [e.id, e.payload.n]), [[1, 0], [2, 1], [3, 2], [4, 3], [5, 4]]);
+      const sql = (opened.store.db.prepare("SELECT sql FROM sqlite_master WHERE name = 'events'").get() as { sql: string }).sql;
+      assert.doesNotMatch(sql, /AUTOINCREMENT/i);
+      // Without AUTOINCREMENT an id is max(id) + 1: a deleted newest event would hand its id out
+      // again behind every reader's cursor, so the schema refuses deletes.
+      assert.throws(() => opened.store.db.exec('DELETE FROM events WHERE id = 5'), /append-only/);
+      assert.throws(() => opened.store.db.exec('DELETE FROM events'), /append-only/);
+      let last = opened.store.maxEventId();
+      assert.equal(last, 5);
+      for (let i = 0; i < 20; i++) {
+        const id = opened.store.transaction(() =>
+          opened.store.appendEvent({ runId: 'old-run', stepId: null, itemKey: null, type: EventType.RunStarted, payload: {}, at: i }),
+        );
+        assert.ok(id > last, `event id ${id} after ${last}`);
+        last = id;
+      }
+      // A rolled-back insert is never seen, so its id being used by the next commit is harmless.
+      assert.throws(() =>
+        opened.store.transaction(() => {
+          opened.store.appendEvent({ runId: 'old-run', stepId: null, itemKey: null, type: EventType.RunStarted, payload: {}, at: 0 });
+          throw new Error('abort');
+        }),
+      );
+      assert.equal(opened.store.listEvents(last).length, 0);
+      assert.equal(opened.store.listEvents(0, { limit: 1000 }).length, 25);
+    } finally {
+      opened.close();
+    }
+  });
+
   it('can skip per-step input/output snapshots while keeping logs', async () => {
     const opened = openStore(join(temp.dir, '.baton', 'baton.db'), { stepSnapshots: false });
     try {
@@ -115,6 +160,36 @@ describe('store: opening the database', () => {
       assert.equal(existsSync(join(stepDir, 'input.json')), false);
       assert.equal(existsSync(join(stepDir, 'output.json')), false);
       assert.equal(readFileSync(join(stepDir, 'stdout.log'), 'utf8'), 'hello\n');
+    } finally {
+      opened.close();
+    }
+  });
+
+  it('creates a run folder with its first file: snapshots wait for it, artifacts are not made up front', async () => {
+    const opened = openStore(join(temp.dir, '.baton', 'baton.db'));
+    try {
+      const runDir = join(temp.dir, '.baton', 'runs', 'quiet');
+      opened.files.writeRunSnapshot('quiet', { id: 't' } as never, { a: 1 });
+      assert.equal(opened.files.artifactsDir('quiet'), join(runDir, 'artifacts'));
+      await opened.files.flush();
+      assert.equal(existsSync(runDir), false, 'a run with nothing to show got a folder');
+      opened.files.appendStepLog('quiet', 'build', null, 'now there is\n');
+      await opened.files.flush();
+      assert.deepEqual(JSON.parse(readFileSync(join(runDir, 'definition.json'), 'utf8')), { id: 't' });
+      assert.deepEqual(JSON.parse(readFileSync(join(runDir, 'inputs.json'), 'utf8')), { a: 1 });
+      assert.equal(existsSync(join(runDir, 'artifacts')), false);
+    } finally {
+      opened.close();
+    }
+  });
+
+  it('writes waiting run snapshots once more than a thousand runs wait, oldest first, so none piles up', async () => {
+    const opened = openStore(join(temp.dir, '.baton', 'baton.db'));
+    try {
+      for (let i = 0; i <= 1000; i++) opened.files.writeRunSnapshot(`r${i}`, { id: 't' } as never, { i });
+      await opened.files.flush();
+      assert.deepEqual(JSON.parse(readFileSync(join(temp.dir, '.baton', 'runs', 'r0', 'inputs.json'), 'utf8')), { i: 0 });
+      assert.equal(existsSync(join(temp.dir, '.baton', 'runs', 'r1')), false);
     } finally {
       opened.close();
     }

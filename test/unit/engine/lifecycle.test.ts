@@ -334,6 +334,31 @@ describe('engine lifecycle', () => {
       h2.close();
     });
 
+    it("checks a child run's inputs like a top-level run's: a bad with: fails the step at once, naming each field", async () => {
+      sw.broken = false;
+      const child = template('child', [runStep('inner', 'ok')], {
+        inputs: {
+          properties: { count: { type: 'integer' }, level: { type: 'string', enum: ['low', 'high'] } },
+          required: ['count'],
+        },
+      });
+      const h2 = createMemoryEngine({ executors: [sw], templates: { resolve: async () => child } });
+      const retry = { max: 3, backoff: 'fixed' as const, delayMs: 0, maxDelayMs: 0 };
+      const run = h2.engine.startRun(
+        template('parent', [workflowStep('sub', 'child', { with: { count: 'many', level: 'medium', colour: 'red' }, retry })]),
+      );
+      await drain(h2.engine);
+      const detail = h2.engine.getRun(run.id);
+      assert.equal(detail.run.status, 'failed');
+      const sub = detail.steps.find((s) => s.stepId === 'sub')!;
+      assert.equal(sub.childRunId, null);
+      assert.match(sub.error ?? '', /invalid inputs for child/);
+      for (const field of ['count', 'level', 'colour']) assert.match(sub.error ?? '', new RegExp(`${field}:`), `no problem named ${field}`);
+      assert.equal(h2.engine.listAttempts(run.id, 'sub').length, 1, 'bad inputs were retried');
+      assert.equal(h2.engine.listRuns({ parentRunId: run.id }).length, 0);
+      h2.close();
+    });
+
     it('resuming the parent resumes the failed child run instead of starting a new one', async () => {
       const child = template('child', [runStep('inner', 'ok'), runStep('x_inner', 'ok', { needs: ['inner'] })]);
       const h2 = createMemoryEngine({ executors: [sw], templates: { resolve: async () => child } });

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { aggregateItemOutputs } from '../../../src/core/engine';
 import { InvalidTransitionError, TemplateInvalidError } from '../../../src/core/errors';
+import type { StepExecutionContext, StepExecutionResult, StepExecutor } from '../../../src/core/ports';
 import { EventType, RUN_TRANSITIONS, STEP_TRANSITIONS, canTransitionRun, canTransitionStep } from '../../../src/core/model';
-import { createMemoryEngine, drain, gateStep, runStep, statuses, template, type MemoryEngine } from '../../support/engine-fixtures';
+import { assertRunCountersConsistent, createMemoryEngine, drain, gateStep, runStep, statuses, template, type MemoryEngine } from '../../support/engine-fixtures';
 
 describe('engine scheduling', () => {
   let h: MemoryEngine;
@@ -206,6 +207,35 @@ describe('engine scheduling', () => {
       assert.ok(at(second.id, EventType.RunStarted) > at(first.id, EventType.RunSucceeded), 'queued run started before the slot was free');
     });
 
+    it('a finished run resumed while its group is full queues, and runs only once the slot is free', async () => {
+      const job = template('job', [runStep('prep', 'ok'), runStep('ship', '${{ inputs.cmd }}', { needs: ['prep'] })], {
+        inputs: { properties: { cmd: { type: 'string' } }, required: ['cmd'] },
+        concurrency: { group: 'deploy', limit: 1 },
+      });
+      const failed = h.engine.startRun(job, { inputs: { cmd: 'fatal broken' } });
+      await drain(h.engine);
+      assert.equal(h.engine.getRun(failed.id).run.status, 'failed');
+      const holder = h.engine.startRun(job, { inputs: { cmd: 'ok' } });
+      assert.equal(holder.status, 'running');
+
+      const resumed = h.engine.resumeRun(failed.id);
+      assert.equal(resumed.status, 'pending', 'a resumed run took a slot its group did not have');
+      assert.equal(h.engine.getRun(failed.id).steps.find((s) => s.stepId === 'ship')?.status, 'pending');
+      await drain(h.engine);
+
+      assert.equal(h.engine.getRun(holder.id).run.status, 'succeeded');
+      const detail = h.engine.getRun(failed.id);
+      assert.equal(detail.run.status, 'failed'); // `fatal broken` fails again, but only after the holder
+      assert.equal(h.engine.listAttempts(failed.id, 'ship').length, 2);
+      assert.equal(h.engine.listAttempts(failed.id, 'prep').length, 1, 'the finished step ran again');
+      const events = h.engine.listEvents(0, { limit: 10_000 });
+      const at = (runId: string, type: string, stepId: string | null = null) =>
+        events.findLastIndex((e) => e.runId === runId && e.type === type && (stepId === null || e.stepId === stepId));
+      assert.ok(at(failed.id, EventType.RunQueued) > at(holder.id, EventType.RunStarted));
+      assert.ok(at(failed.id, EventType.StepStarted, 'ship') > at(holder.id, EventType.RunSucceeded), 'ran while the group was full');
+      assertRunCountersConsistent(h.engine, failed.id);
+    });
+
     it('cancelling the running run of a group starts the next queued one', async () => {
       const first = h.engine.startRun(deploy, { inputs: { env: 'prod' } });
       const second = h.engine.startRun(deploy, { inputs: { env: 'prod' } });
@@ -251,6 +281,81 @@ describe('engine scheduling', () => {
       await drain(h.engine);
       assert.deepEqual(statuses(h.engine, run.id), { each: 'failed', 'each[0]': 'succeeded', 'each[1]': 'failed', 'each[2]': 'succeeded' });
       assert.match(h.engine.getRun(run.id).steps[0]?.error ?? '', /1 of 3 items failed \(1\)/);
+    });
+
+    it('decides an if: that reads item for each item: rejected items are skipped, the others run', async () => {
+      const run = h.engine.startRun(
+        template('fan-if', [
+          { ...runStep('each', 'out v=${{ item }}'), foreach: '${{ inputs.items }}', maxParallel: 2, if: "${{ item != 'skip' }}" },
+          runStep('after', "out all=${{ join(steps.each.outputs.v, ',') }}", { needs: ['each'] }),
+        ], { inputs: { properties: { items: { type: 'array', default: ['a', 'skip', 'b', 'skip'] } }, required: [] } }),
+      );
+      await drain(h.engine);
+      assert.deepEqual(statuses(h.engine, run.id), {
+        each: 'succeeded',
+        'each[0]': 'succeeded',
+        'each[1]': 'skipped',
+        'each[2]': 'succeeded',
+        'each[3]': 'skipped',
+        after: 'succeeded',
+      });
+      assert.deepEqual(h.executor.executed.filter((e) => e.stepId === 'each').map((e) => e.itemKey), ['0', '2']);
+      assert.deepEqual(h.engine.getRun(run.id).steps.find((s) => s.stepId === 'after')?.outputs, { all: 'a,,b,' });
+      assertRunCountersConsistent(h.engine, run.id);
+    });
+
+    it('skips a foreach whose per-item if: rejects every item, and what needs it', async () => {
+      const run = h.engine.startRun(
+        template('fan-none', [
+          { ...runStep('each', 'ok'), foreach: '${{ inputs.items }}', if: '${{ item > 10 }}' },
+          runStep('after', 'ok', { needs: ['each'] }),
+        ], { inputs: { properties: { items: { type: 'array', default: [1, 2, 3] } }, required: [] } }),
+      );
+      await drain(h.engine);
+      const detail = h.engine.getRun(run.id);
+      assert.equal(detail.run.status, 'succeeded');
+      assert.equal(statuses(h.engine, run.id).each, 'skipped');
+      assert.equal(statuses(h.engine, run.id).after, 'skipped');
+      assert.equal(h.executor.executed.length, 0);
+      assertRunCountersConsistent(h.engine, run.id);
+    });
+
+    it('resuming reruns only the failed items, in item order, still at most max_parallel at once', async () => {
+      h.close();
+      // Items named `flaky` fail (for good) on their first attempt and succeed on the next.
+      const ran: string[] = [];
+      let running = 0;
+      let peak = 0;
+      const flakyOnce: StepExecutor = {
+        kind: 'run',
+        async execute(ctx: StepExecutionContext): Promise<StepExecutionResult> {
+          ran.push(`${ctx.itemKey}#${ctx.attempt}`);
+          peak = Math.max(peak, ++running);
+          await new Promise((resolve) => setTimeout(resolve, 2));
+          running--;
+          if (ctx.resolved.run === 'flaky' && ctx.attempt === 1) return { kind: 'failed', error: 'flaky', retryable: false };
+          return { kind: 'succeeded', outputs: { key: ctx.itemKey ?? '' } };
+        },
+      };
+      h = createMemoryEngine({ executors: [flakyOnce] });
+      const items = ['ok', 'flaky', 'ok', 'flaky', 'ok', 'ok', 'flaky', 'ok'];
+      const run = h.engine.startRun(
+        template('fan-resume', [{ ...runStep('each', '${{ item }}'), foreach: '${{ inputs.items }}', maxParallel: 2 }], {
+          inputs: { properties: { items: { type: 'array', default: items } }, required: [] },
+        }),
+      );
+      await drain(h.engine, { maxConcurrency: 8 });
+      assert.equal(h.engine.getRun(run.id).run.status, 'failed');
+      assertRunCountersConsistent(h.engine, run.id);
+      ran.length = 0;
+      h.engine.resumeRun(run.id);
+      await drain(h.engine, { maxConcurrency: 8 });
+      assert.equal(h.engine.getRun(run.id).run.status, 'succeeded');
+      assert.deepEqual(ran, ['1#2', '3#2', '6#2']);
+      assert.ok(peak <= 2, `ran ${peak} items at once`);
+      assertRunCountersConsistent(h.engine, run.id);
+      const each = h.engine.getRun(run.id).steps.find((s) => s.stepId === 'each' && s.itemKey === null);
+      assert.deepEqual(each?.outputs?.key, ['0', '1', '2', '3', '4', '5', '6', '7']);
     });
   });
 });
