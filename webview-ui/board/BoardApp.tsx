@@ -9,12 +9,12 @@ import { ArchiveFinished, DecideGate, OpenGate, OpenRun, RunAction, type ChangeS
 import { ConfirmDialog } from '../shared/ConfirmDialog';
 import { ContextMenu, type MenuItem } from '../shared/ContextMenu';
 import { elapsed, formatCost, slug } from '../shared/format';
-import { createFrameCoalescer, ipc, panelContext, saveState } from '../shared/host';
+import { afterNextPaint, createFrameCoalescer, ipc, panelContext, saveState } from '../shared/host';
 import { Badge, Button, Checkbox, Loading, Select, TextField } from '../shared/elements';
 import { announce } from '../shared/liveRegion';
 import { Icon, StatusBadge, statusLook } from '../shared/status';
 import { boardFeed, type BoardFeedReply } from './feed';
-import { ESTIMATED_CARD_PX, initialColumnRect, measureCardFromObserver, observeScrollerRect, scrollColumnTo } from './columnLayout';
+import { ESTIMATED_CARD_PX, columnsInFirstFrame, initialColumnRect, measureCardFromObserver, observeScrollerRect, scrollColumnTo } from './columnLayout';
 import { filterRuns, groupRuns, isWaitingOnMe, type BoardFilters, type Column, type Grouping } from './grouping';
 
 /** Above this many runs the board does not cache them in its saved state (it asks for a snapshot). */
@@ -178,6 +178,14 @@ export function BoardApp() {
     [columns],
   );
 
+  // Columns right of the window get their cards after the first frame, which shows the others.
+  const columnsShown = loaded || runs.size > 0;
+  const [firstFrameColumns, setFirstFrameColumns] = useState(columnsInFirstFrame);
+  useEffect(() => {
+    if (!columnsShown || firstFrameColumns === Infinity) return;
+    return afterNextPaint(() => setFirstFrameColumns(Infinity));
+  }, [columnsShown, firstFrameColumns]);
+
   const total = runs.size;
   return (
     <div className="board">
@@ -232,13 +240,14 @@ export function BoardApp() {
       </header>
       {!loaded && runs.size === 0 && <Loading text="Loading runs…" testId="board-loading" />}
       {/* Empty columns saying "No runs" before the first snapshot would be a lie; restored runs show at once. */}
-      {(loaded || runs.size > 0) && (
+      {columnsShown && (
         <div className="board-columns" aria-labelledby="board-title">
           {columns.map((col, ci) => (
             <BoardColumn
               key={col.key}
               column={col}
               columnIndex={ci}
+              cardsDeferred={ci >= firstFrameColumns}
               now={now}
               register={(api) => {
                 if (api) columnRefs.current.set(col.key, api);
@@ -301,6 +310,8 @@ export function BoardApp() {
 function BoardColumn(props: {
   column: Column;
   columnIndex: number;
+  /** True until the first frame is painted, for a column it does not show: the column has no cards yet. */
+  cardsDeferred: boolean;
   now: number;
   register: (api: { scrollTo: (index: number) => void } | null) => void;
   onMove: (columnIndex: number, index: number, direction: -1 | 0 | 1) => void;
@@ -308,10 +319,10 @@ function BoardColumn(props: {
   onMenu: (run: RunSummary, x: number, y: number) => void;
   onDecide: (run: RunSummary, gate: GateSummary, decision: 'approved' | 'rejected') => void;
 }) {
-  const { column, columnIndex, now, register, onMove, onFocusCard, onMenu, onDecide } = props;
+  const { column, columnIndex, cardsDeferred, now, register, onMove, onFocusCard, onMenu, onDecide } = props;
   const scroller = useRef<HTMLDivElement>(null);
   const virtualizer = useVirtualizer({
-    count: column.runs.length,
+    count: cardsDeferred ? 0 : column.runs.length,
     getScrollElement: () => scroller.current,
     estimateSize: () => ESTIMATED_CARD_PX,
     overscan: 3,

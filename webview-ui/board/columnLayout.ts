@@ -9,6 +9,17 @@
  */
 import { elementScroll, type Rect, type Virtualizer } from '@tanstack/react-virtual';
 
+/**
+ * Left edge to left edge of two columns (board.css: `.board-column` 290px + `.board-columns` gap
+ * 10px). Only used to guess which columns the first frame shows; a wrong guess costs one frame.
+ */
+const COLUMN_STRIDE_PX = 300;
+
+/** How many columns, from the left, can show in the first frame; the others get their cards a frame later. */
+export function columnsInFirstFrame(): number {
+  return Math.ceil(window.innerWidth / COLUMN_STRIDE_PX);
+}
+
 /** A card's height before it is measured (a card with four lines, in the default font). */
 export const ESTIMATED_CARD_PX = 128;
 
