@@ -1,9 +1,20 @@
 /**
- * Runs board first paint in headless Chromium: the real board bundle in the real panel page (CSP
- * and all, served by the webview tests' WebviewServer), answered by a host that lives in the page
- * and replies to the ready handshake with a postMessage, as VS Code delivers it (no Playwright
- * round trip in the measured path). Issue #6: with 2,000 runs, first paint < 300 ms and fewer
- * than 150 cards in the DOM. Baseline: the same page rendering an empty board, in the same run.
+ * Runs board first paint in headless Chromium: the real board bundle (minified, as the VSIX ships
+ * it) in the real panel page (CSP and all, served by the webview tests' WebviewServer), answered
+ * by a host that lives in the page and replies to the ready handshake with a postMessage, as VS
+ * Code delivers it (no Playwright round trip in the measured path; the host itself answers at once,
+ * so a real host's database time is not in the figure). Issue #6: with 2,000 runs, first paint
+ * < 300 ms and fewer than 150 cards in the DOM. Baseline: the same page rendering an empty board,
+ * in the same run, its samples interleaved with the measured ones so that load on the machine
+ * weighs on both alike.
+ *
+ * "First paint" is measured from navigation start (performance.timeOrigin: before the HTML, the
+ * CSS and the bundle are fetched) to the end of the first frame whose DOM holds a card (for the
+ * empty board: a column): a MutationObserver sees the element, a requestAnimationFrame callback
+ * then runs before that frame's style, layout and paint, and a message it posts is handled right
+ * after them. Everything the page does to get there is inside: fetching and evaluating the
+ * bundle, parsing the 2,000-run snapshot (~1.4 MB of JSON), React and the vscode-elements
+ * rendering, layout.
  */
 import { existsSync } from 'node:fs';
 import type { Browser } from 'playwright-core';
@@ -14,7 +25,7 @@ import { run } from '../test/integration/webview/support/fixtures';
 import type { BenchLine } from './engine.bench';
 
 const RUNS = 2000;
-const SAMPLES = 5;
+const SAMPLES = 9;
 const TARGET_MS = 300;
 const MAX_CARDS = 150;
 
@@ -64,9 +75,9 @@ function pagePrelude(snapshot: BoardSnapshot, selector: string): string {
 interface Sample {
   /** From navigation start to the first painted frame showing the selector. */
   paintedMs: number;
-  /** From navigation start to the ready handshake: loading the bundle and mounting the app. */
+  /** From navigation start to the ready handshake, which the board sends once its bundle is evaluated, before mounting. */
   readyMs: number;
-  /** From the snapshot reached the page to that frame: the board's own rendering. */
+  /** From the snapshot reached the page to that frame: mounting and rendering the board (the reply beats the first render). */
   renderMs: number;
   cards: number;
 }
@@ -94,10 +105,18 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)]!;
 }
 
-async function samples(browser: Browser, server: WebviewServer, snapshot: BoardSnapshot, selector: string): Promise<Sample[]> {
-  await measure(browser, server, snapshot, selector); // warm-up: first launch of the page, caches, JIT
-  const out: Sample[] = [];
-  for (let i = 0; i < SAMPLES; i++) out.push(await measure(browser, server, snapshot, selector));
+/** One warm-up each (first launch of the page, caches, JIT), then SAMPLES of each, alternating. */
+async function interleavedSamples(
+  browser: Browser,
+  server: WebviewServer,
+  cases: Array<{ snapshot: BoardSnapshot; selector: string }>,
+): Promise<Sample[][]> {
+  for (const c of cases) await measure(browser, server, c.snapshot, c.selector);
+  const out: Sample[][] = cases.map(() => []);
+  for (let i = 0; i < SAMPLES; i++) {
+    const order = i % 2 === 0 ? cases.map((_, k) => k) : cases.map((_, k) => cases.length - 1 - k);
+    for (const k of order) out[k]!.push(await measure(browser, server, cases[k]!.snapshot, cases[k]!.selector));
+  }
   return out;
 }
 
@@ -110,10 +129,13 @@ export async function benchBoard(): Promise<BenchLine[]> {
   const browser = await launchBrowser();
   try {
     // Baseline: an empty board's first painted columns; measured: the first painted cards.
-    const empty = await samples(browser, server, snapshotOf(0), '[data-testid^="board-column-"]');
-    const full = await samples(browser, server, snapshotOf(RUNS), '[data-run-id]');
+    const [empty, full] = (await interleavedSamples(browser, server, [
+      { snapshot: snapshotOf(0), selector: '[data-testid^="board-column-"]' },
+      { snapshot: snapshotOf(RUNS), selector: '[data-run-id]' },
+    ])) as [Sample[], Sample[]];
     const baseMs = median(empty.map((s) => s.paintedMs));
     const fullMs = median(full.map((s) => s.paintedMs));
+    const range = (xs: Sample[]) => `${Math.min(...xs.map((s) => s.paintedMs)).toFixed(0)}-${Math.max(...xs.map((s) => s.paintedMs)).toFixed(0)}`;
     const readyMs = median(full.map((s) => s.readyMs));
     const baseRenderMs = median(empty.map((s) => s.renderMs));
     const fullRenderMs = median(full.map((s) => s.renderMs));
@@ -122,13 +144,13 @@ export async function benchBoard(): Promise<BenchLine[]> {
       {
         name: 'board first paint, 2,000 runs (ms)',
         value: fullMs.toFixed(0),
-        baseline: `empty board ${baseMs.toFixed(0)} ms; median of ${SAMPLES} from navigation, ${readyMs.toFixed(0)} ms of it loading the bundle`,
+        baseline: `empty board ${baseMs.toFixed(0)} ms; medians of ${SAMPLES} from navigation (2,000 runs ${range(full)}, empty ${range(empty)}), ${readyMs.toFixed(0)} ms of it fetching and evaluating the bundle`,
         ratio: fullMs / baseMs,
         target: `< ${TARGET_MS} ms`,
         ok: fullMs < TARGET_MS,
       },
       {
-        name: 'board render, 2,000 runs: snapshot in -> painted (ms)',
+        name: 'board, 2,000 runs: snapshot in -> painted (ms)',
         value: fullRenderMs.toFixed(0),
         baseline: `empty board ${baseRenderMs.toFixed(0)} ms`,
         ratio: fullRenderMs / Math.max(baseRenderMs, 1),
