@@ -17,6 +17,9 @@ import { boardFeed, type BoardFeedReply } from './feed';
 import { ESTIMATED_CARD_PX, columnsInFirstFrame, initialColumnRect, measureCardFromObserver, observeScrollerRect, scrollColumnTo } from './columnLayout';
 import { filterRuns, groupRuns, isWaitingOnMe, type BoardFilters, type Column, type Grouping } from './grouping';
 
+/** Cards each column renders above and below the visible ones, so scrolling shows no gaps. */
+const CARD_OVERSCAN = 3;
+
 /** Above this many runs the board does not cache them in its saved state (it asks for a snapshot). */
 const MAX_CACHED_RUNS = 500;
 
@@ -178,13 +181,15 @@ export function BoardApp() {
     [columns],
   );
 
-  // Columns right of the window get their cards after the first frame, which shows the others.
+  // The first frame with columns renders only what it shows: the columns the window holds, and in
+  // them no cards beyond the fold (overscan). The rest comes right after that frame is painted.
   const columnsShown = loaded || runs.size > 0;
-  const [firstFrameColumns, setFirstFrameColumns] = useState(columnsInFirstFrame);
+  const [firstFrame, setFirstFrame] = useState(true);
+  const firstFrameColumns = useMemo(columnsInFirstFrame, []);
   useEffect(() => {
-    if (!columnsShown || firstFrameColumns === Infinity) return;
-    return afterNextPaint(() => setFirstFrameColumns(Infinity));
-  }, [columnsShown, firstFrameColumns]);
+    if (!columnsShown || !firstFrame) return;
+    return afterNextPaint(() => setFirstFrame(false));
+  }, [columnsShown, firstFrame]);
 
   const total = runs.size;
   return (
@@ -247,7 +252,8 @@ export function BoardApp() {
               key={col.key}
               column={col}
               columnIndex={ci}
-              cardsDeferred={ci >= firstFrameColumns}
+              cardsDeferred={firstFrame && ci >= firstFrameColumns}
+              overscan={firstFrame ? 0 : CARD_OVERSCAN}
               now={now}
               register={(api) => {
                 if (api) columnRefs.current.set(col.key, api);
@@ -312,6 +318,8 @@ function BoardColumn(props: {
   columnIndex: number;
   /** True until the first frame is painted, for a column it does not show: the column has no cards yet. */
   cardsDeferred: boolean;
+  /** Cards rendered above and below the visible ones. */
+  overscan: number;
   now: number;
   register: (api: { scrollTo: (index: number) => void } | null) => void;
   onMove: (columnIndex: number, index: number, direction: -1 | 0 | 1) => void;
@@ -319,13 +327,13 @@ function BoardColumn(props: {
   onMenu: (run: RunSummary, x: number, y: number) => void;
   onDecide: (run: RunSummary, gate: GateSummary, decision: 'approved' | 'rejected') => void;
 }) {
-  const { column, columnIndex, cardsDeferred, now, register, onMove, onFocusCard, onMenu, onDecide } = props;
+  const { column, columnIndex, cardsDeferred, overscan, now, register, onMove, onFocusCard, onMenu, onDecide } = props;
   const scroller = useRef<HTMLDivElement>(null);
   const virtualizer = useVirtualizer({
     count: cardsDeferred ? 0 : column.runs.length,
     getScrollElement: () => scroller.current,
     estimateSize: () => ESTIMATED_CARD_PX,
-    overscan: 3,
+    overscan,
     gap: 8,
     getItemKey: (i) => column.runs[i]!.id,
     // Sizes from ResizeObserver, positions written straight to the DOM: the first frame needs one
