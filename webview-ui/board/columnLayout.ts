@@ -20,7 +20,7 @@ export function columnsInFirstFrame(): number {
   return Math.ceil(window.innerWidth / COLUMN_STRIDE_PX);
 }
 
-/** A card's height before it is measured (a card with four lines, in the default font). */
+/** A card's height before it is measured: a typical card (title, status, phase, last event, progress) is 125 px. */
 export const ESTIMATED_CARD_PX = 128;
 
 /** The scroller's size until it is measured: at most the window, so the first render covers what shows. */
