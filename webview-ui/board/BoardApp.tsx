@@ -5,41 +5,23 @@
  */
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import {
-  ArchiveFinished,
-  BoardReady,
-  DecideGate,
-  DidChange,
-  OpenGate,
-  OpenRun,
-  PROTOCOL_VERSION,
-  RunAction,
-  type ChangeSet,
-  type GateSummary,
-  type PanelContext,
-  type RunActionKind,
-  type RunSummary,
-} from '../../src/shared/protocol';
+import { ArchiveFinished, DecideGate, OpenGate, OpenRun, RunAction, type ChangeSet, type GateSummary, type RunActionKind, type RunSummary } from '../../src/shared/protocol';
 import { ConfirmDialog } from '../shared/ConfirmDialog';
 import { ContextMenu, type MenuItem } from '../shared/ContextMenu';
 import { elapsed, formatCost, slug } from '../shared/format';
-import { createFrameCoalescer, ipc, panelContext, saveState, savedState } from '../shared/host';
+import { afterNextPaint, createFrameCoalescer, ipc, panelContext, saveState } from '../shared/host';
 import { Badge, Button, Checkbox, Loading, Select, TextField } from '../shared/elements';
 import { announce } from '../shared/liveRegion';
 import { Icon, StatusBadge, statusLook } from '../shared/status';
+import { boardFeed, type BoardFeedReply } from './feed';
+import { ESTIMATED_CARD_PX, columnsInFirstFrame, initialColumnRect, measureCardFromObserver, observeScrollerRect, scrollColumnTo } from './columnLayout';
 import { filterRuns, groupRuns, isWaitingOnMe, type BoardFilters, type Column, type Grouping } from './grouping';
+
+/** Cards each column renders above and below the visible ones, so scrolling shows no gaps. */
+const CARD_OVERSCAN = 3;
 
 /** Above this many runs the board does not cache them in its saved state (it asks for a snapshot). */
 const MAX_CACHED_RUNS = 500;
-
-interface BoardState {
-  context: PanelContext;
-  lastEventId: number | null;
-  grouping: Grouping;
-  filters: BoardFilters;
-  cachedRuns: RunSummary[] | null;
-  focusedRunId: string | null;
-}
 
 const GROUPING_OPTIONS = [
   { value: 'status', label: 'Status' },
@@ -49,12 +31,21 @@ const GROUPING_OPTIONS = [
 
 const EMPTY_FILTERS: BoardFilters = { text: '', templateId: '', waitingOnMe: false, failedOnly: false };
 
+function runsById(runs: readonly RunSummary[]): Map<string, RunSummary> {
+  return new Map(runs.map((r) => [r.id, r]));
+}
+
 export function BoardApp() {
-  const initial = useMemo(() => savedState<BoardState>(), []);
+  const feed = boardFeed();
+  const initial = feed.initial;
   const context = useMemo(() => panelContext('board'), []);
-  const [runs, setRuns] = useState<Map<string, RunSummary>>(() => new Map((initial.cachedRuns ?? []).map((r) => [r.id, r])));
-  const [lastEventId, setLastEventId] = useState<number | null>(initial.cachedRuns ? (initial.lastEventId ?? null) : null);
-  const [loaded, setLoaded] = useState(false);
+  // A snapshot that came before the first render is the first render's data (one frame, not two).
+  const early = useMemo(() => feed.reply(), [feed]);
+  const [runs, setRuns] = useState<Map<string, RunSummary>>(() =>
+    early?.kind === 'snapshot' ? runsById(early.snapshot.runs) : runsById(initial.cachedRuns ?? []),
+  );
+  const [lastEventId, setLastEventId] = useState<number | null>(early?.kind === 'snapshot' ? early.snapshot.lastEventId : feed.requestedAfter);
+  const [loaded, setLoaded] = useState(early?.kind === 'snapshot');
   const [grouping, setGrouping] = useState<Grouping>(initial.grouping ?? 'status');
   const [filters, setFilters] = useState<BoardFilters>({ ...EMPTY_FILTERS, ...initial.filters });
   const [menu, setMenu] = useState<{ run: RunSummary; x: number; y: number } | null>(null);
@@ -90,21 +81,26 @@ export function BoardApp() {
 
   useEffect(() => {
     const push = createFrameCoalescer<ChangeSet>(applyChanges);
-    const off = ipc().on(DidChange, push);
-    ipc()
-      .request(BoardReady, { protocol: PROTOCOL_VERSION, lastEventId: lastEventRef.current })
-      .then((reply) => {
-        if (reply.kind === 'snapshot') {
-          setRuns(new Map(reply.snapshot.runs.map((r) => [r.id, r])));
-          lastEventRef.current = reply.snapshot.lastEventId;
-          setLastEventId(reply.snapshot.lastEventId);
-        } else {
-          push(reply.changes);
-        }
-        setLoaded(true);
-      });
-    return off;
-  }, [applyChanges]);
+    let live = true;
+    const apply = (reply: BoardFeedReply) => {
+      if (!live) return;
+      if (reply.kind === 'snapshot') {
+        setRuns(runsById(reply.snapshot.runs));
+        lastEventRef.current = reply.snapshot.lastEventId;
+        setLastEventId(reply.snapshot.lastEventId);
+      } else {
+        push(reply.changes);
+      }
+      setLoaded(true);
+    };
+    // The early snapshot is already in state; a replay still goes through applyChanges.
+    if (early?.kind !== 'snapshot') void feed.whenReplied().then(apply);
+    const off = feed.listen(push);
+    return () => {
+      live = false;
+      off();
+    };
+  }, [applyChanges, feed, early]);
 
   useEffect(() => {
     const cachedRuns = runs.size <= MAX_CACHED_RUNS ? [...runs.values()] : null;
@@ -185,6 +181,16 @@ export function BoardApp() {
     [columns],
   );
 
+  // The first frame with columns renders only what it shows: the columns the window holds, and in
+  // them no cards beyond the fold (overscan). The rest comes right after that frame is painted.
+  const columnsShown = loaded || runs.size > 0;
+  const [firstFrame, setFirstFrame] = useState(true);
+  const firstFrameColumns = useMemo(columnsInFirstFrame, []);
+  useEffect(() => {
+    if (!columnsShown || !firstFrame) return;
+    return afterNextPaint(() => setFirstFrame(false));
+  }, [columnsShown, firstFrame]);
+
   const total = runs.size;
   return (
     <div className="board">
@@ -239,13 +245,15 @@ export function BoardApp() {
       </header>
       {!loaded && runs.size === 0 && <Loading text="Loading runs…" testId="board-loading" />}
       {/* Empty columns saying "No runs" before the first snapshot would be a lie; restored runs show at once. */}
-      {(loaded || runs.size > 0) && (
+      {columnsShown && (
         <div className="board-columns" aria-labelledby="board-title">
           {columns.map((col, ci) => (
             <BoardColumn
               key={col.key}
               column={col}
               columnIndex={ci}
+              cardsDeferred={firstFrame && ci >= firstFrameColumns}
+              overscan={firstFrame ? 0 : CARD_OVERSCAN}
               now={now}
               register={(api) => {
                 if (api) columnRefs.current.set(col.key, api);
@@ -308,6 +316,10 @@ export function BoardApp() {
 function BoardColumn(props: {
   column: Column;
   columnIndex: number;
+  /** True until the first frame is painted, for a column it does not show: the column has no cards yet. */
+  cardsDeferred: boolean;
+  /** Cards rendered above and below the visible ones. */
+  overscan: number;
   now: number;
   register: (api: { scrollTo: (index: number) => void } | null) => void;
   onMove: (columnIndex: number, index: number, direction: -1 | 0 | 1) => void;
@@ -315,15 +327,22 @@ function BoardColumn(props: {
   onMenu: (run: RunSummary, x: number, y: number) => void;
   onDecide: (run: RunSummary, gate: GateSummary, decision: 'approved' | 'rejected') => void;
 }) {
-  const { column, columnIndex, now, register, onMove, onFocusCard, onMenu, onDecide } = props;
+  const { column, columnIndex, cardsDeferred, overscan, now, register, onMove, onFocusCard, onMenu, onDecide } = props;
   const scroller = useRef<HTMLDivElement>(null);
   const virtualizer = useVirtualizer({
-    count: column.runs.length,
+    count: cardsDeferred ? 0 : column.runs.length,
     getScrollElement: () => scroller.current,
-    estimateSize: () => 128,
-    overscan: 3,
+    estimateSize: () => ESTIMATED_CARD_PX,
+    overscan,
     gap: 8,
     getItemKey: (i) => column.runs[i]!.id,
+    // Sizes from ResizeObserver, positions written straight to the DOM: the first frame needs one
+    // layout and one render, not a forced layout per card and a second render (see columnLayout.ts).
+    initialRect: initialColumnRect(),
+    observeElementRect: observeScrollerRect,
+    scrollToFn: scrollColumnTo,
+    measureElement: measureCardFromObserver,
+    directDomUpdates: true,
   });
   useEffect(() => {
     register({ scrollTo: (index) => virtualizer.scrollToIndex(index, { align: 'auto' }) });
@@ -342,7 +361,7 @@ function BoardColumn(props: {
       </h2>
       <div ref={scroller} className="board-column-scroll" data-testid={`board-scroll-${slug(column.key)}`}>
         {column.runs.length === 0 && <p className="muted board-empty">No runs</p>}
-        <div className="board-column-inner" style={{ height: virtualizer.getTotalSize() }}>
+        <div className="board-column-inner" ref={virtualizer.containerRef}>
           {virtualizer.getVirtualItems().map((item) => {
             const run = column.runs[item.index]!;
             return (
@@ -350,7 +369,6 @@ function BoardColumn(props: {
                 key={item.key}
                 data-index={item.index}
                 className="board-card-slot"
-                style={{ transform: `translateY(${item.start}px)` }}
                 ref={virtualizer.measureElement}
               >
                 <RunCard

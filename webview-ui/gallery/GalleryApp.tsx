@@ -21,7 +21,8 @@ import {
 import { DagView, KIND_ICONS, type DagNodeInput } from '../shared/dag';
 import { slug } from '../shared/format';
 import { ipc, panelContext, saveState, savedState } from '../shared/host';
-import { Badge, Button, IconButton, Loading, TextField } from '../shared/elements';
+import { Badge, Button, Loading, TextField } from '../shared/elements';
+import { IconButton } from '../shared/IconButton';
 import { announce } from '../shared/liveRegion';
 import { Markdown } from '../shared/markdown';
 import { SchemaForm, type FormValues } from '../shared/SchemaForm';

@@ -5,7 +5,9 @@
  * shadow root a page <label> cannot reach), `aria-disabled` beside `disabled` (the elements do
  * not set it, and assistive tech and tests read it), and plain-value callbacks.
  *
- * Components are imported one by one so a bundle holds only the elements it uses.
+ * Components are imported one by one so a bundle holds only the elements it uses; an element
+ * imported here is registered by every app that imports this file, so the controls only some apps
+ * use (tabs, toolbar buttons) live in their own files (Tabs.tsx, IconButton.tsx).
  */
 import VscodeBadge from '@vscode-elements/react-elements/dist/components/VscodeBadge.js';
 import VscodeButton from '@vscode-elements/react-elements/dist/components/VscodeButton.js';
@@ -13,12 +15,8 @@ import VscodeCheckbox from '@vscode-elements/react-elements/dist/components/Vsco
 import VscodeOption from '@vscode-elements/react-elements/dist/components/VscodeOption.js';
 import VscodeProgressRing from '@vscode-elements/react-elements/dist/components/VscodeProgressRing.js';
 import VscodeSingleSelect from '@vscode-elements/react-elements/dist/components/VscodeSingleSelect.js';
-import VscodeTabHeader from '@vscode-elements/react-elements/dist/components/VscodeTabHeader.js';
-import VscodeTabPanel from '@vscode-elements/react-elements/dist/components/VscodeTabPanel.js';
-import VscodeTabs from '@vscode-elements/react-elements/dist/components/VscodeTabs.js';
 import VscodeTextarea from '@vscode-elements/react-elements/dist/components/VscodeTextarea.js';
 import VscodeTextfield from '@vscode-elements/react-elements/dist/components/VscodeTextfield.js';
-import VscodeToolbarButton from '@vscode-elements/react-elements/dist/components/VscodeToolbarButton.js';
 import type { KeyboardEvent, MouseEvent, ReactNode } from 'react';
 
 /**
@@ -61,12 +59,6 @@ export function Button(props: {
       {children}
     </VscodeButton>
   );
-}
-
-/** An icon-only toolbar action (close, previous/next match); `label` is its accessible name. */
-export function IconButton(props: { testId: string; icon: string; label: string; onClick: (e: MouseEvent<HTMLElement>) => void }) {
-  const { testId, icon, label, onClick } = props;
-  return <VscodeToolbarButton data-testid={testId} icon={icon} label={label} title={label} onClick={onClick} />;
 }
 
 /** A one-line text field; `label` names the inner input for screen readers. */
@@ -221,39 +213,5 @@ export function Loading(props: { text: string; testId?: string }) {
       <VscodeProgressRing aria-hidden="true" className="loading-ring" />
       <span>{props.text}</span>
     </p>
-  );
-}
-
-/** Tabs with one panel each; only the active panel's content is rendered. */
-export function Tabs<T extends string>(props: {
-  tabs: Array<{ id: T; label: string }>;
-  active: T;
-  onChange: (id: T) => void;
-  testIdPrefix: string;
-  className?: string;
-  children: ReactNode;
-}) {
-  const { tabs, active, onChange, testIdPrefix, className, children } = props;
-  const index = Math.max(0, tabs.findIndex((t) => t.id === active));
-  return (
-    <VscodeTabs
-      className={className}
-      selectedIndex={index}
-      onVscTabsSelect={(e) => {
-        const next = tabs[(e as CustomEvent<{ selectedIndex: number }>).detail.selectedIndex];
-        if (next) onChange(next.id);
-      }}
-    >
-      {tabs.map((t) => (
-        <VscodeTabHeader key={`h-${t.id}`} slot="header" data-testid={`${testIdPrefix}-${t.id}`}>
-          {t.label}
-        </VscodeTabHeader>
-      ))}
-      {tabs.map((t) => (
-        <VscodeTabPanel key={`p-${t.id}`} data-testid={`${testIdPrefix}panel-${t.id}`}>
-          {t.id === active ? children : null}
-        </VscodeTabPanel>
-      ))}
-    </VscodeTabs>
   );
 }

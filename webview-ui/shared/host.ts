@@ -142,3 +142,23 @@ export function createFrameCoalescer<T>(apply: (batch: T[]) => void): (item: T) 
     setTimeout(flush, 100);
   };
 }
+
+/**
+ * Runs `fn` once the next frame has been painted (a message posted from requestAnimationFrame is
+ * handled right after that frame), for work the first frame does not show. Returns a cancel function.
+ */
+export function afterNextPaint(fn: () => void): () => void {
+  let cancelled = false;
+  const frame = requestAnimationFrame(() => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      channel.port1.close();
+      if (!cancelled) fn();
+    };
+    channel.port2.postMessage(null);
+  });
+  return () => {
+    cancelled = true;
+    cancelAnimationFrame(frame);
+  };
+}

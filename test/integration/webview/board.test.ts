@@ -3,10 +3,10 @@
  * approving from a card, keyboard-only use, archive, replay after reload, 2,000 runs virtualized.
  */
 import assert from 'node:assert/strict';
-import { BoardReady, DecideGate, OpenRun, RunAction } from '../../../src/shared/protocol';
+import { BoardReady, DecideGate, DidChange, OpenRun, RunAction, type BoardSnapshot, type ChangeSet } from '../../../src/shared/protocol';
 import { assertNoCspViolations, assertNoSeriousA11yViolations, screenshotInThemes } from './support/checks';
 import { eventually, type FakePanel } from './support/fakeHost';
-import { FakeBaton, gateSummary } from './support/fakeBaton';
+import { FakeBaton, gateSummary, toSummary } from './support/fakeBaton';
 import { gate, run, step } from './support/fixtures';
 import { chooseOption, fillField, selectedValue, useWebviewSuite } from './support/suite';
 
@@ -220,6 +220,8 @@ describe('webview: runs board (Chromium, fake host)', function () {
     let total = 0;
     for (const s of statuses) total += Number(await count(bigPanel, s));
     assert.equal(total, 2000);
+    // The rightmost column, outside the 1280 px window, gets its cards right after the first frame.
+    await bigPanel.page.locator('[data-testid="board-column-cancelled"] [data-run-id]').first().waitFor({ timeout: 5000 });
     // Scrolling a column far down renders the cards there (virtualized, not truncated).
     await bigPanel.page.getByTestId('board-scroll-succeeded').evaluate((el) => (el.scrollTop = el.scrollHeight));
     await eventually(async () => assert.equal(await bigPanel.page.locator('[data-run-id="b-1"]').count(), 1));
@@ -227,5 +229,43 @@ describe('webview: runs board (Chromium, fake host)', function () {
     // Most of this time is the fake host pushing ~0.9 MB through Playwright's evaluate; `npm run bench`
     // is where first paint is measured.
     console.log(`      (2,000 runs: first card ${firstPaintMs} ms after load incl. fake-host transport, ${cards} cards in the DOM)`);
+  });
+
+  it('shows a snapshot answered while the bundle loads, and a change sent before the board listened', async () => {
+    // A host that answers board/ready synchronously, inside postMessage, and sends a change at once:
+    // both reach the page while the bundle is still being evaluated, before React's first render.
+    const snapshot: BoardSnapshot = { runs: [toSummary(run('r-early', 'running', { createdAt: T + 1 }))], currentUser: 'alice', lastEventId: 1 };
+    const change: ChangeSet = { lastEventId: 2, events: [], runs: [toSummary(run('r-meanwhile', 'pending', { createdAt: T + 2, revision: 2 }))] };
+    const context = await suite.browser.newContext({ viewport: { width: 1280, height: 860 } });
+    try {
+      const page = await context.newPage();
+      // A string, not a function: tsx's helpers would not exist in the page.
+      await page.addInitScript(`(() => {
+  const snapshot = ${JSON.stringify(snapshot)};
+  const notification = ${JSON.stringify(DidChange.create(change))};
+  window.__sent = [];
+  window.acquireVsCodeApi = () => ({
+    postMessage(message) {
+      window.__sent.push(message.method);
+      if (message.method !== ${JSON.stringify(BoardReady.method)}) return;
+      window.dispatchEvent(new MessageEvent('message', { data: { kind: 'reply', id: message.id, method: message.method, ok: true, result: { kind: 'snapshot', snapshot } } }));
+      window.dispatchEvent(new MessageEvent('message', { data: notification }));
+    },
+    getState: () => undefined,
+    setState: (state) => state,
+  });
+})();`);
+      await page.goto(`${suite.server.origin}/panel/board?theme=dark&context=${encodeURIComponent(JSON.stringify({ panel: 'board' }))}`);
+      await page.locator('[data-run-id="r-meanwhile"]').waitFor({ timeout: 5000 });
+      assert.equal(await page.locator('[data-run-id="r-early"]').count(), 1);
+      assert.equal(await page.getByTestId('board-total').textContent(), '2 shown of 2');
+      assert.equal(await page.getByTestId('board-loading').count(), 0);
+      assert.deepEqual(
+        (await page.evaluate(() => (window as unknown as { __sent: string[] }).__sent)).filter((m) => m === BoardReady.method),
+        [BoardReady.method],
+      );
+    } finally {
+      await context.close();
+    }
   });
 });
