@@ -1,7 +1,7 @@
 // Bundles the extension, the CLI and the webview apps from one toolchain.
 import * as esbuild from 'esbuild';
-import { existsSync, readdirSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync } from 'node:fs';
+import { webviewApps, webviewBundleOptions } from './scripts/webview-bundle.mjs';
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
@@ -44,29 +44,12 @@ builds.push({
   external: ['esbuild'],
 });
 
-// Every folder in webview-ui/ with an index.tsx is one webview app.
-if (existsSync('webview-ui')) {
-  const apps = readdirSync('webview-ui', { withFileTypes: true })
-    .filter((d) => d.isDirectory() && existsSync(join('webview-ui', d.name, 'index.tsx')))
-    .map((d) => d.name);
-  if (apps.length > 0) {
-    mkdirSync('dist/webview', { recursive: true });
-    builds.push({
-      ...common,
-      // codicon.css is its own file: the page links it with id "vscode-codicon-stylesheet", and
-      // vscode-elements' <vscode-icon> links the same file inside its shadow root.
-      entryPoints: {
-        ...Object.fromEntries(apps.map((a) => [a, join('webview-ui', a, 'index.tsx')])),
-        codicon: '@vscode/codicons/dist/codicon.css',
-      },
-      outdir: 'dist/webview',
-      platform: 'browser',
-      format: 'esm',
-      target: 'es2022',
-      loader: { '.ttf': 'file', '.woff': 'file', '.woff2': 'file' },
-      define: { 'process.env.NODE_ENV': production ? '"production"' : '"development"' },
-    });
-  }
+if (webviewApps().length > 0) {
+  mkdirSync('dist/webview', { recursive: true });
+  builds.push({
+    ...common,
+    ...webviewBundleOptions({ outdir: 'dist/webview', minify: production }),
+  });
 }
 
 if (watch) {

@@ -6,10 +6,11 @@
  */
 import * as esbuild from 'esbuild';
 import { createServer, type Server } from 'node:http';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { extname, join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { webviewBundleOptions } from '../../../../scripts/webview-bundle.mjs';
 import { WebviewMessageRouter, type IpcCommandMessage, type IpcMessage, type IpcRequestMessage, type PanelContext } from '../../../../src/shared/protocol';
 
 /** What a webview sends: commands and requests. */
@@ -39,21 +40,11 @@ export function requireChromium(ctx: Mocha.Context): void {
  */
 export async function buildWebviews(options: { minify?: boolean } = {}): Promise<string> {
   const outdir = mkdtempSync(join(tmpdir(), 'baton-webview-'));
-  const apps = readdirSync(join(REPO, 'webview-ui'), { withFileTypes: true })
-    .filter((d) => d.isDirectory() && existsSync(join(REPO, 'webview-ui', d.name, 'index.tsx')))
-    .map((d) => d.name);
   await esbuild.build({
-    absWorkingDir: REPO,
-    entryPoints: { ...Object.fromEntries(apps.map((a) => [a, join('webview-ui', a, 'index.tsx')])), codicon: '@vscode/codicons/dist/codicon.css' },
-    bundle: true,
-    outdir,
-    platform: 'browser',
-    format: 'esm',
-    target: 'es2022',
+    ...webviewBundleOptions({ repo: REPO, outdir, minify: options.minify ?? false }),
     sourcemap: false,
-    minify: options.minify ?? false,
     logLevel: 'silent',
-    loader: { '.ttf': 'file', '.woff': 'file', '.woff2': 'file' },
+    // The tests run what ships: React in production mode, minified or not.
     define: { 'process.env.NODE_ENV': '"production"' },
   });
   return outdir;
