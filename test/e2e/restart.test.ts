@@ -11,25 +11,11 @@ import type { TemplateDefinition } from '../../src/core/template/types';
 import { openStore } from '../../src/store';
 import { waitFor } from './support/processes';
 import { buildExtension, codeServerOrSkip, createWorkspace, VsCodeSession } from './support/vscodeSession';
+import { isAlive } from '../support/proc-helpers';
 
 /** Fails at once: a failure from before the restart, which the new window must not announce. */
 function failingTemplate(): TemplateDefinition {
   return { ...template(''), id: 'failed-before-restart', name: 'failed-before-restart', steps: [{ kind: 'run', id: 'boom', run: 'exit 2', needs: [], env: {}, continueOnError: false }] };
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    // A zombie (dead, not reaped yet) is gone for our purpose.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
 }
 
 function template(workspace: string): TemplateDefinition {

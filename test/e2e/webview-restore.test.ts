@@ -8,22 +8,12 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { Engine } from '../../src/core/engine';
-import type { TemplateDefinition } from '../../src/core/template/types';
 import { openStore } from '../../src/store';
 import { waitFor } from './support/processes';
 import { buildExtension, codeServerOrSkip, createWorkspace, findInWebviews, VsCodeSession } from './support/vscodeSession';
+import { template } from '../support/engine-fixtures';
 
-const quick: TemplateDefinition = {
-  id: 'restore-me',
-  name: 'Restore me',
-  tags: [],
-  phases: [],
-  inputs: { properties: {}, required: [] },
-  on: { manual: true, schedule: [], file: [], event: [] },
-  env: {},
-  defaults: {},
-  steps: [{ kind: 'run', id: 'only', run: 'echo restored', needs: [], env: {}, continueOnError: false }],
-};
+const quick = template('restore-me', [{ kind: 'run', id: 'only', run: 'echo restored', needs: [], env: {}, continueOnError: false }], { name: 'Restore me' });
 
 async function runCommand(page: Page, title: string): Promise<void> {
   await page.keyboard.press('F1');

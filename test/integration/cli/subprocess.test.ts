@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as esbuild from 'esbuild';
-import { isAlive, waitUntil } from '../executors/proc-helpers';
+import { isAlive, waitUntil } from '../../support/proc-helpers';
 import { Workspace, runIdFrom } from './harness';
 
 const ROOT = resolve(import.meta.dirname, '..', '..', '..');

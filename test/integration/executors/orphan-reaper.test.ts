@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runProcess } from '../../../src/executors/process';
 import { spawnTs } from '../../support/engine-fixtures';
-import { isAlive, waitUntil } from './proc-helpers';
+import { isAlive, waitUntil } from '../../support/proc-helpers';
 
 const STEP_HOST = join(import.meta.dirname, 'fixtures', 'step-host.ts');
 

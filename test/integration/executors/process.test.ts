@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ExecutableNotFoundError, StepFailedError } from '../../../src/core/errors';
 import { findExecutable, runProcess } from '../../../src/executors/process';
-import { isAlive, waitUntil } from './proc-helpers';
+import { isAlive, waitUntil } from '../../support/proc-helpers';
 
 function pidsIn(text: string): number[] {
   return [...text.matchAll(/pid=(\d+)/g)].map((m) => Number(m[1]));

@@ -6,7 +6,7 @@ import { StepTimeoutError } from '../../../src/core/errors';
 import type { StepExecutionContext, StepExecutionResult, StepProgress } from '../../../src/core/ports';
 import type { RunStep, TemplateDefinition } from '../../../src/core/template/types';
 import { ScriptExecutor, STDOUT_TAIL_LINES } from '../../../src/executors/script';
-import { isAlive, waitUntil } from './proc-helpers';
+import { isAlive, waitUntil } from '../../support/proc-helpers';
 
 interface Harness {
   ctx: StepExecutionContext;
