@@ -20,6 +20,11 @@ export interface OpenedStore {
   close(): void;
 }
 
+/** Where openStore keeps the run folders of the database at `dbPath` by default. */
+export function defaultRunsDir(dbPath: string): string {
+  return join(dirname(dbPath), 'runs');
+}
+
 /** Opens the database at `dbPath` (see openDatabase for errors) with run folders in `<dirname>/runs`. */
 export function openStore(
   dbPath: string,
@@ -27,7 +32,7 @@ export function openStore(
 ): OpenedStore {
   const db = openDatabase(dbPath, options);
   const store = new SqliteStore(db);
-  const files = new FsRunFiles(options.runsDir ?? join(dirname(dbPath), 'runs'), {
+  const files = new FsRunFiles(options.runsDir ?? defaultRunsDir(dbPath), {
     ...(options.stepSnapshots === undefined ? {} : { stepSnapshots: options.stepSnapshots }),
   });
   return { store, files, dbPath, close: () => store.close() };

@@ -114,6 +114,8 @@ export interface PanelActions {
   openGate(gateId: number): void;
   openTemplateSource(path: string): void;
   openArtifact(artifact: ArtifactRecord): void;
+  /** Where this panel can load an image artifact from, if it can (run detail, gate dialog). */
+  previewUri?(artifact: ArtifactRecord): string | null;
   /** Runs the fix of a readiness problem (install hint, set secret, manage trust, open a file); resolves when done. */
   fixReadiness(action: ReadinessFixAction, arg: string | null, templateId: string): Promise<void>;
   /** Closes this panel (gate dialog: Escape or Close). */
@@ -208,8 +210,10 @@ export class WebviewBackend {
     return this.panels.size;
   }
 
-  private viewer(): ViewerContext {
-    return { user: this.options.user(), archived: this.options.archive.ids(), now: this.now() };
+  /** Who looks; with `panel`, also how that panel loads artifact previews. */
+  private viewer(panel?: PanelConnection): ViewerContext {
+    const previewUri = panel?.actions.previewUri?.bind(panel.actions);
+    return { user: this.options.user(), archived: this.options.archive.ids(), now: this.now(), ...(previewUri ? { previewUri } : {}) };
   }
 
   // ------------------------------------------------------------------ handlers
@@ -246,7 +250,7 @@ export class WebviewBackend {
     r.onCommand(CloseGateDialog, () => panel.actions.close());
     r.onCommand(RunAction, ({ runId, action, stepId }) => this.runAction(panel, runId, action, stepId));
     r.onCommand(ArchiveFinished, () => this.archiveFinished());
-    r.onRequest(DecideGate, (params) => this.decideGate(params.gateId, params.decision, params.comment, params.formInputs));
+    r.onRequest(DecideGate, (params) => this.decideGate(panel, params.gateId, params.decision, params.comment, params.formInputs));
     r.onCommand(OpenArtifact, ({ runId, artifactId }) => {
       const artifact = this.requireSource().engine.listArtifacts(runId).find((a) => a.id === artifactId);
       if (!artifact) panel.actions.showError(`run ${runId} has no artifact ${artifactId}`);
@@ -366,7 +370,7 @@ export class WebviewBackend {
   private runReady(panel: PanelConnection, runId: string): SyncReply<RunSnapshot> {
     const source = this.requireSource();
     const max = source.engine.maxEventId();
-    const run = runDetail(source, runId, max, this.viewer());
+    const run = runDetail(source, runId, max, this.viewer(panel));
     if (!run) throw new PanelRequestError('run_not_found', `no run ${runId}`);
     panel.cursor = max;
     return { kind: 'snapshot', snapshot: { run, events: source.engine.store.listRecentRunEvents(runId, RUN_FEED_EVENTS).map(toBatonEvent), lastEventId: max } };
@@ -375,7 +379,7 @@ export class WebviewBackend {
   private gateReady(panel: PanelConnection, gateId: number): SyncReply<GateSnapshot> {
     const source = this.requireSource();
     const max = source.engine.maxEventId();
-    const gate = gateView(source, gateId, max, this.viewer());
+    const gate = gateView(source, gateId, max, this.viewer(panel));
     if (!gate) throw new PanelRequestError('gate_not_found', `no gate ${gateId}`);
     panel.cursor = max;
     return { kind: 'snapshot', snapshot: { gate, lastEventId: max } };
@@ -443,9 +447,9 @@ export class WebviewBackend {
     }
   }
 
-  private decideGate(gateId: number, decision: 'approved' | 'rejected', comment: string, formInputs: Record<string, JsonValue>): DecideGateReply {
+  private decideGate(panel: PanelConnection, gateId: number, decision: 'approved' | 'rejected', comment: string, formInputs: Record<string, JsonValue>): DecideGateReply {
     const source = this.requireSource();
-    const current = () => gateView(source, gateId, source.engine.maxEventId(), this.viewer()) ?? null;
+    const current = () => gateView(source, gateId, source.engine.maxEventId(), this.viewer(panel)) ?? null;
     const gate = source.engine.store.getGate(gateId);
     if (!gate) return { ok: false, message: `no gate ${gateId}`, gate: null };
     if (gate.decision !== null) return { ok: false, message: alreadyDecidedMessage(gate), gate: current() };
@@ -514,7 +518,7 @@ export class WebviewBackend {
     const events = source.engine.listEvents(since, { limit: MAX_EVENTS_PER_CHANGE });
     const behind = events.length >= MAX_EVENTS_PER_CHANGE;
     panel.cursor = max;
-    const viewer = this.viewer();
+    const viewer = this.viewer(panel);
     const context = panel.context;
     let change: ChangeSet | undefined;
     if (context.panel === 'board') {

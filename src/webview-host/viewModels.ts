@@ -48,6 +48,8 @@ export interface ViewerContext {
   user: string;
   archived: ReadonlySet<string>;
   now: number;
+  /** The URI a panel loads an image artifact from (null: not previewable there). */
+  previewUri?: (artifact: ArtifactRecord) => string | null;
 }
 
 export function toBatonEvent(event: EventRecord): BatonEvent {
@@ -209,8 +211,8 @@ function readText(path: string): string | null {
   }
 }
 
-function artifactView(artifact: ArtifactRecord): ArtifactView {
-  // Artifacts live in the run folder, outside the webview's localResourceRoots: no inline preview.
+function artifactView(artifact: ArtifactRecord, viewer: ViewerContext): ArtifactView {
+  const previewable = artifact.mediaType?.startsWith('image/') ?? false;
   return {
     id: artifact.id,
     stepId: artifact.stepId,
@@ -218,7 +220,7 @@ function artifactView(artifact: ArtifactRecord): ArtifactView {
     mediaType: artifact.mediaType,
     sizeBytes: artifact.sizeBytes,
     createdAt: artifact.createdAt,
-    previewUri: null,
+    previewUri: previewable ? (viewer.previewUri?.(artifact) ?? null) : null,
   };
 }
 
@@ -299,7 +301,7 @@ export function runDetail(source: ViewSource, runId: string, revision: number, v
     inputs: run.inputs,
     steps,
     comments,
-    artifacts: source.engine.store.listArtifacts(runId).map(artifactView),
+    artifacts: source.engine.store.listArtifacts(runId).map((a) => artifactView(a, viewer)),
     outputs: run.outputs,
     summaryMarkdown: readText(join(source.files.runDir(runId), 'summary.md')),
   };
@@ -332,7 +334,7 @@ export function gateView(source: ViewSource, gateId: number, revision: number, v
     onTimeout: gateStep?.onTimeout ?? 'cancel',
     escalated: gate.escalated,
     upstream,
-    artifacts: source.engine.store.listArtifacts(gate.runId).map(artifactView),
+    artifacts: source.engine.store.listArtifacts(gate.runId).map((a) => artifactView(a, viewer)),
     formSchema: formSchemaOf(gate.form),
     decision:
       gate.decision === null

@@ -2,7 +2,7 @@
  * Template gallery: search with typed facets kept in sync with chips, cards, a suggested row, and
  * a detail pane (DAG preview, triggers, inputs, readiness with fixes, the inputs form and Run).
  */
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import {
   DidChangeTemplateDetail,
   DidChangeTemplates,
@@ -240,7 +240,7 @@ function TemplateDetailPane(props: {
   }, [templateId]);
 
   const detailId = detail?.id;
-  useEffect(() => {
+  useLayoutEffect(() => {
     if (detailId) heading.current?.focus();
   }, [detailId]);
 

@@ -4,7 +4,7 @@
  * timeout, the gate's form, Approve / Reject with a comment. Focus starts on the heading, Escape
  * closes without deciding, and a decision made elsewhere turns the dialog into "Approved by …".
  */
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import {
   CloseGateDialog,
   DecideGate,
@@ -99,7 +99,7 @@ export function GateApp() {
 
   // Focus lands on the heading, never on Approve: nobody approves by pressing Enter by accident.
   const gateLoaded = gate !== null;
-  useEffect(() => {
+  useLayoutEffect(() => {
     if (gateLoaded) heading.current?.focus();
   }, [gateLoaded]);
 

@@ -1,5 +1,5 @@
 /** A keyboard-first context menu (Shift+F10, the Menu key or right click). */
-import { useEffect, useRef } from 'react';
+import { useLayoutEffect, useRef } from 'react';
 import { Icon } from './status';
 
 export interface MenuItem {
@@ -12,7 +12,9 @@ export interface MenuItem {
 export function ContextMenu(props: { items: MenuItem[]; x: number; y: number; label: string; onClose: () => void; testId: string }) {
   const { items, x, y, label, onClose, testId } = props;
   const ref = useRef<HTMLDivElement>(null);
-  useEffect(() => {
+  // Placed and focused before the browser paints (and before the next key press is handled:
+  // preact runs plain effects after the frame).
+  useLayoutEffect(() => {
     const el = ref.current;
     if (!el) return;
     const rect = el.getBoundingClientRect();

@@ -4,12 +4,14 @@
  * actions they ask for. Everything else (view models, request handlers, the change feed) is
  * src/webview-host's WebviewBackend, one per workspace folder.
  */
+import { isAbsolute, relative } from 'node:path';
 import * as vscode from 'vscode';
 import type { ArtifactRecord } from '../../core/model';
 import type { AgentKind } from '../../core/template/types';
 import { agentAdapter } from '../../executors/agent/adapters';
 import { ANTHROPIC_KEY_SECRET } from '../../executors/llm';
 import { findExecutable } from '../../executors/process';
+import { defaultRunsDir } from '../../store';
 import type { PanelContext, PersistedPanelState, ReadinessFixAction } from '../../shared/protocol';
 import { WebviewBackend, type PanelActions, type PanelConnection } from '../../webview-host';
 import type { BatonContainer } from '../container';
@@ -94,12 +96,16 @@ export class BatonWebviews implements vscode.Disposable {
     );
   }
 
-  /** The webview URIs a page may load: the bundles and the media folder, nothing else. */
-  private webviewOptions(): vscode.WebviewOptions & vscode.WebviewPanelOptions {
+  /**
+   * The webview URIs a page may load: the bundles and the media folder; the run detail and the
+   * gate dialog also the folder's run folders, for image artifact previews.
+   */
+  private webviewOptions(folder: BatonFolder, context: PanelContext): vscode.WebviewOptions & vscode.WebviewPanelOptions {
     const root = this.container.context.extensionUri;
+    const runs = context.panel === 'run' || context.panel === 'gate' ? [vscode.Uri.file(defaultRunsDir(folder.databasePath))] : [];
     return {
       enableScripts: true,
-      localResourceRoots: [vscode.Uri.joinPath(root, 'dist', 'webview'), vscode.Uri.joinPath(root, 'media')],
+      localResourceRoots: [vscode.Uri.joinPath(root, 'dist', 'webview'), vscode.Uri.joinPath(root, 'media'), ...runs],
       enableFindWidget: true,
     };
   }
@@ -131,7 +137,7 @@ export class BatonWebviews implements vscode.Disposable {
       existing.panel.reveal(undefined, false);
       return;
     }
-    const panel = vscode.window.createWebviewPanel(viewTypeOf(context.panel), titleOf(context), { viewColumn: vscode.ViewColumn.Active, preserveFocus: false }, this.webviewOptions());
+    const panel = vscode.window.createWebviewPanel(viewTypeOf(context.panel), titleOf(context), { viewColumn: vscode.ViewColumn.Active, preserveFocus: false }, this.webviewOptions(folder, context));
     this.attach(panel, folder, context);
   }
 
@@ -145,7 +151,7 @@ export class BatonWebviews implements vscode.Disposable {
       panel.dispose();
       return;
     }
-    panel.webview.options = this.webviewOptions();
+    panel.webview.options = this.webviewOptions(folder, context);
     this.attach(panel, folder, context);
   }
 
@@ -261,6 +267,9 @@ export class BatonWebviews implements vscode.Disposable {
       openGate: (gateId) => this.openGate(folder, gateId),
       openTemplateSource: (path) => guarded('cannot open the template', () => vscode.window.showTextDocument(vscode.Uri.file(path), { preview: false })),
       openArtifact: (artifact: ArtifactRecord) => guarded(`cannot open ${artifact.name}`, () => vscode.commands.executeCommand('vscode.open', vscode.Uri.file(artifact.path))),
+      // Only files inside the run folders: the page may not load anything else (localResourceRoots).
+      previewUri: (artifact: ArtifactRecord) =>
+        isInside(artifact.path, defaultRunsDir(folder.databasePath)) ? panel.webview.asWebviewUri(vscode.Uri.file(artifact.path)).toString() : null,
       fixReadiness: (action, arg, templateId) => this.fixReadiness(folder, action, arg, templateId),
       close: () => panel.dispose(),
       showError,
@@ -312,4 +321,10 @@ export class BatonWebviews implements vscode.Disposable {
     this.backends.clear();
     for (const d of this.disposables.splice(0)) d.dispose();
   }
+}
+
+/** Whether `file` lies inside folder `dir` (not `dir` itself, not through `..`). */
+function isInside(file: string, dir: string): boolean {
+  const rel = relative(dir, file);
+  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
 }

@@ -40,6 +40,11 @@ export async function webviewClick(selector: string, timeoutMs = 20_000): Promis
   await call('/webview', { op: 'click', selector, timeoutMs });
 }
 
+/** Waits until an <img> in a webview has loaded its picture (complete, with a width). */
+export async function webviewImageLoaded(selector: string, timeoutMs = 20_000): Promise<void> {
+  await call('/webview', { op: 'image', selector, timeoutMs });
+}
+
 /** Replaces the value of an input in a webview. */
 export async function webviewFill(selector: string, value: string, timeoutMs = 20_000): Promise<void> {
   await call('/webview', { op: 'fill', selector, value, timeoutMs });

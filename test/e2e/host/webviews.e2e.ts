@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { RunRecord } from '../../../src/core/model';
 import type { RunsNode } from '../../../src/vscode/runsTree';
-import { clickNotificationButton, screenshot, webviewClick, webviewFill, webviewWait } from './bridge';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { clickNotificationButton, screenshot, webviewClick, webviewFill, webviewImageLoaded, webviewWait } from './bridge';
 import { batonContainer, outsideEngine, scriptTemplate, waitForRun, waitUntil } from './helpers';
 
 /** CSS attribute selector value, quoted. */
@@ -103,6 +105,22 @@ describe('webviews', () => {
     await vscode.commands.executeCommand(item.command!.command, ...(item.command!.arguments ?? []));
     await waitUntil('the run detail panel', async () => (await openPanels()).some((p) => p.context.panel === 'run' && p.context.runId === run.id));
     await webviewWait(`[data-testid="run-title"]`);
+  });
+
+  it('run detail previews an image artifact of the run from its run folder', async () => {
+    const run = outside.engine.startRun(scriptTemplate('with-picture', [{ id: 'draw', run: 'echo drawn' }]), { trigger: { kind: 'cli' } });
+    await waitForRun(outside.engine, run.id, ['succeeded']);
+    const dir = outside.opened.files.artifactsDir(run.id);
+    mkdirSync(dir, { recursive: true });
+    // A 2x2 red PNG.
+    const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAEElEQVR4nGP4z8AARAwQCgAf7gP9i18U1AAAAABJRU5ErkJggg==', 'base64');
+    writeFileSync(join(dir, 'chart.png'), png);
+    outside.engine.addArtifact(run.id, { name: 'chart.png', path: join(dir, 'chart.png'), stepId: 'draw', mediaType: 'image/png', sizeBytes: png.length });
+    await vscode.commands.executeCommand('baton.openRunDetails', run.id, 'draw');
+    await waitUntil('the run detail panel', async () => (await openPanels()).some((p) => p.context.panel === 'run' && p.context.runId === run.id && p.visible));
+    await webviewClick('[data-testid="run-tab-artifacts"]');
+    await webviewImageLoaded('img.artifact-preview[alt="chart.png"]');
+    await screenshot('webview-run-artifact');
   });
 
   it('a waiting gate: the notification\'s Review opens the gate dialog; Approve there stores one decision', async () => {

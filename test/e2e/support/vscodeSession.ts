@@ -194,11 +194,28 @@ export class VsCodeSession {
             } else if (request.url === '/webview') {
               // Webview content sits in nested iframes (outer webview frame -> active-frame):
               // look for the selector in every frame of the page.
-              const { op, selector, value, timeoutMs } = message as { op: 'wait' | 'click' | 'fill'; selector: string; value?: string; timeoutMs?: number };
+              const { op, selector, value, timeoutMs } = message as { op: 'wait' | 'click' | 'fill' | 'image'; selector: string; value?: string; timeoutMs?: number };
               const target = await findInWebviews(page, selector, timeoutMs ?? 20_000);
               // In view for the screenshots that follow (board columns scroll sideways).
               await target.scrollIntoViewIfNeeded().catch(() => undefined);
               if (op === 'click') await target.click();
+              else if (op === 'image') {
+                // Loaded through the webview's resource URI: proves localResourceRoots and the CSP let it in.
+                // No named locals in the page function: tsx would wrap them in a __name() helper the page lacks.
+                await target.evaluate(
+                  (img) =>
+                    new Promise<void>((resolve, reject) => {
+                      const image = img as HTMLImageElement;
+                      if (image.complete) {
+                        if (image.naturalWidth > 0) resolve();
+                        else reject(new Error(`image did not load: ${image.src}`));
+                        return;
+                      }
+                      image.addEventListener('load', () => resolve());
+                      image.addEventListener('error', () => reject(new Error(`image did not load: ${image.src}`)));
+                    }),
+                );
+              }
               else if (op === 'fill') {
                 // vscode-textfield / vscode-textarea keep their editable control in an open shadow root.
                 const tag = await target.evaluate((el) => el.tagName.toLowerCase());

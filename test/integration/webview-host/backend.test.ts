@@ -134,9 +134,10 @@ class Window {
     });
   }
 
-  connect(context: PanelContext): RecordedPanel {
+  connect(context: PanelContext, extra: Partial<PanelActions> = {}): RecordedPanel {
     const recorded: RecordedPanel = { connection: undefined as unknown as PanelConnection, posted: [], opened: [], errors: [], closed: 0 };
     const actions: PanelActions = {
+      ...extra,
       openRun: (runId, stepId) => recorded.opened.push({ runId, stepId }),
       openGate: () => {},
       openTemplateSource: () => {},
@@ -576,6 +577,35 @@ describe('webview host: handlers and view models over a real database', function
     const step = detail.kind === 'snapshot' ? detail.snapshot.run.steps[0] : undefined;
     assert.equal(step?.hasTranscript, true);
     assert.deepEqual(step?.attempts.map((a) => a.status), ['failed', 'succeeded']);
+  });
+
+  it('image artifacts get the preview URI of the panel that shows them; other files and panels without previews get none', async () => {
+    const runId = await runToGate('4.0.0');
+    const dir = window.opened.files.artifactsDir(runId);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'shot.png'), 'png bytes');
+    writeFileSync(join(dir, 'notes.txt'), 'text');
+    window.engine.addArtifact(runId, { name: 'shot.png', path: join(dir, 'shot.png'), stepId: 'build', mediaType: 'image/png' });
+    window.engine.addArtifact(runId, { name: 'notes.txt', path: join(dir, 'notes.txt'), stepId: 'build', mediaType: 'text/plain' });
+    const asked: string[] = [];
+    const previewUri = (a: ArtifactRecord) => {
+      asked.push(a.name);
+      return `https://preview.test/${a.name}`;
+    };
+    const previews = (artifacts: ReadonlyArray<{ name: string; previewUri: string | null }>) => Object.fromEntries(artifacts.map((a) => [a.name, a.previewUri]));
+
+    const run = await window.request(window.connect({ panel: 'run', runId }, { previewUri }), RunReady, { protocol: 1, runId, lastEventId: null });
+    assert.equal(run.kind, 'snapshot');
+    assert.deepEqual(previews(run.kind === 'snapshot' ? run.snapshot.run.artifacts : []), { 'shot.png': 'https://preview.test/shot.png', 'notes.txt': null });
+    assert.deepEqual(asked, ['shot.png'], 'only images are offered for preview');
+
+    const gate = window.engine.listGates(runId)[0]!;
+    const dialog = await window.request(window.connect({ panel: 'gate', gateId: gate.id }, { previewUri }), GateReady, { protocol: 1, gateId: gate.id, lastEventId: null });
+    assert.deepEqual(previews(dialog.kind === 'snapshot' ? dialog.snapshot.gate.artifacts : []), { 'shot.png': 'https://preview.test/shot.png', 'notes.txt': null });
+
+    const plain = await window.request(window.connect({ panel: 'run', runId }), RunReady, { protocol: 1, runId, lastEventId: null });
+    assert.deepEqual(previews(plain.kind === 'snapshot' ? plain.snapshot.run.artifacts : []), { 'shot.png': null, 'notes.txt': null });
+    window.engine.cancelRun(runId);
   });
 
   it('answers a request for a run or gate that does not exist with its error code', async () => {
