@@ -4,7 +4,7 @@
  * protocol only: messages in through the same router VS Code feeds, messages out recorded.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Engine } from '../../../src/core/engine';
 import { TemplateRegistry } from '../../../src/core/template';
@@ -17,6 +17,8 @@ import {
   DecideGate,
   DidAppendLog,
   DidChange,
+  DidChangeTemplateDetail,
+  DidChangeTemplates,
   DuplicateTemplate,
   GateReady,
   GetTemplateDetail,
@@ -451,6 +453,35 @@ describe('webview host: handlers and view models over a real database', function
     assert.equal(templates.find('pipeline-copy')?.definition.steps.length, 4);
     const second = await window.request(gallery, DuplicateTemplate, { templateId: 'pipeline' });
     assert.ok(second.ok && second.templateId === 'pipeline-copy-2');
+  });
+
+  it('a gallery hears of template changes: the new list, and the detail it has open read again from disk', async () => {
+    const dir = join(temp.dir, '.baton', 'templates');
+    const gallery = window.connect({ panel: 'gallery' });
+    const before = await window.request(gallery, GetTemplateDetail, { templateId: 'quick' });
+    assert.equal(before.name, 'Quick');
+    writeFileSync(join(dir, 'quick.yml'), QUICK.replace('name: Quick', 'name: Quick, renamed'));
+    writeFileSync(join(dir, 'arrived.yml'), 'id: arrived\nname: Arrived\nsteps:\n  - id: hi\n    run: echo hi\n');
+    await templates.reload();
+    try {
+      gallery.posted.length = 0;
+      await window.backend.templatesChanged();
+      const list = gallery.posted.find((m) => DidChangeTemplates.is(m));
+      assert.ok(list && DidChangeTemplates.is(list), 'the gallery gets the new list');
+      assert.ok(list.params.templates.some((t) => t.id === 'arrived'));
+      assert.equal(list.params.templates.find((t) => t.id === 'quick')?.name, 'Quick, renamed');
+      const detail = gallery.posted.find((m) => DidChangeTemplateDetail.is(m));
+      assert.ok(detail && DidChangeTemplateDetail.is(detail), 'the open detail is sent again');
+      assert.equal(detail.params.id, 'quick');
+      assert.equal(detail.params.name, 'Quick, renamed');
+      const board = window.connect({ panel: 'board' });
+      await window.backend.templatesChanged();
+      assert.equal(board.posted.filter((m) => DidChangeTemplates.is(m)).length, 0, 'only galleries hear of templates');
+    } finally {
+      writeFileSync(join(dir, 'quick.yml'), QUICK);
+      rmSync(join(dir, 'arrived.yml'));
+      await templates.reload();
+    }
   });
 
   it('readiness: an untrusted workspace, a missing agent CLI and a missing secret each come with their fix; the host refuses to run', async () => {
