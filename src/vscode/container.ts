@@ -131,7 +131,23 @@ export class BatonContainer implements vscode.Disposable {
   async revealRun(runtime: FolderRuntime, runId: string): Promise<void> {
     const run = runtime.engine.getRun(runId).run;
     await vscode.commands.executeCommand('baton.runs.focus');
-    await this.runsView?.reveal({ kind: 'run', runtime, run }, { select: true, focus: false, expand: true });
+    await this.revealInRunsView({ kind: 'run', runtime, run }, { select: true, focus: false, expand: true });
+  }
+
+  /**
+   * Reveals a node of the Runs view. While a run is running the view refreshes every second, and
+   * a reveal that meets a refresh fails with "Cannot resolve tree item": try again after it.
+   */
+  async revealInRunsView(node: RunsNode, options: { select?: boolean; focus?: boolean; expand?: boolean | number }): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.runsView?.reveal(node, options);
+        return;
+      } catch (error) {
+        if (attempt >= 5) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 150));
+      }
+    }
   }
 
   /** Registers something the container must dispose, and returns it. */

@@ -111,8 +111,8 @@ describe('runs tree and run commands', () => {
     assert.match(String((rendered[1]!.tooltip as vscode.MarkdownString).value), /"b\.ts"[\s\S]*exit/);
     await vscode.commands.executeCommand('baton.runs.focus');
     const { runNode } = items();
-    await container.runsView!.reveal(runNode!, { expand: true, focus: false });
-    await container.runsView!.reveal(stepNode!, { expand: true, select: true, focus: false });
+    await container.revealInRunsView(runNode!, { expand: true, focus: false });
+    await container.revealInRunsView(stepNode!, { expand: true, select: true, focus: false });
     await new Promise((r) => setTimeout(r, 500));
     await screenshot('runs-tree-foreach');
 
