@@ -22,7 +22,7 @@ import { BoardReady, type BoardSnapshot, type RunStatus } from '../src/shared/pr
 import { toSummary } from '../test/integration/webview/support/fakeBaton';
 import { CHROMIUM_PATH, WebviewServer, launchBrowser } from '../test/integration/webview/support/fakeHost';
 import { run } from '../test/integration/webview/support/fixtures';
-import type { BenchLine } from './engine.bench';
+import { median, type BenchLine } from './engine.bench';
 
 const RUNS = 2000;
 const SAMPLES = 9;
@@ -133,11 +133,6 @@ async function measure(browser: Browser, server: WebviewServer, snapshot: BoardS
   } finally {
     await context.close();
   }
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
 }
 
 /** One warm-up each (first launch of the page, caches, JIT), then `count` samples of each, alternating. */
