@@ -4,13 +4,13 @@
  * board with thousands of runs keeps a few dozen cards in the DOM.
  */
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { ArchiveFinished, DecideGate, OpenGate, OpenRun, RunAction, type ChangeSet, type GateSummary, type RunActionKind, type RunSummary } from '../../src/shared/protocol';
 import { ConfirmDialog } from '../shared/ConfirmDialog';
 import { ContextMenu, type MenuItem } from '../shared/ContextMenu';
 import { elapsed, formatCost, slug } from '../shared/format';
 import { afterNextPaint, createFrameCoalescer, ipc, panelContext, saveState } from '../shared/host';
-import { Badge, Button, Checkbox, Loading, Select, TextField } from '../shared/elements';
+import { Badge, Button, Checkbox, Loading, Select, TextField } from '../shared/nativeControls';
 import { announce } from '../shared/liveRegion';
 import { Icon, StatusBadge, statusLook } from '../shared/status';
 import { boardFeed, type BoardFeedReply } from './feed';
@@ -79,7 +79,9 @@ export function BoardApp() {
     setLastEventId(newest);
   }, []);
 
-  useEffect(() => {
+  // A layout effect, not a passive one: preact runs passive effects only after the next frame, and
+  // a reply that lands before then would wait a frame, and a timer, before the cards render.
+  useLayoutEffect(() => {
     const push = createFrameCoalescer<ChangeSet>(applyChanges);
     let live = true;
     const apply = (reply: BoardFeedReply) => {

@@ -1,6 +1,6 @@
 /** A small modal confirmation (Cancel run) or comment prompt (Reject), focus kept inside. */
 import { useEffect, useRef, useState } from 'react';
-import { Button, TextArea, focusWhenReady } from './elements';
+import { Button, TextArea } from './nativeControls';
 
 export function ConfirmDialog(props: {
   title: string;
@@ -17,7 +17,7 @@ export function ConfirmDialog(props: {
   const ref = useRef<HTMLDivElement>(null);
   const opener = useRef<Element | null>(document.activeElement);
   useEffect(() => {
-    focusWhenReady(ref.current?.querySelector<HTMLElement>(`[data-testid="${testId}-${withComment ? 'comment' : 'cancel'}"]`));
+    ref.current?.querySelector<HTMLElement>(`[data-testid="${testId}-${withComment ? 'comment' : 'cancel'}"]`)?.focus();
     const back = opener.current;
     return () => {
       if (back instanceof HTMLElement && back.isConnected) back.focus();

@@ -1,5 +1,5 @@
 /**
- * The VS Code controls every panel uses, from @vscode-elements (Lit web components wrapped for
+ * The VS Code controls of the gallery, run detail and gate panels, from @vscode-elements (Lit web components wrapped for
  * React), with Baton's conventions applied once: a data-testid on the element itself, an
  * accessible name on the inner control (the `label` property, since the real <input> lives in a
  * shadow root a page <label> cannot reach), `aria-disabled` beside `disabled` (the elements do
@@ -7,7 +7,8 @@
  *
  * Components are imported one by one so a bundle holds only the elements it uses; an element
  * imported here is registered by every app that imports this file, so the controls only some apps
- * use (tabs, toolbar buttons) live in their own files (Tabs.tsx, IconButton.tsx).
+ * use (tabs, toolbar buttons) live in their own files (Tabs.tsx, IconButton.tsx). The board, which
+ * has a first-paint budget, uses the same controls as native elements (nativeControls.tsx).
  */
 import VscodeBadge from '@vscode-elements/react-elements/dist/components/VscodeBadge.js';
 import VscodeButton from '@vscode-elements/react-elements/dist/components/VscodeButton.js';

@@ -50,28 +50,43 @@ export function useWebviewSuite(): WebviewSuite {
   return suite;
 }
 
-/** Types into a vscode-textfield / vscode-textarea (its inner control), replacing the text. */
+/** The control that holds a field's text: the element itself when native, else the inner control of a vscode-textfield / vscode-textarea. */
+function textControl(field: Locator): Locator {
+  return field.locator('xpath=self::input | self::textarea | self::select').or(field.locator('input, textarea'));
+}
+
+/** Types into a text field (native, or a vscode-textfield / vscode-textarea), replacing the text. */
 export async function fillField(field: Locator, text: string): Promise<void> {
-  await field.locator('input, textarea').fill(text);
+  await textControl(field).first().fill(text);
 }
 
-/** The current text of a vscode-textfield / vscode-textarea, as its inner control holds it. */
+/** The current text of a text field, as its control holds it. */
 export async function fieldValue(field: Locator): Promise<string> {
-  return field.locator('input, textarea').inputValue();
+  return textControl(field).first().inputValue();
 }
 
-/** Picks an option of a vscode-single-select the way a user does: open it, click the option. */
+/**
+ * Picks an option the way a user does: a native <select> through the platform's list (Playwright's
+ * selectOption), a vscode-single-select by opening it and clicking the option.
+ */
 export async function chooseOption(select: Locator, label: string): Promise<void> {
+  if ((await select.evaluate((el) => el.tagName)) === 'SELECT') {
+    await select.selectOption({ label });
+    return;
+  }
   await select.click();
   await select.getByRole('option', { name: label, exact: true }).click();
 }
 
-/** The `value` of a vscode-single-select (or any element with a value property). */
+/** The `value` of a select (native or vscode-single-select). */
 export async function selectedValue(select: Locator): Promise<string> {
   return select.evaluate((el) => (el as unknown as { value: string }).value);
 }
 
-/** Whether a vscode-checkbox is checked. */
+/** Whether a checkbox is checked: a vscode-checkbox, a native one, or the wrapper of a native one (nativeControls.tsx). */
 export async function isChecked(checkbox: Locator): Promise<boolean> {
-  return checkbox.evaluate((el) => (el as unknown as { checked: boolean }).checked);
+  return checkbox.evaluate((el) => {
+    const input = el instanceof HTMLInputElement ? el : el.querySelector<HTMLInputElement>('input[type="checkbox"]');
+    return Boolean((input ?? (el as unknown as { checked: boolean })).checked);
+  });
 }
