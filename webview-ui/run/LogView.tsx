@@ -129,17 +129,19 @@ export function LogView(props: { logRef: LogRef; initialTopLine: number | null; 
     [logRef],
   );
 
-  // Keep the bottom in view while following; restore the saved position otherwise.
-  const restored = useRef(false);
+  // First the saved position, or the end (a live log follows from there; a finished one opens
+  // where a failure's reason is); then, while the log is live and followed, keep the end in view.
+  const positioned = useRef(false);
   useEffect(() => {
     if (!loaded || rows.rowCount === 0) return;
-    if (followRef.current) {
-      virtualizer.scrollToIndex(rows.rowCount - 1, { align: 'end' });
-    } else if (!restored.current && initialTopLine !== null) {
-      virtualizer.scrollToIndex(rows.lineToRow(Math.min(initialTopLine, total - 1)), { align: 'start' });
+    if (!positioned.current) {
+      positioned.current = true;
+      if (initialTopLine !== null) virtualizer.scrollToIndex(rows.lineToRow(Math.min(initialTopLine, total - 1)), { align: 'start' });
+      else virtualizer.scrollToIndex(rows.rowCount - 1, { align: 'end' });
+      return;
     }
-    restored.current = true;
-  }, [loaded, rows, total, virtualizer, initialTopLine]);
+    if (live && followRef.current) virtualizer.scrollToIndex(rows.rowCount - 1, { align: 'end' });
+  }, [loaded, live, rows, total, virtualizer, initialTopLine]);
 
   const items = virtualizer.getVirtualItems();
   // Fetch chunks the visible rows need.
@@ -231,16 +233,19 @@ export function LogView(props: { logRef: LogRef; initialTopLine: number | null; 
         <span className="muted" data-testid="log-line-count">
           {total.toLocaleString('en-US')} lines{live ? ' · live' : ''}
         </span>
-        <Checkbox
-          testId="log-follow"
-          checked={follow}
-          onChecked={(on) => {
-            setFollow(on);
-            if (on && rows.rowCount) virtualizer.scrollToIndex(rows.rowCount - 1, { align: 'end' });
-          }}
-        >
-          Follow output
-        </Checkbox>
+        {/* Only a log still being written has output to follow. */}
+        {live && (
+          <Checkbox
+            testId="log-follow"
+            checked={follow}
+            onChecked={(on) => {
+              setFollow(on);
+              if (on && rows.rowCount) virtualizer.scrollToIndex(rows.rowCount - 1, { align: 'end' });
+            }}
+          >
+            Follow output
+          </Checkbox>
+        )}
       </div>
       {error && (
         <p className="notice error" role="alert">

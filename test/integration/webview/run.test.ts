@@ -128,7 +128,10 @@ describe('webview: run detail (Chromium, fake host)', function () {
 
   it('renders log text as text (no HTML), ANSI as classes, and collapses groups', async () => {
     const { page } = await open('r6', 'implement');
-    await page.getByTestId('log-follow').click(); // stop following: stay at the top
+    // A finished log opens at its end, with nothing to follow.
+    await eventually(async () => assert.match((await page.getByTestId('log-line-count').textContent()) ?? '', /^\d[\d,]* lines$/));
+    assert.equal(await page.getByTestId('log-follow').count(), 0);
+    await eventually(async () => assert.equal(await page.getByTestId('log-scroll').evaluate((el) => el.scrollTop > 0), true));
     await page.getByTestId('log-scroll').evaluate((el) => (el.scrollTop = 0));
     await page.locator('.log-row[data-line="2"]').waitFor();
     assert.equal(await page.locator('.log-row[data-line="2"] .ansi-green-fg').textContent(), 'added');
