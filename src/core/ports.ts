@@ -328,6 +328,11 @@ export interface Store {
   listEvents(afterId: number, query?: EventQuery): EventRecord[];
   /** The last `limit` events of one run, oldest first (a run's recent activity). */
   listRecentRunEvents(runId: string, limit: number): EventRecord[];
+  /**
+   * The newest event of one run that is not step progress, or is progress of one of
+   * `progressKinds` (a tool call, say): what a run did last, without its output chunks.
+   */
+  latestRunEvent(runId: string, progressKinds?: readonly StepProgress['kind'][]): EventRecord | undefined;
   /** Highest event id (0 when empty); cheap, for polling. */
   maxEventId(): number;
 

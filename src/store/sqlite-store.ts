@@ -25,6 +25,7 @@ import type {
   RunState,
   ScheduleRecord,
   StepPatch,
+  StepProgress,
   Store,
   TriggerStore,
   WebhookDeliveryRecord,
@@ -301,6 +302,9 @@ export class SqliteStore implements Store, TriggerStore {
         FROM events WHERE run_id = ? AND id > ? ORDER BY id LIMIT ?`),
       recentRunEvents: p(`SELECT id, run_id AS runId, step_id AS stepId, item_key AS itemKey, type, payload, at
         FROM events WHERE run_id = ? ORDER BY id DESC LIMIT ?`),
+      latestRunEvent: p(`SELECT id, run_id AS runId, step_id AS stepId, item_key AS itemKey, type, payload, at
+        FROM events WHERE run_id = ? AND (type != 'step.progress' OR json_extract(payload, '$.kind') IN (SELECT value FROM json_each(?)))
+        ORDER BY id DESC LIMIT 1`),
       maxEventId: p('SELECT coalesce(max(id), 0) AS id FROM events'),
       insertGate: p(`INSERT INTO gates (run_id, step_row_id, step_id, item_key, message, approvers, form, requested_at, due_at)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -634,6 +638,11 @@ export class SqliteStore implements Store, TriggerStore {
 
   listRecentRunEvents(runId: string, limit: number): EventRecord[] {
     return (this.stmt('recentRunEvents').all(runId, limit) as Row[]).map(toEvent).reverse();
+  }
+
+  latestRunEvent(runId: string, progressKinds: readonly StepProgress['kind'][] = []): EventRecord | undefined {
+    const row = this.stmt('latestRunEvent').get(runId, JSON.stringify(progressKinds)) as Row | undefined;
+    return row ? toEvent(row) : undefined;
   }
 
   maxEventId(): number {

@@ -57,6 +57,33 @@ export function toBatonEvent(event: EventRecord): BatonEvent {
 }
 
 /** One line a person reads for an event (the card's "last event"). */
+/** The progress kinds a card names (other progress is output, results and usage). */
+const CARD_PROGRESS_KINDS = ['tool_call', 'message', 'assistant_text'] as const;
+
+const GIST_MAX = 80;
+
+function clipLine(text: string): string {
+  const line = text.trim().split('\n')[0] ?? '';
+  return line.length > GIST_MAX ? `${line.slice(0, GIST_MAX - 1)}…` : line;
+}
+
+/** Keys whose value says what a tool call is about (Claude's Read/Edit/Bash/Grep, Codex's shell, MCP tools). */
+const GIST_KEYS = ['file_path', 'path', 'command', 'pattern', 'url', 'query', 'description'];
+
+/** " src/index.ts" for `{ file_path: 'src/index.ts' }`; a short JSON of other inputs; '' for none. */
+function toolCallGist(input: JsonValue | undefined): string {
+  if (input === undefined || input === null) return '';
+  if (typeof input === 'object' && !Array.isArray(input)) {
+    for (const key of GIST_KEYS) {
+      const value = input[key];
+      if (typeof value === 'string' && value) return ` ${clipLine(value)}`;
+      if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return ` ${clipLine(value.join(' '))}`;
+    }
+  }
+  const json = JSON.stringify(input);
+  return json === '{}' || json === '[]' ? '' : ` ${clipLine(json)}`;
+}
+
 export function describeEvent(event: EventRecord): string {
   const step = event.stepId ? `${event.stepId}${event.itemKey !== null ? ` [${event.itemKey}]` : ''}` : '';
   const p = event.payload as Record<string, JsonValue | undefined>;
@@ -82,6 +109,8 @@ export function describeEvent(event: EventRecord): string {
     case 'run.phase_changed':
       return `phase ${String(p.to)}`;
     case 'step.progress':
+      if (p.kind === 'tool_call') return `${step}: ${String(p.tool)}${toolCallGist(p.input)}`;
+      if (p.kind === 'message' || p.kind === 'assistant_text') return `${step}: ${clipLine(String(p.text ?? ''))}`;
       return `${step} working`;
     case 'step.failed':
       return `${step} failed${p.error ? `: ${String(p.error)}` : ''}`;
@@ -103,18 +132,15 @@ export function describeEvent(event: EventRecord): string {
 }
 
 function lastEventOf(source: ViewSource, runId: string): LastEventView | null {
-  // Progress chunks are noise on a card; the newest meaningful event says what happened.
-  const recent = source.engine.store.listRecentRunEvents(runId, 20);
-  const meaningful = [...recent].reverse().find((e) => e.type !== 'step.progress') ?? recent[recent.length - 1];
+  // Output chunks, tool results and token counts are noise on a card; the newest other event
+  // (a step's status, an agent's tool call or message) says what the run is doing.
+  const meaningful = source.engine.store.latestRunEvent(runId, CARD_PROGRESS_KINDS);
   return meaningful ? { text: describeEvent(meaningful), at: meaningful.at, type: meaningful.type } : null;
 }
 
+/** The definition the run was started with, read as stored (the engine's plan would also build its graph). */
 function definitionOf(source: ViewSource, runId: string): TemplateDefinition | undefined {
-  try {
-    return source.engine.getRunDefinition(runId);
-  } catch {
-    return undefined;
-  }
+  return source.engine.store.getRunDefinition(runId);
 }
 
 function formSchemaOf(form: JsonValue | TemplateInputs | null | undefined): FormSchema | null {
@@ -163,7 +189,8 @@ function summaryOf(source: ViewSource, run: RunRecord, steps: StepRecord[], revi
   const definition = definitionOf(source, run.id);
   const top = steps.filter((s) => s.parentRowId === null);
   const running = top.filter((s) => s.status === 'running' || s.status === 'waiting');
-  const openGates = source.engine.store.listGates(run.id).filter((g) => g.decision === null);
+  // A finished run waits on nobody: its gates are not read.
+  const openGates = isRunFinished(run.status) ? [] : source.engine.store.listGates(run.id).filter((g) => g.decision === null);
   return {
     id: run.id,
     revision,
@@ -181,7 +208,7 @@ function summaryOf(source: ViewSource, run: RunRecord, steps: StepRecord[], revi
     finishedAt: run.finishedAt,
     costUsd,
     failureReason: failureReasonOf(run, steps),
-    waitingGates: isRunFinished(run.status) ? [] : openGates.map((g) => gateSummary(g, viewer.user)),
+    waitingGates: openGates.map((g) => gateSummary(g, viewer.user)),
     stale: isStale(run, steps, viewer.now),
     trigger: run.trigger.kind,
     archived: viewer.archived.has(run.id),
@@ -195,8 +222,14 @@ export function runSummary(source: ViewSource, runId: string, revision: number, 
   return summaryOf(source, run, source.engine.store.listSteps(runId), revision, viewer, null);
 }
 
+/**
+ * The most runs a board snapshot holds, newest first: the board is virtualized (issue #6 asks for
+ * 2,000 runs), and past this the snapshot's size, not the board, is what a user would wait for.
+ */
+export const BOARD_RUN_LIMIT = 10_000;
+
 /** Top-level runs of the board, newest first (child runs are reached through their parent). */
-export function boardRuns(source: ViewSource, revision: number, viewer: ViewerContext, limit = 500): RunSummary[] {
+export function boardRuns(source: ViewSource, revision: number, viewer: ViewerContext, limit = BOARD_RUN_LIMIT): RunSummary[] {
   return source.engine
     .listRuns({ limit })
     .filter((run) => run.parentRunId === null)
