@@ -178,6 +178,7 @@ export class BatonWebviews implements vscode.Disposable {
     const context: PanelContext = batonFolders().length > 1 ? { ...requested, folder: folder.folder.uri.toString() } : requested;
     const key = panelKey(folder, context);
     const { backend } = this.backendFor(folder);
+    this.importLegacyArchive(folder);
     const connection = backend.connect(context, (message) => void panel.webview.postMessage(message), this.actionsFor(panel, folder), (message, reason) =>
       this.container.log.warn(`webview ${panel.viewType} sent an invalid message: ${reason}`, { message }),
     );
@@ -239,13 +240,14 @@ export class BatonWebviews implements vscode.Disposable {
     });
     const entry = { folder, backend };
     this.backends.set(key, entry);
-    this.importLegacyArchive(folder);
     return entry;
   }
 
   /**
    * Archived ids this window kept in workspaceState before they lived in the database move there
-   * (before the first panel of the folder takes its snapshot). Without a database yet, they wait.
+   * when a panel of the folder opens, before it takes its snapshot (the commit is synchronous).
+   * Without a database yet they wait for a later panel; once moved, the key is gone and this is
+   * one workspaceState read.
    */
   private importLegacyArchive(folder: BatonFolder): void {
     const { workspaceState } = this.container.context;
