@@ -40,6 +40,7 @@ describe('baton archive / unarchive / runs --archived (in-process CLI)', functio
     assert.equal((await ws.baton(['runs'])).stdout, 'no runs\n');
     assert.deepEqual(await ids(['runs', '--archived']), [second, first]);
     assert.equal((await ws.baton(['archive', first])).stdout, `run ${first} was already archived\n`);
+    assert.match((await ws.baton(['show', first])).stdout, /^status +succeeded +archived \S/m);
 
     // Stored in the database with its event, where the board of every window reads it.
     const opened = openStore(ws.dbPath);
@@ -56,6 +57,7 @@ describe('baton archive / unarchive / runs --archived (in-process CLI)', functio
     assert.deepEqual((JSON.parse(back.stdout) as Array<{ id: string; archivedAt: number | null }>).map((r) => [r.id, r.archivedAt]), [[first, null]]);
     assert.deepEqual(await ids(['runs']), [first]);
     assert.deepEqual(await ids(['runs', '--archived']), [second]);
+    assert.doesNotMatch((await ws.baton(['show', first])).stdout, /archived/);
     assert.equal((await ws.baton(['unarchive', first])).stdout, `run ${first} was not archived\n`);
   });
 
