@@ -77,7 +77,7 @@ export function renderStepLines(steps: readonly StepRecord[], now: number): stri
 export function renderRun(run: RunRecord, steps: readonly StepRecord[], gates: readonly GateRecord[], now: number): string {
   const lines = [
     `run ${run.id}  ${run.templateId}${run.templateName && run.templateName !== run.templateId ? ` (${run.templateName})` : ''}`,
-    `status    ${run.status}${run.phase ? `  phase ${run.phase}` : ''}`,
+    `status    ${run.status}${run.phase ? `  phase ${run.phase}` : ''}${run.archivedAt !== null ? `  archived ${formatTime(run.archivedAt)}` : ''}`,
     `trigger   ${run.trigger.kind}${run.parentRunId ? `  parent ${run.parentRunId}` : ''}`,
     `created   ${formatTime(run.createdAt)}${run.startedAt !== null ? `  took ${elapsed(run.startedAt, run.finishedAt, now)}` : ''}`,
   ];

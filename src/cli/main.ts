@@ -42,7 +42,7 @@ export function usage(): string {
     '  1  a run, step or validation failed',
     '  2  usage error (unknown command, flag or bad argument)',
     '  3  not found (run, step, gate or template)',
-    '  4  conflict with the current state (e.g. gate already decided)',
+    '  4  conflict with the current state (e.g. gate already decided, archiving an unfinished run)',
     '  5  database unusable (corrupt or newer than this Baton)',
     '  70 internal error',
     '  130 interrupted (Ctrl+C) while following a run; `baton resume <run>` continues it',
@@ -64,6 +64,7 @@ export function exitCodeFor(error: unknown): number {
     case ErrorCode.GateAlreadyDecided:
     case ErrorCode.GateNotAllowed:
     case ErrorCode.InvalidTransition:
+    case ErrorCode.RunNotFinished:
       return ExitCode.Conflict;
     case ErrorCode.DatabaseCorrupt:
     case ErrorCode.DatabaseTooNew:

@@ -8,6 +8,7 @@ export const ErrorCode = {
   TemplateNotFound: 'template_not_found',
   InputInvalid: 'input_invalid',
   RunNotFound: 'run_not_found',
+  RunNotFinished: 'run_not_finished',
   StepNotFound: 'step_not_found',
   GateNotFound: 'gate_not_found',
   GateAlreadyDecided: 'gate_already_decided',
@@ -95,6 +96,18 @@ export class InputInvalidError extends BatonError {
 export class RunNotFoundError extends BatonError {
   constructor(readonly runId: string) {
     super(ErrorCode.RunNotFound, `run not found: ${runId}`);
+  }
+}
+
+/** Something only a finished run allows (archiving) was asked of a run that is not finished. */
+export class RunNotFinishedError extends BatonError {
+  constructor(
+    readonly runId: string,
+    readonly status: string,
+    readonly action: string,
+    cause?: unknown,
+  ) {
+    super(ErrorCode.RunNotFinished, `run ${runId} is ${status}: only a finished run (succeeded, failed, cancelled) can be ${action}`, { cause });
   }
 }
 

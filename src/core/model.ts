@@ -118,6 +118,9 @@ export const EventType = {
   RunFailed: 'run.failed',
   RunCancelled: 'run.cancelled',
   RunPhaseChanged: 'run.phase_changed',
+  /** A finished run was archived (hidden from the board and `baton runs` until asked for). */
+  RunArchived: 'run.archived',
+  RunUnarchived: 'run.unarchived',
   StepReady: 'step.ready',
   StepStarted: 'step.started',
   StepProgress: 'step.progress',
@@ -198,6 +201,11 @@ export interface RunRecord {
   startedAt: number | null;
   finishedAt: number | null;
   updatedAt: number;
+  /**
+   * When the run was archived (null: not archived). Only finished runs are archived; reopening one
+   * (resume, retry) unarchives it.
+   */
+  archivedAt: number | null;
 }
 
 /** One step instance: a top-level step, a foreach parent, or one foreach item. */
@@ -329,6 +337,8 @@ export interface EventPayloads {
   'run.failed': { status: 'failed'; failedSteps: number };
   'run.cancelled': { status: 'cancelled'; by: string | null; reason: string };
   'run.phase_changed': { from: string | null; to: string };
+  'run.archived': { archivedAt: number; by: string | null };
+  'run.unarchived': { by: string | null };
   /** `reason`: absent when needs finished; 'retry' | 'retry_due' | 'lease_expired' | 'released' otherwise. */
   'step.ready': { reason?: string };
   /** Executor steps: `attempt`, `owner`. Foreach steps: `items`, `maxParallel`. */

@@ -187,7 +187,7 @@ export type RunState = Pick<
 >;
 
 export type RunPatch = Partial<
-  Pick<RunRecord, 'status' | 'phase' | 'outputs' | 'error' | 'startedAt' | 'finishedAt' | 'updatedAt'>
+  Pick<RunRecord, 'status' | 'phase' | 'outputs' | 'error' | 'startedAt' | 'finishedAt' | 'updatedAt' | 'archivedAt'>
 >;
 export type StepPatch = Partial<
   Pick<
@@ -228,8 +228,16 @@ export interface RunQuery {
   status?: RunStatus | readonly RunStatus[];
   templateId?: string;
   parentRunId?: string;
+  /** true: archived runs only; false: runs not archived only; absent: both. */
+  archived?: boolean;
   /** Newest first; default 100. */
   limit?: number;
+}
+
+/** Who archives or unarchives runs, and when (ms since the epoch). */
+export interface RunArchiveChange {
+  at: number;
+  by: string | null;
 }
 
 export interface EventQuery {
@@ -262,6 +270,14 @@ export interface Store {
     activeDelta?: number,
   ): { unfinishedSteps: number; failedSteps: number; activeSteps: number };
   listRuns(query?: RunQuery): RunRecord[];
+  /**
+   * Archives finished runs, in one transaction that appends a `run.archived` event for each run it
+   * changes (runs already archived are left alone). Throws RunNotFoundError or RunNotFinishedError
+   * and changes nothing when any run is unknown or not finished. Returns the ids it archived.
+   */
+  archiveRuns(runIds: readonly string[], change: RunArchiveChange): string[];
+  /** The reverse of archiveRuns (`run.unarchived` events); runs not archived are left alone. Returns the ids it changed. */
+  unarchiveRuns(runIds: readonly string[], change: RunArchiveChange): string[];
   /** Runs of a concurrency group that hold a slot (running, waiting, paused). */
   countActiveRuns(concurrencyKey: string): number;
   /** The oldest queued (pending) run of a concurrency group. */

@@ -326,6 +326,7 @@ export interface RunSummary {
   /** Running but its lease expired and nobody took it over: shown as "stale", not spinning. */
   stale: boolean;
   trigger: TriggerInfo['kind'];
+  /** Archived in the database (runs.archived_at): hidden unless the filter has `@archived`. Only finished runs are. */
   archived: boolean;
 }
 

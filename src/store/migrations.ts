@@ -240,6 +240,16 @@ CREATE INDEX steps_items ON steps(parent_row_id, item_index) WHERE parent_row_id
 CREATE INDEX steps_pending_items ON steps(parent_row_id, item_index) WHERE status = 'pending' AND parent_row_id IS NOT NULL;
 `,
   },
+  {
+    version: 5,
+    name: 'archived runs',
+    // Archiving lived in each VS Code window's workspaceState, which other windows and the CLI
+    // could not see. In the run row, with an event per change, every reader's cursor carries it.
+    // No index: the board reads every run it lists anyway, and `baton runs` walks runs_by_created.
+    sql: `
+ALTER TABLE runs ADD COLUMN archived_at INTEGER;
+`,
+  },
 ];
 
 /** The schema version this code writes and understands. */

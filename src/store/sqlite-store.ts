@@ -3,6 +3,8 @@
  * JSON columns are parsed here. Every write the engine makes happens inside `transaction`.
  */
 import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
+import { RunNotFinishedError, RunNotFoundError } from '../core/errors';
+import { EventType, isRunFinished, type RunStatus } from '../core/model';
 import type {
   ArtifactRecord,
   AttemptRecord,
@@ -20,6 +22,7 @@ import type {
   NewEvent,
   NewRun,
   NewStep,
+  RunArchiveChange,
   RunPatch,
   RunQuery,
   RunState,
@@ -42,7 +45,7 @@ const RUN_COLUMNS = `runs.id AS id, template_id AS templateId, template_name AS 
   parent_step_row_id AS parentStepRowId, concurrency_key AS concurrencyKey, (SELECT inputs FROM run_snapshots WHERE run_id = runs.id) AS inputs,
   outputs, error, unfinished_steps AS unfinishedSteps,
   failed_steps AS failedSteps, active_steps AS activeSteps, created_at AS createdAt, started_at AS startedAt, finished_at AS finishedAt,
-  updated_at AS updatedAt`;
+  updated_at AS updatedAt, archived_at AS archivedAt`;
 
 const STEP_COLUMNS = `id, run_id AS runId, step_id AS stepId, item_key AS itemKey, item_index AS itemIndex,
   parent_row_id AS parentRowId, kind, status, phase, attempts, failures, needs_remaining AS needsRemaining,
@@ -66,6 +69,7 @@ const RUN_PATCH_COLUMNS: Record<keyof RunPatch, string> = {
   startedAt: 'started_at',
   finishedAt: 'finished_at',
   updatedAt: 'updated_at',
+  archivedAt: 'archived_at',
 };
 const STEP_PATCH_COLUMNS: Record<keyof StepPatch, string> = {
   status: 'status',
@@ -140,6 +144,7 @@ function toRun(row: Row): RunRecord {
     startedAt: (row.startedAt as number | null) ?? null,
     finishedAt: (row.finishedAt as number | null) ?? null,
     updatedAt: row.updatedAt as number,
+    archivedAt: (row.archivedAt as number | null) ?? null,
   };
 }
 
@@ -242,6 +247,8 @@ export class SqliteStore implements Store, TriggerStore {
       insertRun: p(`INSERT INTO runs (id, template_id, template_name, status, trigger_kind,
         trigger_payload, parent_run_id, parent_step_row_id, concurrency_key, unfinished_steps, created_at, updated_at)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      runArchiveState: p('SELECT status, archived_at AS archivedAt FROM runs WHERE id = ?'),
+      setRunArchivedAt: p('UPDATE runs SET archived_at = ? WHERE id = ?'),
       countActiveRuns: p(`SELECT count(*) AS n FROM runs WHERE concurrency_key = ? AND status IN ('running', 'waiting', 'paused')`),
       nextQueuedRun: p(`SELECT id FROM runs WHERE concurrency_key = ? AND status = 'pending' ORDER BY created_at, rowid LIMIT 1`),
       insertSnapshot: p('INSERT INTO run_snapshots (run_id, definition, inputs) VALUES (?, ?, ?)'),
@@ -462,10 +469,46 @@ export class SqliteStore implements Store, TriggerStore {
       where.push('parent_run_id = ?');
       params.push(query.parentRunId);
     }
+    if (query.archived !== undefined) where.push(query.archived ? 'archived_at IS NOT NULL' : 'archived_at IS NULL');
     const sql = `SELECT ${RUN_COLUMNS} FROM runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
       ORDER BY created_at DESC, rowid DESC LIMIT ?`;
     params.push(query.limit ?? 100);
     return (this.db.prepare(sql).all(...params) as Row[]).map(toRun);
+  }
+
+  archiveRuns(runIds: readonly string[], change: RunArchiveChange): string[] {
+    return this.transaction(() => {
+      // Every run is checked before any is changed: a refused run leaves the others as they were.
+      const toArchive = this.archiveStates(runIds).filter(({ id, status, archivedAt }) => {
+        if (!isRunFinished(status)) throw new RunNotFinishedError(id, status, 'archived');
+        return archivedAt === null;
+      });
+      for (const { id } of toArchive) {
+        this.stmt('setRunArchivedAt').run(change.at, id);
+        this.appendEvent({ runId: id, stepId: null, itemKey: null, type: EventType.RunArchived, payload: { archivedAt: change.at, by: change.by }, at: change.at });
+      }
+      return toArchive.map((r) => r.id);
+    });
+  }
+
+  unarchiveRuns(runIds: readonly string[], change: RunArchiveChange): string[] {
+    return this.transaction(() => {
+      const toUnarchive = this.archiveStates(runIds).filter((r) => r.archivedAt !== null);
+      for (const { id } of toUnarchive) {
+        this.stmt('setRunArchivedAt').run(null, id);
+        this.appendEvent({ runId: id, stepId: null, itemKey: null, type: EventType.RunUnarchived, payload: { by: change.by }, at: change.at });
+      }
+      return toUnarchive.map((r) => r.id);
+    });
+  }
+
+  /** Status and archive time of each distinct run id, in order; RunNotFoundError for an unknown one. */
+  private archiveStates(runIds: readonly string[]): Array<{ id: string; status: RunStatus; archivedAt: number | null }> {
+    return [...new Set(runIds)].map((id) => {
+      const row = this.stmt('runArchiveState').get(id) as { status: RunStatus; archivedAt: number | null } | undefined;
+      if (!row) throw new RunNotFoundError(id);
+      return { id, status: row.status, archivedAt: row.archivedAt };
+    });
   }
 
   countActiveRuns(concurrencyKey: string): number {

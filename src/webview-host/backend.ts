@@ -81,12 +81,6 @@ export class PanelRequestError extends Error {
   }
 }
 
-/** Run ids the user archived (the VS Code host keeps them in workspaceState). */
-export interface ArchivedRunIds {
-  ids(): ReadonlySet<string>;
-  update(runIds: readonly string[], archived: boolean): Promise<void> | void;
-}
-
 /** The folder's templates (a TemplateRegistry). */
 export interface TemplateCatalog {
   ready(): Promise<void>;
@@ -103,7 +97,6 @@ export interface WebviewBackendOptions {
   templatesDir: string;
   /** Who decides gates and writes comments (`baton.user`). */
   user(): string;
-  archive: ArchivedRunIds;
   readiness: ReadinessEnvironment;
   now?: () => number;
 }
@@ -183,8 +176,6 @@ export class PanelConnection {
 export class WebviewBackend {
   private readonly panels = new Set<PanelConnection>();
   private readonly logs = new StepLogIndexes();
-  /** Runs archived or unarchived while this backend lives: replays include them (archiving is no store event). */
-  private readonly archiveTouched = new Set<string>();
   private logTimer: NodeJS.Timeout | undefined;
   private readonly now: () => number;
 
@@ -213,7 +204,7 @@ export class WebviewBackend {
   /** Who looks; with `panel`, also how that panel loads artifact previews. */
   private viewer(panel?: PanelConnection): ViewerContext {
     const previewUri = panel?.actions.previewUri?.bind(panel.actions);
-    return { user: this.options.user(), archived: this.options.archive.ids(), now: this.now(), ...(previewUri ? { previewUri } : {}) };
+    return { user: this.options.user(), now: this.now(), ...(previewUri ? { previewUri } : {}) };
   }
 
   // ------------------------------------------------------------------ handlers
@@ -249,7 +240,7 @@ export class WebviewBackend {
     r.onCommand(OpenGate, ({ gateId }) => panel.actions.openGate(gateId));
     r.onCommand(CloseGateDialog, () => panel.actions.close());
     r.onCommand(RunAction, ({ runId, action, stepId }) => this.runAction(panel, runId, action, stepId));
-    r.onCommand(ArchiveFinished, () => this.archiveFinished());
+    r.onCommand(ArchiveFinished, () => this.archiveFinished(panel));
     r.onRequest(DecideGate, (params) => this.decideGate(panel, params.gateId, params.decision, params.comment, params.formInputs));
     r.onCommand(OpenArtifact, ({ runId, artifactId }) => {
       const artifact = this.requireSource().engine.listArtifacts(runId).find((a) => a.id === artifactId);
@@ -349,7 +340,7 @@ export class WebviewBackend {
     // Events are never deleted, so any id up to the max can be replayed; far behind, a snapshot is cheaper.
     if (lastEventId !== null && lastEventId <= max && max - lastEventId <= MAX_EVENTS_PER_CHANGE) {
       const events = source.engine.listEvents(lastEventId, { limit: MAX_EVENTS_PER_CHANGE });
-      const touched = new Set([...events.map((e) => e.runId), ...this.archiveTouched]);
+      const touched = new Set(events.map((e) => e.runId));
       panel.cursor = max;
       return {
         kind: 'replay',
@@ -386,7 +377,7 @@ export class WebviewBackend {
   }
 
   private runAction(panel: PanelConnection, runId: string, action: RunActionKind, stepId: string | null): void | Promise<void> {
-    if (action === 'archive' || action === 'unarchive') return this.setArchived([runId], action === 'archive');
+    if (action === 'archive' || action === 'unarchive') return this.setArchived(panel, [runId], action === 'archive');
     const engine: Engine = this.requireSource().engine;
     const by = this.options.user();
     try {
@@ -419,32 +410,28 @@ export class WebviewBackend {
     this.publish();
   }
 
-  private async archiveFinished(): Promise<void> {
+  private archiveFinished(panel: PanelConnection): void {
     const source = this.options.source(false);
     if (!source) return;
-    const archived = this.options.archive.ids();
     const finished = source.engine
-      .listRuns({ status: ['succeeded', 'failed', 'cancelled'], limit: 10_000 })
-      .filter((r) => r.parentRunId === null && !archived.has(r.id))
+      .listRuns({ status: ['succeeded', 'failed', 'cancelled'], archived: false, limit: 10_000 })
+      .filter((r) => r.parentRunId === null)
       .map((r) => r.id);
-    await this.setArchived(finished, true);
+    this.setArchived(panel, finished, true);
   }
 
-  private async setArchived(runIds: readonly string[], archived: boolean): Promise<void> {
+  /** Archiving is a store change with its events: every board (this window's, others') hears of it through the change feed. */
+  private setArchived(panel: PanelConnection, runIds: readonly string[], archived: boolean): void {
     if (runIds.length === 0) return;
-    await this.options.archive.update(runIds, archived);
-    for (const id of runIds) this.archiveTouched.add(id);
-    const source = this.options.source(false);
-    if (!source) return;
-    const max = source.engine.maxEventId();
-    const viewer = this.viewer();
-    const runs = runIds.flatMap((id) => {
-      const summary = runSummary(source, id, max, viewer);
-      return summary ? [summary] : [];
-    });
-    for (const panel of this.panels) {
-      if (panel.context.panel === 'board' && panel.cursor !== undefined) panel.send(DidChange.create({ lastEventId: panel.cursor, events: [], runs }));
+    const engine = this.requireSource().engine;
+    const by = this.options.user();
+    try {
+      if (archived) engine.archiveRuns(runIds, { by });
+      else engine.unarchiveRuns(runIds, { by });
+    } catch (error) {
+      panel.actions.showError(`${archived ? 'archiving' : 'unarchiving'} failed: ${describeError(error)}`);
     }
+    this.publish();
   }
 
   private decideGate(panel: PanelConnection, gateId: number, decision: 'approved' | 'rejected', comment: string, formInputs: Record<string, JsonValue>): DecideGateReply {

@@ -43,10 +43,9 @@ export interface ViewSource {
   files: RunFiles;
 }
 
-/** Who looks, and what only the host knows about runs (archived ids). */
+/** Who looks, and when. */
 export interface ViewerContext {
   user: string;
-  archived: ReadonlySet<string>;
   now: number;
   /** The URI a panel loads an image artifact from (null: not previewable there). */
   previewUri?: (artifact: ArtifactRecord) => string | null;
@@ -108,6 +107,10 @@ export function describeEvent(event: EventRecord): string {
       return `cancelled${p.by ? ` by ${String(p.by)}` : ''}`;
     case 'run.phase_changed':
       return `phase ${String(p.to)}`;
+    case 'run.archived':
+      return `archived${p.by ? ` by ${String(p.by)}` : ''}`;
+    case 'run.unarchived':
+      return `unarchived${p.by ? ` by ${String(p.by)}` : ''}`;
     case 'step.progress':
       if (p.kind === 'tool_call') return `${step}: ${String(p.tool)}${toolCallGist(p.input)}`;
       if (p.kind === 'message' || p.kind === 'assistant_text') return `${step}: ${clipLine(String(p.text ?? ''))}`;
@@ -211,7 +214,7 @@ function summaryOf(source: ViewSource, run: RunRecord, steps: StepRecord[], revi
     waitingGates: openGates.map((g) => gateSummary(g, viewer.user)),
     stale: isStale(run, steps, viewer.now),
     trigger: run.trigger.kind,
-    archived: viewer.archived.has(run.id),
+    archived: run.archivedAt !== null,
   };
 }
 

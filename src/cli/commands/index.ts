@@ -4,6 +4,7 @@
  */
 import type { Readable } from 'node:stream';
 import { mcpServerCommand } from '../../mcp/launch';
+import { archiveCommand, unarchiveCommand } from './archive';
 import { askCommand } from './ask';
 import { cancelCommand } from './cancel';
 import { eventsCommand } from './events';
@@ -55,6 +56,8 @@ export const commandTable: Record<string, CliCommand> = {
   rerun: rerunCommand,
   pause: pauseCommand,
   cancel: cancelCommand,
+  archive: archiveCommand,
+  unarchive: unarchiveCommand,
   approve: approveCommand,
   reject: rejectCommand,
   worker: workerCommand,

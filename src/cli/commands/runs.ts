@@ -8,13 +8,15 @@ import type { CliCommand } from './index';
 
 const STATUSES: readonly string[] = Object.values(RunStatus);
 
-const help = `Usage: baton runs [--status <status>]… [--template <id>] [--limit <n>] [--json] [--db <path>]
+const help = `Usage: baton runs [--status <status>]… [--template <id>] [--archived] [--limit <n>] [--json] [--db <path>]
 
-Lists runs, newest first.
+Lists runs, newest first. Archived runs (\`baton archive <run>\`, or Archive on the board) are
+left out unless --archived is given.
 
 Options:
   --status <s>     only runs with this status (repeatable): ${STATUSES.join(', ')}
   --template <id>  only runs of this template
+  --archived       only archived runs
   --limit <n>      at most n runs (default 50)
   --json           print a JSON array of runs
   --db <path>      database file (default .baton/baton.db)`;
@@ -26,6 +28,7 @@ export const runsCommand: CliCommand = {
     const { values, positionals } = parseCommandArgs(args, {
       status: { type: 'string', multiple: true },
       template: { type: 'string' },
+      archived: { type: 'boolean', default: false },
       limit: { type: 'string', default: '50' },
     });
     if (values.help) {
@@ -47,6 +50,7 @@ export const runsCommand: CliCommand = {
         runs = opened.store.listRuns({
           ...(statuses.length > 0 ? { status: statuses as RunStatus[] } : {}),
           ...(values.template ? { templateId: values.template } : {}),
+          archived: values.archived,
           limit,
         });
       } finally {
@@ -58,7 +62,7 @@ export const runsCommand: CliCommand = {
       return 0;
     }
     if (runs.length === 0) {
-      io.stdout('no runs\n');
+      io.stdout(values.archived ? 'no archived runs\n' : 'no runs\n');
       return 0;
     }
     const now = Date.now();

@@ -399,6 +399,27 @@ export class Engine {
     });
   }
 
+  /**
+   * Archives finished runs (one transaction, a `run.archived` event each); RunNotFinishedError
+   * and no change when one of them is not finished. Returns the ids that were not archived yet.
+   */
+  archiveRuns(runIds: readonly string[], options: { by?: string | null } = {}): string[] {
+    return this.tx(() => {
+      const changed = this.store.archiveRuns(runIds, { at: this.clock.now(), by: options.by ?? null });
+      if (changed.length > 0) this.dirty = true;
+      return changed;
+    });
+  }
+
+  /** Unarchives runs (a `run.unarchived` event each); returns the ids that were archived. */
+  unarchiveRuns(runIds: readonly string[], options: { by?: string | null } = {}): string[] {
+    return this.tx(() => {
+      const changed = this.store.unarchiveRuns(runIds, { at: this.clock.now(), by: options.by ?? null });
+      if (changed.length > 0) this.dirty = true;
+      return changed;
+    });
+  }
+
   /** Adds a comment to a run (optionally on one step). */
   addComment(runId: string, comment: { author: string; body: string; stepId?: string }): CommentRecord {
     return this.tx(() => {
@@ -1163,6 +1184,9 @@ export class Engine {
       status: to,
       updatedAt: now,
       ...(isRunFinished(to) ? { finishedAt: now } : { finishedAt: null }),
+      // Only finished runs are archived: a reopened run (resume, retry) is back on the board. Its
+      // run.resumed / run.queued event tells every reader the row changed.
+      ...(isRunFinished(run.status) && !isRunFinished(to) ? { archivedAt: null } : {}),
     };
     this.store.updateRun(run.id, full);
     Object.assign(run, full);

@@ -13,7 +13,7 @@ import { ANTHROPIC_KEY_SECRET } from '../../executors/llm';
 import { findExecutable } from '../../executors/process';
 import { defaultRunsDir } from '../../store';
 import type { PanelContext, PersistedPanelState, ReadinessFixAction } from '../../shared/protocol';
-import { WebviewBackend, type PanelActions, type PanelConnection } from '../../webview-host';
+import { WebviewBackend, importLegacyArchivedRuns, type PanelActions, type PanelConnection } from '../../webview-host';
 import type { BatonContainer } from '../container';
 import { currentUser } from '../identity';
 import { userMessage } from '../userMessage';
@@ -70,7 +70,8 @@ interface OpenPanel {
   connection: PanelConnection;
 }
 
-const ARCHIVE_KEY = 'baton.archivedRuns';
+/** Where windows kept archived run ids before `runs.archived_at` (one key per folder); read once to move them into the database. */
+const LEGACY_ARCHIVE_KEY = 'baton.archivedRuns';
 
 export class BatonWebviews implements vscode.Disposable {
   private readonly backends = new Map<string, FolderBackend>();
@@ -177,6 +178,7 @@ export class BatonWebviews implements vscode.Disposable {
     const context: PanelContext = batonFolders().length > 1 ? { ...requested, folder: folder.folder.uri.toString() } : requested;
     const key = panelKey(folder, context);
     const { backend } = this.backendFor(folder);
+    this.importLegacyArchive(folder);
     const connection = backend.connect(context, (message) => void panel.webview.postMessage(message), this.actionsFor(panel, folder), (message, reason) =>
       this.container.log.warn(`webview ${panel.viewType} sent an invalid message: ${reason}`, { message }),
     );
@@ -213,7 +215,6 @@ export class BatonWebviews implements vscode.Disposable {
     const existing = this.backends.get(key);
     if (existing) return existing;
     const { container } = this;
-    const archiveKey = `${ARCHIVE_KEY}:${key}`;
     const backend = new WebviewBackend({
       source: (create) => {
         const runtime = container.runtimes.get(folder, { create });
@@ -227,17 +228,6 @@ export class BatonWebviews implements vscode.Disposable {
       workspaceDir: folder.folder.uri.fsPath,
       templatesDir: folder.templatesDir,
       user: currentUser,
-      archive: {
-        ids: () => new Set(container.context.workspaceState.get<string[]>(archiveKey, [])),
-        update: async (runIds, archived) => {
-          const ids = new Set(container.context.workspaceState.get<string[]>(archiveKey, []));
-          for (const id of runIds) {
-            if (archived) ids.add(id);
-            else ids.delete(id);
-          }
-          await container.context.workspaceState.update(archiveKey, [...ids]);
-        },
-      },
       readiness: {
         trusted: () => vscode.workspace.isTrusted,
         hasSecret: async (name) =>
@@ -251,6 +241,26 @@ export class BatonWebviews implements vscode.Disposable {
     const entry = { folder, backend };
     this.backends.set(key, entry);
     return entry;
+  }
+
+  /**
+   * Archived ids this window kept in workspaceState before they lived in the database move there
+   * when a panel of the folder opens, before it takes its snapshot (the commit is synchronous).
+   * Without a database yet they wait for a later panel; once moved, the key is gone and this is
+   * one workspaceState read.
+   */
+  private importLegacyArchive(folder: BatonFolder): void {
+    const { workspaceState } = this.container.context;
+    const key = `${LEGACY_ARCHIVE_KEY}:${folder.folder.uri.toString()}`;
+    if (workspaceState.get(key) === undefined) return;
+    const runtime = this.container.runtimes.get(folder, { create: false });
+    if (!runtime) return;
+    importLegacyArchivedRuns({ get: () => workspaceState.get(key), clear: () => workspaceState.update(key, undefined) }, runtime.engine, currentUser()).then(
+      (result) => {
+        if (result) this.container.log.info(`moved ${result.archived.length} archived run(s) from workspace state into the database (${result.skipped.length} skipped)`);
+      },
+      (error: unknown) => this.container.log.warn(`moving archived runs into the database failed; trying again next time: ${userMessage(error)}`),
+    );
   }
 
   private actionsFor(panel: vscode.WebviewPanel, folder: BatonFolder): PanelActions {

@@ -65,6 +65,32 @@ describe('webviews', () => {
     await webviewWait(`[data-run-id=${q(run.id)}][data-status="succeeded"]`);
   });
 
+  it('archived run ids an older Baton kept in workspaceState move into the database when the board opens', async () => {
+    const { context } = await batonContainer();
+    const key = `baton.archivedRuns:${vscode.workspace.workspaceFolders![0]!.uri.toString()}`;
+    const done = outside.engine.startRun(scriptTemplate('legacy-archive', [{ id: 'only', run: 'echo archived before' }]), { trigger: { kind: 'cli' } });
+    assert.equal((await waitForRun(outside.engine, done.id, ['succeeded', 'failed'])).status, 'succeeded');
+    const held = await vscode.commands.executeCommand<RunRecord>('baton.runTemplate', 'gated', { version: '6.6.6' });
+    assert.ok(held);
+    await waitForRun(outside.engine, held.id, ['waiting']);
+    await context.workspaceState.update(key, [done.id, held.id, 'run-that-is-gone']);
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+
+    await vscode.commands.executeCommand('baton.openBoard');
+    await waitUntil('the ids to leave workspaceState', () => context.workspaceState.get(key) === undefined);
+    assert.notEqual(outside.engine.getRun(done.id).run.archivedAt, null, 'the finished run is archived in the database');
+    assert.equal(outside.engine.getRun(held.id).run.archivedAt, null, 'a waiting run is not archived');
+    // The board hides it, and @archived finds it again.
+    await webviewWait(`[data-run-id=${q(held.id)}]`);
+    await webviewFill('[data-testid="board-filter"]', done.id);
+    await waitUntil('the archived run to be hidden', async () => /^0 shown/.test(await webviewWait('[data-testid="board-total"]')));
+    await webviewFill('[data-testid="board-filter"]', `${done.id} @archived`);
+    await webviewWait(`[data-run-id=${q(done.id)}][data-status="succeeded"]`);
+    await screenshot('webview-board-archived-imported');
+    await webviewFill('[data-testid="board-filter"]', '');
+    outside.engine.cancelRun(held.id);
+  });
+
   it('Open Gallery: pick a template, fill its inputs, Run starts it and opens the run detail', async () => {
     await vscode.commands.executeCommand('baton.openGallery');
     await webviewClick('[data-testid="gallery-card-hello"]');

@@ -112,7 +112,6 @@ class Window {
   readonly opened: OpenedStore;
   readonly engine: Engine;
   readonly backend: WebviewBackend;
-  readonly archived = new Set<string>();
   private nextId = 1;
 
   constructor(
@@ -128,10 +127,6 @@ class Window {
       workspaceDir: dir,
       templatesDir: join(dir, '.baton', 'templates'),
       user: () => this.user,
-      archive: {
-        ids: () => this.archived,
-        update: (ids, archived) => ids.forEach((id) => (archived ? this.archived.add(id) : this.archived.delete(id))),
-      },
       readiness: { trusted: () => true, hasSecret: async () => true, findAgentCli: () => '/usr/bin/true' },
     });
   }
@@ -288,20 +283,49 @@ describe('webview host: handlers and view models over a real database', function
     assert.equal(reset.kind, 'snapshot');
   });
 
-  it('board: Archive and Archive Finished persist ids and update the cards', async () => {
+  it('board: Archive and Archive Finished are stored; another window sees them live and in its replay', async () => {
     const board = window.connect({ panel: 'board' });
     await window.request(board, BoardReady, { protocol: 1, lastEventId: null });
+    const otherBoard = other.connect({ panel: 'board' });
+    await other.request(otherBoard, BoardReady, { protocol: 1, lastEventId: null });
     const waiting = await runToGate('4.0.0');
-    const finished = window.engine.listRuns({ status: 'succeeded', limit: 100 }).map((r) => r.id);
+    other.backend.publish();
+    const finished = window.engine.listRuns({ status: 'succeeded', archived: false, limit: 100 }).map((r) => r.id);
     assert.ok(finished.length >= 2);
+    const archivedAt = (id: string) => other.engine.getRun(id).run.archivedAt;
+    const lastCard = (panel: RecordedPanel, id: string) => changes(panel).flatMap((c) => c.runs ?? []).filter((r) => r.id === id).at(-1);
+    const hiddenAt = other.engine.maxEventId();
+
     await board.connection.receive(RunAction.create({ runId: finished[0]!, action: 'archive', stepId: null }));
-    assert.ok(window.archived.has(finished[0]!));
-    assert.equal(changes(board).flatMap((c) => c.runs ?? []).find((r) => r.id === finished[0])?.archived, true);
+    assert.notEqual(archivedAt(finished[0]!), null, 'stored in the database');
+    assert.equal(lastCard(board, finished[0]!)?.archived, true);
+    assert.deepEqual(board.errors, []);
+    // Window B's poller sees the new event: the card changes there through the normal change feed.
+    other.backend.publish();
+    assert.equal(lastCard(otherBoard, finished[0]!)?.archived, true, 'window B hears of it live');
+    // A board of window B that was hidden before the archive replays it from its lastEventId.
+    const returning = other.connect({ panel: 'board' });
+    const replay = await other.request(returning, BoardReady, { protocol: 1, lastEventId: hiddenAt });
+    assert.equal(replay.kind, 'replay');
+    const replayed = replay.kind === 'replay' ? replay.changes : undefined;
+    assert.equal(replayed?.runs?.find((r) => r.id === finished[0])?.archived, true);
+    assert.ok(replayed?.events.some((e) => e.type === 'run.archived' && e.runId === finished[0] && e.payload.by === 'alice'));
+
+    // Only finished runs: the store refuses, the panel says why, nothing changes.
+    await board.connection.receive(RunAction.create({ runId: waiting, action: 'archive', stepId: null }));
+    assert.equal(archivedAt(waiting), null);
+    assert.match(board.errors.at(-1) ?? '', /archiving failed: run .* is waiting/);
+
     await board.connection.receive(ArchiveFinished.create({}));
-    for (const id of finished) assert.ok(window.archived.has(id), `${id} archived`);
-    assert.ok(!window.archived.has(waiting), 'a waiting run is not finished');
-    await board.connection.receive(RunAction.create({ runId: finished[0]!, action: 'unarchive', stepId: null }));
-    assert.ok(!window.archived.has(finished[0]!));
+    for (const id of finished) assert.notEqual(archivedAt(id), null, `${id} archived`);
+    assert.equal(archivedAt(waiting), null, 'a waiting run is not finished');
+    other.backend.publish();
+    for (const id of finished) assert.equal(lastCard(otherBoard, id)?.archived, true, `window B shows ${id} archived`);
+
+    await otherBoard.connection.receive(RunAction.create({ runId: finished[0]!, action: 'unarchive', stepId: null }));
+    assert.equal(archivedAt(finished[0]!), null);
+    window.backend.publish();
+    assert.equal(lastCard(board, finished[0]!)?.archived, false, 'window A hears of the unarchive');
     window.engine.cancelRun(waiting);
   });
 
@@ -491,7 +515,6 @@ describe('webview host: handlers and view models over a real database', function
       workspaceDir: temp.dir,
       templatesDir: join(temp.dir, '.baton', 'templates'),
       user: () => 'alice',
-      archive: { ids: () => new Set(), update: () => {} },
       readiness: { trusted: () => false, hasSecret: async (name) => name !== 'SLACK_TOKEN', findAgentCli: (kind) => (kind === 'codex' ? undefined : '/usr/bin/true') },
     });
     try {
