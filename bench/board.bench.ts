@@ -178,7 +178,7 @@ function hostSnapshotLine(): BenchLine {
       const runId = engine.startRun(definition).id;
       for (let k = 0; k < 3; k++) opened.store.appendEvent({ runId, stepId: 'build', itemKey: null, type: 'step.progress', payload: { attempt: 1, kind: 'output', stream: 'stdout', text: `line ${k}\n` }, at: Date.now() });
     }
-    const viewer = { user: 'alice', archived: new Set<string>(), now: Date.now() };
+    const viewer = { user: 'alice', now: Date.now() };
     const runsStmt = raw.prepare('SELECT * FROM runs WHERE parent_run_id IS NULL ORDER BY created_at DESC LIMIT ?');
     const stepsStmt = raw.prepare('SELECT * FROM steps WHERE run_id = ?');
     const definitionStmt = raw.prepare('SELECT definition FROM run_snapshots WHERE run_id = ?');

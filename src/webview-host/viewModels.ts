@@ -55,7 +55,6 @@ export function toBatonEvent(event: EventRecord): BatonEvent {
   return { id: event.id, type: event.type, runId: event.runId, stepId: event.stepId, itemKey: event.itemKey, at: event.at, payload: event.payload };
 }
 
-/** One line a person reads for an event (the card's "last event"). */
 /** The progress kinds a card names (other progress is output, results and usage). */
 const CARD_PROGRESS_KINDS = ['tool_call', 'message', 'assistant_text'] as const;
 
@@ -83,6 +82,7 @@ function toolCallGist(input: JsonValue | undefined): string {
   return json === '{}' || json === '[]' ? '' : ` ${clipLine(json)}`;
 }
 
+/** One line a person reads for an event (the card's "last event"). */
 export function describeEvent(event: EventRecord): string {
   const step = event.stepId ? `${event.stepId}${event.itemKey !== null ? ` [${event.itemKey}]` : ''}` : '';
   const p = event.payload as Record<string, JsonValue | undefined>;

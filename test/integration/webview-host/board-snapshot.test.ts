@@ -14,7 +14,7 @@ describe('webview host: board snapshot (real SQLite)', () => {
   let temp: ReturnType<typeof tempDir>;
   let opened: OpenedStore;
   let engine: Engine;
-  const viewer: ViewerContext = { user: 'alice', archived: new Set(), now: Date.now() };
+  const viewer: ViewerContext = { user: 'alice', now: Date.now() };
   const definition = template('agentish', [runStep('implement', 'true'), runStep('test', 'true', { needs: ['implement'] })]);
 
   beforeEach(() => {
