@@ -56,7 +56,7 @@ import {
 import { StepLogIndexes } from './stepLogs';
 import { duplicateTemplate, suggestTemplates, templateDetail, templateSummary, type ReadinessEnvironment } from './templates';
 import { readTranscript } from './transcript';
-import { boardRuns, gateView, runDetail, runSummary, toBatonEvent, type ViewerContext, type ViewSource } from './viewModels';
+import { BOARD_RUN_LIMIT, boardRuns, gateView, runDetail, runSummary, toBatonEvent, type ViewerContext, type ViewSource } from './viewModels';
 
 /** Events one change set carries at most; a panel further behind gets whole views instead. */
 const MAX_EVENTS_PER_CHANGE = 2000;
@@ -152,6 +152,8 @@ export class PanelConnection {
   /** Gallery: the template whose detail is open. */
   detailTemplateId: string | undefined;
   readonly openLogs = new Map<string, OpenLog>();
+  /** Board: the snapshot read while the page loads, for its ready handshake (see prepareBoardSnapshot). */
+  preparedBoard: BoardSnapshot | undefined;
   disposed = false;
 
   constructor(
@@ -188,7 +190,40 @@ export class WebviewBackend {
     const panel = new PanelConnection(context, post, actions, onInvalid);
     this.register(panel);
     this.panels.add(panel);
+    if (context.panel === 'board') setTimeout(() => this.prepareBoardSnapshot(panel), 0);
     return panel;
+  }
+
+  /**
+   * Reads a new board's snapshot while its page loads (a page takes 100 ms or more to fetch and
+   * evaluate its bundle before it asks; 2,000 runs take the host about 85 ms to read), so the
+   * ready handshake is answered with it at once; what changed in between is read then.
+   */
+  private prepareBoardSnapshot(panel: PanelConnection): void {
+    if (panel.disposed || panel.cursor !== undefined) return;
+    const source = this.options.source(false);
+    if (!source) return;
+    const max = source.engine.maxEventId();
+    panel.preparedBoard = { runs: boardRuns(source, max, this.viewer()), currentUser: this.options.user(), lastEventId: max };
+  }
+
+  /** The board's snapshot at `max`: the prepared one brought up to date when it is close enough, else read anew. */
+  private boardSnapshot(source: ViewSource, prepared: BoardSnapshot | undefined, max: number, viewer: ViewerContext): BoardSnapshot {
+    const currentUser = this.options.user();
+    if (prepared && prepared.currentUser === currentUser && prepared.lastEventId <= max) {
+      const events = source.engine.listEvents(prepared.lastEventId, { limit: MAX_EVENTS_PER_CHANGE + 1 });
+      if (events.length <= MAX_EVENTS_PER_CHANGE) {
+        const byId = new Map(prepared.runs.map((r) => [r.id, r]));
+        for (const runId of new Set(events.map((e) => e.runId))) {
+          const summary = runSummary(source, runId, max, viewer);
+          if (summary && source.engine.store.getRun(runId)?.parentRunId === null) byId.set(runId, summary);
+          else byId.delete(runId);
+        }
+        const runs = [...byId.values()].sort((a, b) => b.createdAt - a.createdAt).slice(0, BOARD_RUN_LIMIT);
+        return { runs, currentUser, lastEventId: max };
+      }
+    }
+    return { runs: boardRuns(source, max, viewer), currentUser, lastEventId: max };
   }
 
   disconnect(panel: PanelConnection): void {
@@ -355,7 +390,9 @@ export class WebviewBackend {
       };
     }
     panel.cursor = max;
-    return { kind: 'snapshot', snapshot: { runs: boardRuns(source, max, viewer), currentUser: user, lastEventId: max } };
+    const prepared = panel.preparedBoard;
+    panel.preparedBoard = undefined;
+    return { kind: 'snapshot', snapshot: this.boardSnapshot(source, prepared, max, viewer) };
   }
 
   private runReady(panel: PanelConnection, runId: string): SyncReply<RunSnapshot> {

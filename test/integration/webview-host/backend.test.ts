@@ -33,6 +33,7 @@ import {
   type IpcReplyMessage,
   type IpcRequest,
   type PanelContext,
+  type RunSummary,
 } from '../../../src/shared/protocol';
 import { openStore, type OpenedStore } from '../../../src/store';
 import { WebviewBackend, type PanelActions, type PanelConnection } from '../../../src/webview-host';
@@ -281,6 +282,43 @@ describe('webview host: handlers and view models over a real database', function
     // An id the database never had (another database, a reset): a full snapshot.
     const reset = await window.request(window.connect({ panel: 'board' }), BoardReady, { protocol: 1, lastEventId: window.engine.maxEventId() + 1000 });
     assert.equal(reset.kind, 'snapshot');
+  });
+
+  it('board: reads its snapshot while the page loads, and answers ready with it brought up to date', async () => {
+    const done = window.engine.startRun(templates.get('quick').definition);
+    await drain(window.engine);
+    const reads: number[] = [];
+    const listRuns = window.engine.listRuns.bind(window.engine);
+    window.engine.listRuns = (query) => {
+      reads.push(Date.now());
+      return listRuns(query);
+    };
+    try {
+      const board = window.connect({ panel: 'board' });
+      await waitUntil('the board snapshot read while the page loads', () => reads.length === 1, 2000);
+      // While the page loads: another process starts a run and finishes one.
+      const started = other.engine.startRun(templates.get('quick').definition, { trigger: { kind: 'cli' } });
+      const pending = other.engine.startRun(templates.get('pipeline').definition, { inputs: { version: '1.2.3' } });
+      other.engine.cancelRun(pending.id, { by: 'bob' });
+      const reply = await window.request(board, BoardReady, { protocol: 1, lastEventId: null });
+      assert.equal(reads.length, 1, 'the ready handshake did not read the runs again');
+      assert.equal(reply.kind, 'snapshot');
+      const snapshot = reply.kind === 'snapshot' ? reply.snapshot : undefined;
+      assert.equal(snapshot?.lastEventId, window.engine.maxEventId());
+      // The same as a board that reads everything at ready (one whose ready beats the preparation).
+      const fresh = window.connect({ panel: 'board' });
+      const direct = await window.request(fresh, BoardReady, { protocol: 1, lastEventId: null });
+      assert.equal(direct.kind, 'snapshot');
+      const strip = (runs: RunSummary[]) => runs.map(({ revision: _revision, ...rest }) => rest);
+      assert.deepEqual(strip(snapshot!.runs), strip(direct.kind === 'snapshot' ? direct.snapshot.runs : []));
+      const byId = new Map(snapshot!.runs.map((r) => [r.id, r]));
+      assert.equal(byId.get(started.id)?.trigger, 'cli');
+      assert.equal(byId.get(pending.id)?.status, 'cancelled');
+      assert.equal(byId.get(done.id)?.status, 'succeeded');
+      assert.equal(snapshot!.runs[0]?.id, pending.id, 'newest first');
+    } finally {
+      window.engine.listRuns = listRuns;
+    }
   });
 
   it('board: Archive and Archive Finished are stored; another window sees them live and in its replay', async () => {
