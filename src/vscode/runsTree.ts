@@ -105,8 +105,9 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
   }
 
   private runsOf(runtime: FolderRuntime): RunsNode[] {
-    // Child runs of `workflow:` steps are reached through their parent step, not listed twice.
-    const runs = runtime.engine.listRuns({ limit: RUNS_SHOWN }).filter((run) => run.parentRunId === null);
+    // Child runs of `workflow:` steps are reached through their parent step, not listed twice;
+    // archived runs are put away (the board's @archived and `baton runs --archived` find them).
+    const runs = runtime.engine.listRuns({ limit: RUNS_SHOWN, archived: false }).filter((run) => run.parentRunId === null);
     this.listedRunning ||= runs.some((run) => run.status === 'running');
     if (this.grouping === 'none') return runs.map((run) => ({ kind: 'run', runtime, run }));
     const groups = new Map<string, RunRecord[]>();

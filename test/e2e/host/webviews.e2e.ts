@@ -80,6 +80,10 @@ describe('webviews', () => {
     await waitUntil('the ids to leave workspaceState', () => context.workspaceState.get(key) === undefined);
     assert.notEqual(outside.engine.getRun(done.id).run.archivedAt, null, 'the finished run is archived in the database');
     assert.equal(outside.engine.getRun(held.id).run.archivedAt, null, 'a waiting run is not archived');
+    // The Runs view puts it away too.
+    const tree = (await batonContainer()).runsTree;
+    const listed = () => tree.getChildren().flatMap((n) => (n.kind === 'run' ? [n.run.id] : n.kind === 'group' ? n.runs.map((r) => r.id) : []));
+    await waitUntil('the archived run to leave the Runs view', () => !listed().includes(done.id) && listed().includes(held.id));
     // The board hides it, and @archived finds it again.
     await webviewWait(`[data-run-id=${q(held.id)}]`);
     await webviewFill('[data-testid="board-filter"]', done.id);
