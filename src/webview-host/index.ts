@@ -1,4 +1,4 @@
 export { WebviewBackend, PanelConnection, PanelRequestError, type ArchivedRunIds, type PanelActions, type TemplateCatalog, type WebviewBackendOptions } from './backend';
 export { StepLogIndex } from './stepLogs';
-export { readinessOf, secretsUsed, type ReadinessEnvironment } from './templates';
+export { missingAgentCliMessage, readinessOf, secretsUsed, type ReadinessEnvironment } from './templates';
 export type { ViewSource } from './viewModels';

@@ -25,6 +25,19 @@ export interface ReadinessEnvironment {
   hasSecret(name: string): Promise<boolean>;
   /** Absolute path of the agent CLI, or undefined when it is not installed. */
   findAgentCli(kind: AgentKind): string | undefined;
+  /** The adapter's path variable (BATON_CLAUDE_PATH, ...) when it is set: then it, not PATH, names the CLI. */
+  agentCliOverride(kind: AgentKind): string | undefined;
+}
+
+/**
+ * Why the agent CLI cannot be found, for the user. A path variable that is set wins over PATH,
+ * so when it points nowhere, that (not "install it") is what needs fixing.
+ */
+export function missingAgentCliMessage(kind: AgentKind, override: string | undefined): string {
+  const adapter = agentAdapter(kind);
+  return override
+    ? `${adapter.pathEnvVar} is set to ${override}, which is not an executable file: point it at the ${kind} CLI, or unset it to use ${adapter.executable} from PATH (${adapter.installHint}).`
+    : `The ${kind} CLI (${adapter.executable}) is not on PATH: ${adapter.installHint}, or set ${adapter.pathEnvVar} to its path.`;
 }
 
 function triggerViews(definition: TemplateDefinition): TemplateTriggerView[] {
@@ -101,10 +114,9 @@ export async function readinessOf(definition: TemplateDefinition, workspaceDir: 
   const agents = [...new Set(definition.steps.flatMap((s) => (s.kind === 'agent' ? [s.agent] : [])))];
   for (const kind of agents) {
     if (env.findAgentCli(kind)) continue;
-    const adapter = agentAdapter(kind);
     problems.push({
       code: 'missing-agent-cli',
-      message: `The ${kind} CLI (\`${adapter.executable}\`) is not on PATH (or ${adapter.pathEnvVar}). ${adapter.installHint}`,
+      message: missingAgentCliMessage(kind, env.agentCliOverride(kind)),
       fix: { action: 'install-agent-cli', label: `Install ${kind}`, arg: kind },
     });
   }

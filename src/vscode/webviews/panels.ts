@@ -13,7 +13,7 @@ import { ANTHROPIC_KEY_SECRET } from '../../executors/llm';
 import { findExecutable } from '../../executors/process';
 import { defaultRunsDir } from '../../store';
 import type { PanelContext, PersistedPanelState, ReadinessFixAction } from '../../shared/protocol';
-import { WebviewBackend, type PanelActions, type PanelConnection } from '../../webview-host';
+import { missingAgentCliMessage, WebviewBackend, type PanelActions, type PanelConnection } from '../../webview-host';
 import type { BatonContainer } from '../container';
 import { currentUser } from '../identity';
 import { userMessage } from '../userMessage';
@@ -242,10 +242,8 @@ export class BatonWebviews implements vscode.Disposable {
         trusted: () => vscode.workspace.isTrusted,
         hasSecret: async (name) =>
           (await container.context.secrets.get(`baton.secret.${name}`)) !== undefined || (name === ANTHROPIC_KEY_SECRET && !!process.env[ANTHROPIC_KEY_SECRET]),
-        findAgentCli: (kind: AgentKind) => {
-          const adapter = agentAdapter(kind);
-          return findExecutable(process.env[adapter.pathEnvVar] || adapter.executable, process.env.PATH, folder.folder.uri.fsPath);
-        },
+        findAgentCli: (kind: AgentKind) => findExecutable(agentCliOverride(kind) ?? agentAdapter(kind).executable, process.env.PATH, folder.folder.uri.fsPath),
+        agentCliOverride,
       },
     });
     const entry = { folder, backend };
@@ -285,7 +283,7 @@ export class BatonWebviews implements vscode.Disposable {
         const command = /npm i(nstall)? -g \S+/.exec(adapter.installHint)?.[0];
         const inTerminal = 'Open Terminal';
         const answer = await vscode.window.showInformationMessage(
-          `Baton: the ${kind} CLI is not installed — ${adapter.installHint}. Or point ${adapter.pathEnvVar} at it.`,
+          `Baton: ${missingAgentCliMessage(kind, agentCliOverride(kind))}`,
           ...(command ? [inTerminal] : []),
         );
         if (answer === inTerminal && command) {
@@ -321,6 +319,11 @@ export class BatonWebviews implements vscode.Disposable {
     this.backends.clear();
     for (const d of this.disposables.splice(0)) d.dispose();
   }
+}
+
+/** The agent's path variable as the extension host sees it, when set (an empty value counts as unset, as for the executor). */
+function agentCliOverride(kind: AgentKind): string | undefined {
+  return process.env[agentAdapter(kind).pathEnvVar] || undefined;
 }
 
 /** Whether `file` lies inside folder `dir` (not `dir` itself, not through `..`). */

@@ -125,16 +125,16 @@ describe('gallery readiness fixes', () => {
       ]);
       await openGalleryOn('e2e-needs-codex');
 
-      const reason = await webviewWait('[data-testid="gallery-readiness-missing-agent-cli"]');
-      assert.match(reason, /The codex CLI \(`codex`\) is not/);
-      assert.match(reason, /npm i -g @openai\/codex/);
+      // The variable is set, so it (not PATH, not "install it") is what the reason points at.
+      const reason = `BATON_CODEX_PATH is set to ${missing}, which is not an executable file: point it at the codex CLI, or unset it to use codex from PATH (install it with npm i -g @openai/codex).`;
+      assert.equal((await webviewWait('[data-testid="gallery-readiness-missing-agent-cli"]')).trim(), `${reason}Install codex`);
       await webviewWait('[data-testid="gallery-run"][disabled]');
-      assert.match(await webviewWait('[data-testid="gallery-run-disabled-reason"]'), /Run is disabled: The codex CLI/);
+      assert.equal((await webviewWait('[data-testid="gallery-run-disabled-reason"]')).trim(), `Run is disabled: ${reason}`);
       await screenshot('gallery-readiness-missing-agent');
 
       assert.match(await webviewWait('[data-testid="gallery-fix-missing-agent-cli"]'), /Install codex/);
       await webviewClick('[data-testid="gallery-fix-missing-agent-cli"]');
-      const hint = 'Baton: the codex CLI is not installed — install it with npm i -g @openai/codex. Or point BATON_CODEX_PATH at it.';
+      const hint = `Baton: ${reason}`;
       let texts: string[] = [];
       await waitUntil('the install hint in the notification center', async () => {
         texts = await notificationTexts();
@@ -142,7 +142,7 @@ describe('gallery readiness fixes', () => {
       }, 20_000);
 
       const terminalsBefore = new Set(vscode.window.terminals);
-      await clickNotificationButton('the codex CLI is not installed', 'Open Terminal', 'gallery-readiness-install-hint');
+      await clickNotificationButton(`BATON_CODEX_PATH is set to ${missing}`, 'Open Terminal', 'gallery-readiness-install-hint');
       let terminal: vscode.Terminal | undefined;
       await waitUntil('the install terminal', () => {
         terminal = vscode.window.terminals.find((t) => !terminalsBefore.has(t) && t.name === 'Install codex');

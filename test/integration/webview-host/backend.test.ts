@@ -132,7 +132,7 @@ class Window {
         ids: () => this.archived,
         update: (ids, archived) => ids.forEach((id) => (archived ? this.archived.add(id) : this.archived.delete(id))),
       },
-      readiness: { trusted: () => true, hasSecret: async () => true, findAgentCli: () => '/usr/bin/true' },
+      readiness: { trusted: () => true, hasSecret: async () => true, findAgentCli: () => '/usr/bin/true', agentCliOverride: () => undefined },
     });
   }
 
@@ -492,8 +492,14 @@ describe('webview host: handlers and view models over a real database', function
       templatesDir: join(temp.dir, '.baton', 'templates'),
       user: () => 'alice',
       archive: { ids: () => new Set(), update: () => {} },
-      readiness: { trusted: () => false, hasSecret: async (name) => name !== 'SLACK_TOKEN', findAgentCli: (kind) => (kind === 'codex' ? undefined : '/usr/bin/true') },
+      readiness: {
+        trusted: () => false,
+        hasSecret: async (name) => name !== 'SLACK_TOKEN',
+        findAgentCli: (kind) => (kind === 'codex' ? undefined : '/usr/bin/true'),
+        agentCliOverride: (kind) => (kind === 'codex' ? codexPathVariable : undefined),
+      },
     });
+    let codexPathVariable: string | undefined;
     try {
       const posted: IpcMessage[] = [];
       const gallery = untrusted.connect({ panel: 'gallery' }, (m) => posted.push(m), { ...noActions });
@@ -512,7 +518,14 @@ describe('webview host: handlers and view models over a real database', function
           ['missing-secret', 'set-secret', 'SLACK_TOKEN'],
         ],
       );
-      assert.match(detail.readiness[1]!.message, /npm i -g @openai\/codex/);
+      assert.equal(detail.readiness[1]!.message, 'The codex CLI (codex) is not on PATH: install it with npm i -g @openai/codex, or set BATON_CODEX_PATH to its path.');
+      // Set, the variable is what names the CLI: the reason says it points nowhere instead of "set it".
+      codexPathVariable = '/opt/nowhere/codex';
+      const misconfigured = await ask(GetTemplateDetail, { templateId: 'needs-setup' });
+      assert.equal(
+        misconfigured.readiness[1]!.message,
+        'BATON_CODEX_PATH is set to /opt/nowhere/codex, which is not an executable file: point it at the codex CLI, or unset it to use codex from PATH (install it with npm i -g @openai/codex).',
+      );
       const before = window.engine.listRuns({ limit: 1000 }).length;
       const refused = await ask(StartRun, { templateId: 'quick', inputs: {} });
       assert.ok(!refused.ok && /untrusted/.test(refused.message));
