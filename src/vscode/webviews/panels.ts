@@ -4,12 +4,14 @@
  * actions they ask for. Everything else (view models, request handlers, the change feed) is
  * src/webview-host's WebviewBackend, one per workspace folder.
  */
-import { isAbsolute, relative } from 'node:path';
+import { existsSync } from 'node:fs';
+import { isAbsolute, join, relative } from 'node:path';
 import * as vscode from 'vscode';
 import type { ArtifactRecord } from '../../core/model';
 import type { AgentKind } from '../../core/template/types';
 import { agentAdapter } from '../../executors/agent/adapters';
 import { ANTHROPIC_KEY_SECRET } from '../../executors/llm';
+import { MCP_CONFIG_FILES } from '../../executors/mcp-client';
 import { findExecutable } from '../../executors/process';
 import { defaultRunsDir } from '../../store';
 import type { PanelContext, PersistedPanelState, ReadinessFixAction } from '../../shared/protocol';
@@ -81,6 +83,7 @@ export class BatonWebviews implements vscode.Disposable {
     const refreshTemplates = () => {
       for (const { backend } of this.backends.values()) void backend.templatesChanged();
     };
+    const mcpConfigWatchers = MCP_CONFIG_FILES.map((file) => vscode.workspace.createFileSystemWatcher(`**/${file}`));
     this.disposables.push(
       container.runtimes.onDidChange(() => {
         for (const { backend } of this.backends.values()) backend.publish();
@@ -88,6 +91,11 @@ export class BatonWebviews implements vscode.Disposable {
       container.templates.onDidChange(refreshTemplates),
       vscode.workspace.onDidGrantWorkspaceTrust(refreshTemplates),
       container.context.secrets.onDidChange(refreshTemplates),
+      // The MCP servers a template's readiness looks for (MCP_CONFIG_FILES): saved in this window, or changed by another program.
+      vscode.workspace.onDidSaveTextDocument((document) => {
+        if (batonFolders().some((f) => MCP_CONFIG_FILES.some((file) => document.uri.fsPath === join(f.folder.uri.fsPath, file)))) refreshTemplates();
+      }),
+      ...mcpConfigWatchers.flatMap((watcher) => [watcher, watcher.onDidCreate(refreshTemplates), watcher.onDidChange(refreshTemplates), watcher.onDidDelete(refreshTemplates)]),
       ...PANEL_KINDS.map((kind) =>
         vscode.window.registerWebviewPanelSerializer(viewTypeOf(kind), {
           deserializeWebviewPanel: async (panel, state: unknown) => this.restore(kind, panel, state),
@@ -300,16 +308,36 @@ export class BatonWebviews implements vscode.Disposable {
       case 'manage-trust':
         await vscode.commands.executeCommand('workbench.trust.manage');
         return;
-      case 'open-settings':
-        if (arg) await vscode.window.showTextDocument(vscode.Uri.file(arg), { preview: false }).then(undefined, () => vscode.commands.executeCommand('workbench.action.openSettings', 'baton'));
-        else await vscode.commands.executeCommand('workbench.action.openSettings', 'baton');
+      case 'open-settings': {
+        if (!arg) {
+          await vscode.commands.executeCommand('workbench.action.openSettings', 'baton');
+          return;
+        }
+        // Beside the gallery, so the reason stays in view and turns ready there once the file is saved.
+        const options: vscode.TextDocumentShowOptions = { preview: false, viewColumn: vscode.ViewColumn.Beside };
+        if (existsSync(arg)) {
+          await vscode.window.showTextDocument(vscode.Uri.file(arg), options);
+          return;
+        }
+        // Not there yet: an unsaved editor at that path, started with the servers this template calls.
+        const document = await vscode.workspace.openTextDocument(vscode.Uri.file(arg).with({ scheme: 'untitled' }));
+        const editor = await vscode.window.showTextDocument(document, options);
+        if (document.getText() === '') await editor.edit((edit) => edit.insert(new vscode.Position(0, 0), this.mcpConfigStarter(folder, templateId)));
         return;
+      }
       case 'open-source': {
         const template = this.container.templates.forFolder(folder).registry.find(templateId);
         if (template) await vscode.window.showTextDocument(vscode.Uri.file(template.sourcePath), { preview: false });
         return;
       }
     }
+  }
+
+  /** `{"mcpServers": …}` with an entry to fill in for each server the template's mcp steps call. */
+  private mcpConfigStarter(folder: BatonFolder, templateId: string): string {
+    const steps = this.container.templates.forFolder(folder).registry.find(templateId)?.definition.steps ?? [];
+    const servers = [...new Set(steps.flatMap((s) => (s.kind === 'mcp' ? [s.server] : [])))];
+    return `${JSON.stringify({ mcpServers: Object.fromEntries(servers.map((name) => [name, { command: '', args: [] }])) }, null, 2)}\n`;
   }
 
   dispose(): void {

@@ -54,8 +54,7 @@ describe('untrusted workspace', () => {
     await webviewClick('[data-testid="gallery-fix-untrusted-workspace"]');
     const trustTab = () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.label === 'Workspace Trust');
     await waitUntil('the Workspace Trust editor', () => trustTab()?.isActive === true);
-    await screenshot('webview-gallery-untrusted-trust-editor');
-    await workbenchClick('.workspace-trust-editor .monaco-button', 'Trust');
+    await workbenchClick('.workspace-trust-editor .monaco-button', 'Trust', 'webview-gallery-untrusted-trust-editor');
     await waitUntil('the workspace trusted', () => vscode.workspace.isTrusted);
     await vscode.window.tabGroups.close(trustTab()!);
 

@@ -1,7 +1,8 @@
 /**
  * The gallery's readiness fixes clicked in real VS Code: the button beside "secret not set" runs
  * Set Secret's input box and the detail turns ready in place; the one beside "agent CLI not
- * installed" shows the install hint, whose Open Terminal types (never runs) the install command.
+ * installed" shows the install hint, whose Open Terminal types (never runs) the install command;
+ * the one beside "no MCP server" opens .baton/mcp.json beside the gallery, which re-checks on save.
  */
 import assert from 'node:assert/strict';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -163,5 +164,46 @@ describe('gallery readiness fixes', () => {
       await terminalSettings.update('defaultProfile.linux', undefined, vscode.ConfigurationTarget.Global);
       await terminalSettings.update('profiles.linux', undefined, vscode.ConfigurationTarget.Global);
     }
+  });
+
+  it('a missing MCP server: its fix opens .baton/mcp.json beside the gallery (unsaved, with the server to fill in); saving it, or another program writing it, re-checks in place', async () => {
+    const config = join(templatesDir(), '..', 'mcp.json');
+    assert.equal(existsSync(config), false, 'the workspace starts without .baton/mcp.json');
+    written.push(config);
+    await writeTemplate('e2e-needs-mcp', [
+      'name: Needs an MCP server',
+      'category: e2e',
+      'steps:',
+      '  - id: call',
+      '    mcp:',
+      '      server: e2e-tracker',
+      '      tool: echo',
+      '      args: { message: hi }',
+    ]);
+    await openGalleryOn('e2e-needs-mcp');
+    assert.match(await webviewWait('[data-testid="gallery-readiness-missing-mcp-server"]'), /No MCP server "e2e-tracker" in \.baton\/mcp\.json\./);
+    await webviewWait('[data-testid="gallery-run"][disabled]');
+
+    await webviewClick('[data-testid="gallery-fix-missing-mcp-server"]');
+    let editor: vscode.TextEditor | undefined;
+    await waitUntil('an editor on .baton/mcp.json', () => {
+      editor = vscode.window.visibleTextEditors.find((e) => e.document.uri.fsPath === config);
+      return editor !== undefined && editor.document.getText() !== '';
+    });
+    assert.equal(editor!.document.uri.scheme, 'untitled', 'nothing is written before the user saves');
+    await screenshot('gallery-readiness-mcp-editor');
+    assert.deepEqual(JSON.parse(editor!.document.getText()), { mcpServers: { 'e2e-tracker': { command: '', args: [] } } });
+    assert.equal(existsSync(config), false);
+
+    // Saved as started, the entry has no command: the reason becomes the file's own error, in the same panel.
+    assert.ok(await editor!.document.save(), 'saved to its path without a dialog');
+    assert.equal(existsSync(config), true);
+    assert.match(await webviewWait('[data-testid="gallery-readiness-missing-mcp-server"] >> text=expected the program to start'), /mcpServers\.e2e-tracker\.command/);
+    await screenshot('gallery-readiness-mcp-config');
+
+    // Fixed by another program (no save in this window): the file watcher re-checks.
+    writeFileSync(config, JSON.stringify({ mcpServers: { 'e2e-tracker': { command: 'node', args: ['tracker.js'] } } }, null, 2));
+    await webviewWait('[data-testid="gallery-ready"]');
+    await webviewWait('[data-testid="gallery-run"]:not([disabled])');
   });
 });
