@@ -196,8 +196,13 @@ describe('gallery readiness fixes', () => {
     assert.equal(existsSync(config), false);
 
     // Saved as started, the entry has no command: the reason becomes the file's own error, in the same panel.
-    assert.ok(await editor!.document.save(), 'saved to its path without a dialog');
-    assert.equal(existsSync(config), true);
+    // File: Save, as Ctrl+S in that editor: written to its path without a dialog, and the editor stays open on the file.
+    await vscode.window.showTextDocument(editor!.document, editor!.viewColumn);
+    await vscode.commands.executeCommand('workbench.action.files.save');
+    await waitUntil('.baton/mcp.json written', () => existsSync(config));
+    await waitUntil('the saved file open beside the gallery', () =>
+      vscode.window.visibleTextEditors.some((e) => e.document.uri.scheme === 'file' && e.document.uri.fsPath === config),
+    );
     assert.match(await webviewWait('[data-testid="gallery-readiness-missing-mcp-server"] >> text=expected the program to start'), /mcpServers\.e2e-tracker\.command/);
     await screenshot('gallery-readiness-mcp-config');
 
