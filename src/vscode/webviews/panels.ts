@@ -80,9 +80,7 @@ export class BatonWebviews implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(private readonly container: BatonContainer) {
-    const refreshTemplates = () => {
-      for (const { backend } of this.backends.values()) void backend.templatesChanged();
-    };
+    const refreshTemplates = () => this.refreshGalleries();
     const mcpConfigWatchers = MCP_CONFIG_FILES.map((file) => vscode.workspace.createFileSystemWatcher(`**/${file}`));
     this.disposables.push(
       container.runtimes.onDidChange(() => {
@@ -282,6 +280,11 @@ export class BatonWebviews implements vscode.Disposable {
     };
   }
 
+  /** Templates, or what their readiness depends on, changed: open galleries look again. */
+  private refreshGalleries(): void {
+    for (const { backend } of this.backends.values()) void backend.templatesChanged();
+  }
+
   /** The button beside a readiness problem in the gallery. */
   private async fixReadiness(folder: BatonFolder, action: ReadinessFixAction, arg: string | null, templateId: string): Promise<void> {
     switch (action) {
@@ -296,6 +299,7 @@ export class BatonWebviews implements vscode.Disposable {
         );
         if (answer === inTerminal && command) {
           const terminal = vscode.window.createTerminal({ name: `Install ${kind}`, cwd: folder.folder.uri });
+          this.recheckWhenDone(terminal);
           terminal.show();
           // Typed, not run: installing software is the user's call.
           terminal.sendText(command, false);
@@ -331,6 +335,25 @@ export class BatonWebviews implements vscode.Disposable {
         return;
       }
     }
+  }
+
+  /**
+   * The install runs in `terminal` at the user's pace: when a command there ends (shell
+   * integration) or the terminal closes, open galleries check again, so the reason goes away
+   * once the CLI is there.
+   */
+  private recheckWhenDone(terminal: vscode.Terminal): void {
+    const watching = vscode.Disposable.from(
+      vscode.window.onDidEndTerminalShellExecution((e) => {
+        if (e.terminal === terminal) this.refreshGalleries();
+      }),
+      vscode.window.onDidCloseTerminal((closed) => {
+        if (closed !== terminal) return;
+        this.refreshGalleries();
+        watching.dispose();
+      }),
+    );
+    this.disposables.push(watching);
   }
 
   /** `{"mcpServers": …}` with an entry to fill in for each server the template's mcp steps call. */

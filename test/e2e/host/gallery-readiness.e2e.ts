@@ -5,9 +5,9 @@
  * the one beside "no MCP server" opens .baton/mcp.json beside the gallery, which re-checks on save.
  */
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import * as vscode from 'vscode';
 import type { RunRecord } from '../../../src/core/model';
 import { clickNotificationButton, notificationTexts, screenshot, typeIntoQuickInput, webviewClick, webviewWait } from './bridge';
@@ -97,13 +97,14 @@ describe('gallery readiness fixes', () => {
     assert.doesNotMatch(log, new RegExp(SECRET_VALUE));
   });
 
-  it('a missing agent CLI disables Run with the reason; its fix shows the install hint, whose Open Terminal types the install command without running it', async function () {
+  it('a missing agent CLI disables Run with the reason; its fix shows the install hint, whose Open Terminal types the install command without running it; closing that terminal re-checks', async function () {
     this.timeout(90_000);
     const missing = join(tmpdir(), 'baton-e2e-no-such-dir', 'codex');
     assert.equal(existsSync(missing), false);
     const savedPath = process.env.BATON_CODEX_PATH;
     // The extension host is this process: the readiness check reads the adapter's variable from it.
     process.env.BATON_CODEX_PATH = missing;
+    let installed: string | undefined;
 
     // The terminal's shell is a recorder: the bytes typed into it land in a file, so the test
     // sees exactly what was typed and whether Enter was pressed.
@@ -157,8 +158,19 @@ describe('gallery readiness fixes', () => {
       await new Promise((r) => setTimeout(r, 1000));
       assert.equal(readFileSync(typed, 'utf8'), 'npm i -g @openai/codex', 'typed, not run: no newline');
       await screenshot('gallery-readiness-install-terminal');
+
+      // The user installs the CLI (here: an executable appears where the variable points) and
+      // closes the terminal: the gallery looks again, in place.
+      mkdirSync(dirname(missing), { recursive: true });
+      writeFileSync(missing, '#!/bin/sh\necho "codex 0.0.0"\n');
+      chmodSync(missing, 0o755);
+      installed = missing;
+      await webviewWait('[data-testid="gallery-readiness-missing-agent-cli"]');
       terminal!.dispose();
+      await webviewWait('[data-testid="gallery-ready"]');
+      await webviewWait('[data-testid="gallery-run"]:not([disabled])');
     } finally {
+      if (installed) rmSync(dirname(installed), { recursive: true, force: true });
       if (savedPath === undefined) delete process.env.BATON_CODEX_PATH;
       else process.env.BATON_CODEX_PATH = savedPath;
       await terminalSettings.update('defaultProfile.linux', undefined, vscode.ConfigurationTarget.Global);
