@@ -535,6 +535,32 @@ describe('webview host: handlers and view models over a real database', function
     }
   });
 
+  it('readiness of mcp steps reads the config the executor reads: a missing server, an unreadable file (its own error), .mcp.json when only it exists', async () => {
+    const dir = join(temp.dir, '.baton', 'templates');
+    writeFileSync(join(dir, 'calls-mcp.yml'), 'id: calls-mcp\nname: Calls MCP\nsteps:\n  - id: call\n    mcp:\n      server: tracker\n      tool: echo\n');
+    await templates.reload();
+    const batonConfig = join(temp.dir, '.baton', 'mcp.json');
+    const rootConfig = join(temp.dir, '.mcp.json');
+    const gallery = window.connect({ panel: 'gallery' });
+    const problems = async () => (await window.request(gallery, GetTemplateDetail, { templateId: 'calls-mcp' })).readiness.map((p) => [p.message, p.fix?.label, p.fix?.arg]);
+    try {
+      assert.deepEqual(await problems(), [['No MCP server "tracker" in .baton/mcp.json.', 'Open .baton/mcp.json', batonConfig]], 'no file: the one to create');
+      writeFileSync(rootConfig, JSON.stringify({ mcpServers: { other: { command: 'node' } } }));
+      assert.deepEqual(await problems(), [['No MCP server "tracker" in .mcp.json.', 'Open .mcp.json', rootConfig]], 'only .mcp.json: that is the file to edit');
+      writeFileSync(batonConfig, JSON.stringify({ mcpServers: { tracker: { command: '' } } }));
+      assert.deepEqual(await problems(), [
+        [`The MCP servers cannot be read: ${batonConfig}: mcpServers.tracker.command: expected the program to start`, 'Open .baton/mcp.json', batonConfig],
+      ]);
+      writeFileSync(batonConfig, JSON.stringify({ mcpServers: { tracker: { command: 'node', args: ['tracker.js'] } } }));
+      assert.deepEqual(await problems(), []);
+    } finally {
+      rmSync(join(dir, 'calls-mcp.yml'));
+      rmSync(batonConfig, { force: true });
+      rmSync(rootConfig, { force: true });
+      await templates.reload();
+    }
+  });
+
   it('run actions go through the engine: retry failed steps, rerun opens the new run, cancel', async () => {
     const failing = window.engine.startRun(template('flaky', [runStep('try', 'test -f "$PWD/flag" || exit 4'), runStep('then', 'true', { needs: ['try'] })]));
     await drain(window.engine);
