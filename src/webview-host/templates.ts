@@ -4,7 +4,7 @@
  * workspace".
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { basename, extname, join } from 'node:path';
+import { basename, extname, join, relative } from 'node:path';
 import type { AgentKind, LoadedTemplate, StepKind, TemplateDefinition } from '../core/template/types';
 import { agentAdapter } from '../executors/agent/adapters';
 import { ANTHROPIC_KEY_SECRET } from '../executors/llm';
@@ -25,6 +25,19 @@ export interface ReadinessEnvironment {
   hasSecret(name: string): Promise<boolean>;
   /** Absolute path of the agent CLI, or undefined when it is not installed. */
   findAgentCli(kind: AgentKind): string | undefined;
+  /** The adapter's path variable (BATON_CLAUDE_PATH, ...) when it is set: then it, not PATH, names the CLI. */
+  agentCliOverride(kind: AgentKind): string | undefined;
+}
+
+/**
+ * Why the agent CLI cannot be found, for the user. A path variable that is set wins over PATH,
+ * so when it points nowhere, that (not "install it") is what needs fixing.
+ */
+export function missingAgentCliMessage(kind: AgentKind, override: string | undefined): string {
+  const adapter = agentAdapter(kind);
+  return override
+    ? `${adapter.pathEnvVar} is set to ${override}, which is not an executable file: point it at the ${kind} CLI, or unset it to use ${adapter.executable} from PATH (${adapter.installHint}).`
+    : `The ${kind} CLI (${adapter.executable}) is not on PATH: ${adapter.installHint}, or set ${adapter.pathEnvVar} to its path.`;
 }
 
 function triggerViews(definition: TemplateDefinition): TemplateTriggerView[] {
@@ -75,17 +88,21 @@ export function secretsUsed(definition: TemplateDefinition): string[] {
   return [...names].sort();
 }
 
-function mcpServerNames(workspaceDir: string): Set<string> | undefined {
+/**
+ * The MCP config file the executor reads (the first that exists) with its server names, or why
+ * it cannot be read; when there is none, the file to create.
+ */
+function mcpServerNames(workspaceDir: string): { path: string; names: Set<string>; error?: string } {
   for (const file of MCP_CONFIG_FILES) {
     const path = join(workspaceDir, file);
     if (!existsSync(path)) continue;
     try {
-      return new Set(Object.keys(readMcpConfig(path, process.env)));
-    } catch {
-      return new Set();
+      return { path, names: new Set(Object.keys(readMcpConfig(path, process.env))) };
+    } catch (error) {
+      return { path, names: new Set(), error: error instanceof Error ? error.message : String(error) };
     }
   }
-  return undefined;
+  return { path: join(workspaceDir, MCP_CONFIG_FILES[0]), names: new Set() };
 }
 
 /** Why the template cannot run here now, each with the button that fixes it. Empty: ready. */
@@ -101,10 +118,9 @@ export async function readinessOf(definition: TemplateDefinition, workspaceDir: 
   const agents = [...new Set(definition.steps.flatMap((s) => (s.kind === 'agent' ? [s.agent] : [])))];
   for (const kind of agents) {
     if (env.findAgentCli(kind)) continue;
-    const adapter = agentAdapter(kind);
     problems.push({
       code: 'missing-agent-cli',
-      message: `The ${kind} CLI (\`${adapter.executable}\`) is not on PATH (or ${adapter.pathEnvVar}). ${adapter.installHint}`,
+      message: missingAgentCliMessage(kind, env.agentCliOverride(kind)),
       fix: { action: 'install-agent-cli', label: `Install ${kind}`, arg: kind },
     });
   }
@@ -118,14 +134,15 @@ export async function readinessOf(definition: TemplateDefinition, workspaceDir: 
   }
   const servers = definition.steps.flatMap((s) => (s.kind === 'mcp' ? [s.server] : []));
   if (servers.length > 0) {
-    const known = mcpServerNames(workspaceDir);
-    for (const server of new Set(servers)) {
-      if (known?.has(server)) continue;
-      problems.push({
-        code: 'missing-mcp-server',
-        message: `No MCP server "${server}" in .baton/mcp.json.`,
-        fix: { action: 'open-settings', label: 'Open .baton/mcp.json', arg: join(workspaceDir, MCP_CONFIG_FILES[0]) },
-      });
+    const config = mcpServerNames(workspaceDir);
+    const file = relative(workspaceDir, config.path);
+    const fix = { action: 'open-settings' as const, label: `Open ${file}`, arg: config.path };
+    // A file the executor cannot read fails every mcp step: say why, not "no server" for each.
+    if (config.error) problems.push({ code: 'missing-mcp-server', message: `The MCP servers cannot be read: ${config.error}`, fix });
+    else {
+      for (const server of new Set(servers)) {
+        if (!config.names.has(server)) problems.push({ code: 'missing-mcp-server', message: `No MCP server "${server}" in ${file}.`, fix });
+      }
     }
   }
   return problems;

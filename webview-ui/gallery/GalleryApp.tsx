@@ -390,7 +390,7 @@ function TemplateDetailPane(props: {
           <ul className="readiness plain" aria-labelledby="readiness-title" data-testid="gallery-readiness">
             {detail.readiness.map((p, i) => (
               <li key={i} className="notice" data-testid={`gallery-readiness-${p.code}`}>
-                <Icon name="warning" /> <span>{p.message}</span>
+                <Icon name="warning" /> <span className="readiness-message">{p.message}</span>
                 {p.fix && (
                   <Button testId={`gallery-fix-${p.code}`} secondary onClick={() => ipc().command(FixReadiness, { templateId: detail.id, action: p.fix!.action, arg: p.fix!.arg })}>
                     {p.fix.label}

@@ -4,16 +4,18 @@
  * actions they ask for. Everything else (view models, request handlers, the change feed) is
  * src/webview-host's WebviewBackend, one per workspace folder.
  */
-import { isAbsolute, relative } from 'node:path';
+import { existsSync } from 'node:fs';
+import { isAbsolute, join, relative } from 'node:path';
 import * as vscode from 'vscode';
 import type { ArtifactRecord } from '../../core/model';
 import type { AgentKind } from '../../core/template/types';
 import { agentAdapter } from '../../executors/agent/adapters';
 import { ANTHROPIC_KEY_SECRET } from '../../executors/llm';
+import { MCP_CONFIG_FILES } from '../../executors/mcp-client';
 import { findExecutable } from '../../executors/process';
 import { defaultRunsDir } from '../../store';
 import type { PanelContext, PersistedPanelState, ReadinessFixAction } from '../../shared/protocol';
-import { WebviewBackend, importLegacyArchivedRuns, type PanelActions, type PanelConnection } from '../../webview-host';
+import { importLegacyArchivedRuns, missingAgentCliMessage, WebviewBackend, type PanelActions, type PanelConnection } from '../../webview-host';
 import type { BatonContainer } from '../container';
 import { currentUser } from '../identity';
 import { userMessage } from '../userMessage';
@@ -79,9 +81,8 @@ export class BatonWebviews implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(private readonly container: BatonContainer) {
-    const refreshTemplates = () => {
-      for (const { backend } of this.backends.values()) void backend.templatesChanged();
-    };
+    const refreshTemplates = () => this.refreshGalleries();
+    const mcpConfigWatchers = MCP_CONFIG_FILES.map((file) => vscode.workspace.createFileSystemWatcher(`**/${file}`));
     this.disposables.push(
       container.runtimes.onDidChange(() => {
         for (const { backend } of this.backends.values()) backend.publish();
@@ -89,6 +90,11 @@ export class BatonWebviews implements vscode.Disposable {
       container.templates.onDidChange(refreshTemplates),
       vscode.workspace.onDidGrantWorkspaceTrust(refreshTemplates),
       container.context.secrets.onDidChange(refreshTemplates),
+      // The MCP servers a template's readiness looks for (MCP_CONFIG_FILES): saved in this window, or changed by another program.
+      vscode.workspace.onDidSaveTextDocument((document) => {
+        if (batonFolders().some((f) => MCP_CONFIG_FILES.some((file) => document.uri.fsPath === join(f.folder.uri.fsPath, file)))) refreshTemplates();
+      }),
+      ...mcpConfigWatchers.flatMap((watcher) => [watcher, watcher.onDidCreate(refreshTemplates), watcher.onDidChange(refreshTemplates), watcher.onDidDelete(refreshTemplates)]),
       ...PANEL_KINDS.map((kind) =>
         vscode.window.registerWebviewPanelSerializer(viewTypeOf(kind), {
           deserializeWebviewPanel: async (panel, state: unknown) => this.restore(kind, panel, state),
@@ -232,10 +238,8 @@ export class BatonWebviews implements vscode.Disposable {
         trusted: () => vscode.workspace.isTrusted,
         hasSecret: async (name) =>
           (await container.context.secrets.get(`baton.secret.${name}`)) !== undefined || (name === ANTHROPIC_KEY_SECRET && !!process.env[ANTHROPIC_KEY_SECRET]),
-        findAgentCli: (kind: AgentKind) => {
-          const adapter = agentAdapter(kind);
-          return findExecutable(process.env[adapter.pathEnvVar] || adapter.executable, process.env.PATH, folder.folder.uri.fsPath);
-        },
+        findAgentCli: (kind: AgentKind) => findExecutable(agentCliOverride(kind) ?? agentAdapter(kind).executable, process.env.PATH, folder.folder.uri.fsPath),
+        agentCliOverride,
       },
     });
     const entry = { folder, backend };
@@ -286,6 +290,11 @@ export class BatonWebviews implements vscode.Disposable {
     };
   }
 
+  /** Templates, or what their readiness depends on, changed: open galleries look again. */
+  private refreshGalleries(): void {
+    for (const { backend } of this.backends.values()) void backend.templatesChanged();
+  }
+
   /** The button beside a readiness problem in the gallery. */
   private async fixReadiness(folder: BatonFolder, action: ReadinessFixAction, arg: string | null, templateId: string): Promise<void> {
     switch (action) {
@@ -295,11 +304,12 @@ export class BatonWebviews implements vscode.Disposable {
         const command = /npm i(nstall)? -g \S+/.exec(adapter.installHint)?.[0];
         const inTerminal = 'Open Terminal';
         const answer = await vscode.window.showInformationMessage(
-          `Baton: the ${kind} CLI is not installed — ${adapter.installHint}. Or point ${adapter.pathEnvVar} at it.`,
+          `Baton: ${missingAgentCliMessage(kind, agentCliOverride(kind))}`,
           ...(command ? [inTerminal] : []),
         );
         if (answer === inTerminal && command) {
           const terminal = vscode.window.createTerminal({ name: `Install ${kind}`, cwd: folder.folder.uri });
+          this.recheckWhenDone(terminal);
           terminal.show();
           // Typed, not run: installing software is the user's call.
           terminal.sendText(command, false);
@@ -312,16 +322,55 @@ export class BatonWebviews implements vscode.Disposable {
       case 'manage-trust':
         await vscode.commands.executeCommand('workbench.trust.manage');
         return;
-      case 'open-settings':
-        if (arg) await vscode.window.showTextDocument(vscode.Uri.file(arg), { preview: false }).then(undefined, () => vscode.commands.executeCommand('workbench.action.openSettings', 'baton'));
-        else await vscode.commands.executeCommand('workbench.action.openSettings', 'baton');
+      case 'open-settings': {
+        if (!arg) {
+          await vscode.commands.executeCommand('workbench.action.openSettings', 'baton');
+          return;
+        }
+        // Beside the gallery, so the reason stays in view and turns ready there once the file is saved.
+        const options: vscode.TextDocumentShowOptions = { preview: false, viewColumn: vscode.ViewColumn.Beside };
+        if (existsSync(arg)) {
+          await vscode.window.showTextDocument(vscode.Uri.file(arg), options);
+          return;
+        }
+        // Not there yet: an unsaved editor at that path, started with the servers this template calls.
+        const document = await vscode.workspace.openTextDocument(vscode.Uri.file(arg).with({ scheme: 'untitled' }));
+        const editor = await vscode.window.showTextDocument(document, options);
+        if (document.getText() === '') await editor.edit((edit) => edit.insert(new vscode.Position(0, 0), this.mcpConfigStarter(folder, templateId)));
         return;
+      }
       case 'open-source': {
         const template = this.container.templates.forFolder(folder).registry.find(templateId);
         if (template) await vscode.window.showTextDocument(vscode.Uri.file(template.sourcePath), { preview: false });
         return;
       }
     }
+  }
+
+  /**
+   * The install runs in `terminal` at the user's pace: when a command there ends (shell
+   * integration) or the terminal closes, open galleries check again, so the reason goes away
+   * once the CLI is there.
+   */
+  private recheckWhenDone(terminal: vscode.Terminal): void {
+    const watching = vscode.Disposable.from(
+      vscode.window.onDidEndTerminalShellExecution((e) => {
+        if (e.terminal === terminal) this.refreshGalleries();
+      }),
+      vscode.window.onDidCloseTerminal((closed) => {
+        if (closed !== terminal) return;
+        this.refreshGalleries();
+        watching.dispose();
+      }),
+    );
+    this.disposables.push(watching);
+  }
+
+  /** `{"mcpServers": …}` with an entry to fill in for each server the template's mcp steps call. */
+  private mcpConfigStarter(folder: BatonFolder, templateId: string): string {
+    const steps = this.container.templates.forFolder(folder).registry.find(templateId)?.definition.steps ?? [];
+    const servers = [...new Set(steps.flatMap((s) => (s.kind === 'mcp' ? [s.server] : [])))];
+    return `${JSON.stringify({ mcpServers: Object.fromEntries(servers.map((name) => [name, { command: '', args: [] }])) }, null, 2)}\n`;
   }
 
   dispose(): void {
@@ -331,6 +380,11 @@ export class BatonWebviews implements vscode.Disposable {
     this.backends.clear();
     for (const d of this.disposables.splice(0)) d.dispose();
   }
+}
+
+/** The agent's path variable as the extension host sees it, when set (an empty value counts as unset, as for the executor). */
+function agentCliOverride(kind: AgentKind): string | undefined {
+  return process.env[agentAdapter(kind).pathEnvVar] || undefined;
 }
 
 /** Whether `file` lies inside folder `dir` (not `dir` itself, not through `..`). */

@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import { screenshot, webviewClick, webviewWait } from '../host/bridge';
-import { batonContainer, outsideEngine, scriptTemplate, workspaceDir } from '../host/helpers';
+import type { RunRecord } from '../../../src/core/model';
+import { screenshot, webviewClick, webviewWait, workbenchClick } from '../host/bridge';
+import { batonContainer, outsideEngine, scriptTemplate, waitForRun, waitUntil, workspaceDir } from '../host/helpers';
 
 describe('untrusted workspace', () => {
   it('opens untrusted and Baton still activates (limited support)', async () => {
@@ -42,5 +43,37 @@ describe('untrusted workspace', () => {
     assert.match(await webviewWait('[data-testid="gallery-run-disabled-reason"]'), /not trusted/);
     await screenshot('webview-gallery-untrusted');
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
+  // Last: it trusts the workspace.
+  it("the gallery's Manage Workspace Trust opens VS Code's trust editor; trusting there makes the template ready and Run executes it", async function () {
+    this.timeout(90_000);
+    await vscode.commands.executeCommand('baton.openGallery');
+    await webviewClick('[data-testid="gallery-card-hello"]');
+    await webviewWait('[data-testid="gallery-run"][disabled]');
+    await webviewClick('[data-testid="gallery-fix-untrusted-workspace"]');
+    const trustTab = () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.label === 'Workspace Trust');
+    await waitUntil('the Workspace Trust editor', () => trustTab()?.isActive === true);
+    await workbenchClick('.workspace-trust-editor .monaco-button', 'Trust', 'webview-gallery-untrusted-trust-editor');
+    await waitUntil('the workspace trusted', () => vscode.workspace.isTrusted);
+    await vscode.window.tabGroups.close(trustTab()!);
+
+    // The gallery comes back to the front; the readiness check now finds nothing to fix.
+    await webviewWait('[data-testid="gallery-ready"]');
+    await webviewWait('[data-testid="gallery-run"]:not([disabled])');
+    await screenshot('webview-gallery-trusted');
+    await webviewClick('[data-testid="gallery-run"]');
+    const outside = outsideEngine();
+    try {
+      let run: RunRecord | undefined;
+      await waitUntil('the gallery to start a run', () => {
+        run = outside.engine.listRuns({ templateId: 'hello', limit: 10 })[0];
+        return run !== undefined;
+      });
+      assert.equal((await waitForRun(outside.engine, run!.id, ['succeeded', 'failed'])).status, 'succeeded', 'the trusted window executes it');
+    } finally {
+      outside.opened.close();
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    }
   });
 });

@@ -49,3 +49,11 @@ export async function webviewImageLoaded(selector: string, timeoutMs = 20_000): 
 export async function webviewFill(selector: string, value: string, timeoutMs = 20_000): Promise<void> {
   await call('/webview', { op: 'fill', selector, value, timeoutMs });
 }
+
+/**
+ * Clicks an element of the workbench (not a webview): CSS `selector`, and with `text` only one
+ * whose whole text is that; `screenshotName` is taken once it is visible, before the click.
+ */
+export async function workbenchClick(selector: string, text?: string, screenshotName?: string, timeoutMs = 20_000): Promise<void> {
+  await call('/workbench', { selector, ...(text === undefined ? {} : { text }), ...(screenshotName ? { screenshot: screenshotName } : {}), timeoutMs });
+}

@@ -191,6 +191,18 @@ export class VsCodeSession {
               await input.fill(text);
               await input.press('Enter');
               response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+            } else if (request.url === '/workbench') {
+              // Clicks an element of the workbench itself (not a webview), e.g. a button of the
+              // Workspace Trust editor; `text` must be the element's whole text, so "Trust" is not "Don't Trust".
+              const { selector, text, timeoutMs, screenshot } = message as { selector: string; text?: string; timeoutMs?: number; screenshot?: string };
+              const target = page.locator(text === undefined ? selector : `${selector}:text-is(${JSON.stringify(text)})`).first();
+              await target.waitFor({ state: 'visible', timeout: timeoutMs ?? 20_000 });
+              if (screenshot) {
+                mkdirSync(screenshotsDir, { recursive: true });
+                await page.screenshot({ path: join(screenshotsDir, `${screenshot}.png`) });
+              }
+              await target.click();
+              response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
             } else if (request.url === '/webview') {
               // Webview content sits in nested iframes (outer webview frame -> active-frame):
               // look for the selector in every frame of the page.

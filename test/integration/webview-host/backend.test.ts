@@ -128,7 +128,7 @@ class Window {
       workspaceDir: dir,
       templatesDir: join(dir, '.baton', 'templates'),
       user: () => this.user,
-      readiness: { trusted: () => true, hasSecret: async () => true, findAgentCli: () => '/usr/bin/true' },
+      readiness: { trusted: () => true, hasSecret: async () => true, findAgentCli: () => '/usr/bin/true', agentCliOverride: () => undefined },
     });
   }
 
@@ -553,8 +553,14 @@ describe('webview host: handlers and view models over a real database', function
       workspaceDir: temp.dir,
       templatesDir: join(temp.dir, '.baton', 'templates'),
       user: () => 'alice',
-      readiness: { trusted: () => false, hasSecret: async (name) => name !== 'SLACK_TOKEN', findAgentCli: (kind) => (kind === 'codex' ? undefined : '/usr/bin/true') },
+      readiness: {
+        trusted: () => false,
+        hasSecret: async (name) => name !== 'SLACK_TOKEN',
+        findAgentCli: (kind) => (kind === 'codex' ? undefined : '/usr/bin/true'),
+        agentCliOverride: (kind) => (kind === 'codex' ? codexPathVariable : undefined),
+      },
     });
+    let codexPathVariable: string | undefined;
     try {
       const posted: IpcMessage[] = [];
       const gallery = untrusted.connect({ panel: 'gallery' }, (m) => posted.push(m), { ...noActions });
@@ -573,13 +579,46 @@ describe('webview host: handlers and view models over a real database', function
           ['missing-secret', 'set-secret', 'SLACK_TOKEN'],
         ],
       );
-      assert.match(detail.readiness[1]!.message, /npm i -g @openai\/codex/);
+      assert.equal(detail.readiness[1]!.message, 'The codex CLI (codex) is not on PATH: install it with npm i -g @openai/codex, or set BATON_CODEX_PATH to its path.');
+      // Set, the variable is what names the CLI: the reason says it points nowhere instead of "set it".
+      codexPathVariable = '/opt/nowhere/codex';
+      const misconfigured = await ask(GetTemplateDetail, { templateId: 'needs-setup' });
+      assert.equal(
+        misconfigured.readiness[1]!.message,
+        'BATON_CODEX_PATH is set to /opt/nowhere/codex, which is not an executable file: point it at the codex CLI, or unset it to use codex from PATH (install it with npm i -g @openai/codex).',
+      );
       const before = window.engine.listRuns({ limit: 1000 }).length;
       const refused = await ask(StartRun, { templateId: 'quick', inputs: {} });
       assert.ok(!refused.ok && /untrusted/.test(refused.message));
       assert.equal(window.engine.listRuns({ limit: 1000 }).length, before);
     } finally {
       untrusted.dispose();
+    }
+  });
+
+  it('readiness of mcp steps reads the config the executor reads: a missing server, an unreadable file (its own error), .mcp.json when only it exists', async () => {
+    const dir = join(temp.dir, '.baton', 'templates');
+    writeFileSync(join(dir, 'calls-mcp.yml'), 'id: calls-mcp\nname: Calls MCP\nsteps:\n  - id: call\n    mcp:\n      server: tracker\n      tool: echo\n');
+    await templates.reload();
+    const batonConfig = join(temp.dir, '.baton', 'mcp.json');
+    const rootConfig = join(temp.dir, '.mcp.json');
+    const gallery = window.connect({ panel: 'gallery' });
+    const problems = async () => (await window.request(gallery, GetTemplateDetail, { templateId: 'calls-mcp' })).readiness.map((p) => [p.message, p.fix?.label, p.fix?.arg]);
+    try {
+      assert.deepEqual(await problems(), [['No MCP server "tracker" in .baton/mcp.json.', 'Open .baton/mcp.json', batonConfig]], 'no file: the one to create');
+      writeFileSync(rootConfig, JSON.stringify({ mcpServers: { other: { command: 'node' } } }));
+      assert.deepEqual(await problems(), [['No MCP server "tracker" in .mcp.json.', 'Open .mcp.json', rootConfig]], 'only .mcp.json: that is the file to edit');
+      writeFileSync(batonConfig, JSON.stringify({ mcpServers: { tracker: { command: '' } } }));
+      assert.deepEqual(await problems(), [
+        [`The MCP servers cannot be read: ${batonConfig}: mcpServers.tracker.command: expected the program to start`, 'Open .baton/mcp.json', batonConfig],
+      ]);
+      writeFileSync(batonConfig, JSON.stringify({ mcpServers: { tracker: { command: 'node', args: ['tracker.js'] } } }));
+      assert.deepEqual(await problems(), []);
+    } finally {
+      rmSync(join(dir, 'calls-mcp.yml'));
+      rmSync(batonConfig, { force: true });
+      rmSync(rootConfig, { force: true });
+      await templates.reload();
     }
   });
 

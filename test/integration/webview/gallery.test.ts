@@ -138,7 +138,14 @@ describe('webview: template gallery (Chromium, fake host)', function () {
     await page.getByTestId('gallery-card-fix-issue').click();
     await page.getByTestId('gallery-run').waitFor();
     assert.equal(await page.getByTestId('gallery-run').isDisabled(), true);
-    assert.match((await page.getByTestId('gallery-run-disabled-reason').textContent()) ?? '', /Claude Code CLI \(`claude`\) was not found on PATH/);
+    assert.match((await page.getByTestId('gallery-run-disabled-reason').textContent()) ?? '', /The claude CLI \(claude\) is not on PATH: install it with npm i -g @anthropic-ai\/claude-code/);
+    // A message too long for one line wraps beside its warning icon, not onto a line of its own below it.
+    const notice = page.getByTestId('gallery-readiness-missing-agent-cli');
+    const icon = await notice.locator('.codicon-warning').boundingBox();
+    const message = await notice.locator('.readiness-message').boundingBox();
+    assert.ok(icon && message);
+    assert.ok(message.height > icon.height * 1.5, `the message wraps in this layout (${message.height}px high)`);
+    assert.ok(icon.y < message.y + icon.height && message.x > icon.x + icon.width - 1, `icon ${JSON.stringify(icon)} sits left of the message's first line ${JSON.stringify(message)}`);
     await page.getByTestId('gallery-fix-missing-agent-cli').click();
     const fix = await panel.waitForMessage('gallery/fixReadiness');
     assert.deepEqual(fix.params, { templateId: 'fix-issue', action: 'install-agent-cli', arg: 'claude' });

@@ -42,8 +42,9 @@ export function template(id: string, over: Partial<TemplateDetail> = {}): Templa
 
 export const MISSING_CLAUDE: ReadinessProblem = {
   code: 'missing-agent-cli',
-  message: 'Claude Code CLI (`claude`) was not found on PATH',
-  fix: { action: 'install-agent-cli', label: 'How to install Claude Code', arg: 'claude' },
+  // As long as the host's (missingAgentCliMessage): the notice must lay out a message that wraps.
+  message: 'The claude CLI (claude) is not on PATH: install it with npm i -g @anthropic-ai/claude-code, or set BATON_CLAUDE_PATH to its path.',
+  fix: { action: 'install-agent-cli', label: 'Install claude', arg: 'claude' },
 };
 
 export const REVIEW_INPUTS: FormSchema = {
