@@ -214,12 +214,16 @@ export class WebviewBackend {
       const events = source.engine.listEvents(prepared.lastEventId, { limit: MAX_EVENTS_PER_CHANGE + 1 });
       if (events.length <= MAX_EVENTS_PER_CHANGE) {
         const byId = new Map(prepared.runs.map((r) => [r.id, r]));
-        for (const runId of new Set(events.map((e) => e.runId))) {
-          const summary = runSummary(source, runId, max, viewer);
-          if (summary && source.engine.store.getRun(runId)?.parentRunId === null) byId.set(runId, summary);
-          else byId.delete(runId);
-        }
-        const runs = [...byId.values()].sort((a, b) => b.createdAt - a.createdAt).slice(0, BOARD_RUN_LIMIT);
+        for (const runId of new Set(events.map((e) => e.runId))) byId.delete(runId);
+        // The runs' order (and which runs) from the database, as boardRuns has it; only the
+        // summaries of runs touched since are read again.
+        const runs = source.engine
+          .listRuns({ limit: BOARD_RUN_LIMIT })
+          .filter((run) => run.parentRunId === null)
+          .flatMap((run) => {
+            const summary = byId.get(run.id) ?? runSummary(source, run.id, max, viewer);
+            return summary ? [summary] : [];
+          });
         return { runs, currentUser, lastEventId: max };
       }
     }
