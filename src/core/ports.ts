@@ -344,6 +344,8 @@ export interface Store {
   listEvents(afterId: number, query?: EventQuery): EventRecord[];
   /** The last `limit` events of one run, oldest first (a run's recent activity). */
   listRecentRunEvents(runId: string, limit: number): EventRecord[];
+  /** What each run's attempts cost (USD, agent steps that report it), by run id; runs without a known cost are absent. */
+  runCostsUsd(runId?: string): Map<string, number>;
   /**
    * The newest event of one run that is not step progress, or is progress of one of
    * `progressKinds` (a tool call, say): what a run did last, without its output chunks.

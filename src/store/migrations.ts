@@ -250,6 +250,16 @@ CREATE INDEX steps_pending_items ON steps(parent_row_id, item_index) WHERE statu
 ALTER TABLE runs ADD COLUMN archived_at INTEGER;
 `,
   },
+  {
+    version: 6,
+    name: 'attempts that cost',
+    // The board shows what each run cost: the sum of its attempts' cost_usd, for every run at
+    // once. Only agent attempts report a cost, so a partial index keeps that read to them instead
+    // of every step and attempt of every run.
+    sql: `
+CREATE INDEX attempts_with_cost ON attempts(step_row_id, cost_usd) WHERE cost_usd IS NOT NULL;
+`,
+  },
 ];
 
 /** The schema version this code writes and understands. */

@@ -309,6 +309,10 @@ export class SqliteStore implements Store, TriggerStore {
         FROM events WHERE run_id = ? AND id > ? ORDER BY id LIMIT ?`),
       recentRunEvents: p(`SELECT id, run_id AS runId, step_id AS stepId, item_key AS itemKey, type, payload, at
         FROM events WHERE run_id = ? ORDER BY id DESC LIMIT ?`),
+      runCosts: p(`SELECT s.run_id AS runId, sum(a.cost_usd) AS costUsd FROM attempts a JOIN steps s ON s.id = a.step_row_id
+        WHERE a.cost_usd IS NOT NULL GROUP BY s.run_id`),
+      runCost: p(`SELECT sum(a.cost_usd) AS costUsd FROM steps s JOIN attempts a ON a.step_row_id = s.id
+        WHERE s.run_id = ? AND a.cost_usd IS NOT NULL`),
       latestRunEvent: p(`SELECT id, run_id AS runId, step_id AS stepId, item_key AS itemKey, type, payload, at
         FROM events WHERE run_id = ? AND (type != 'step.progress' OR json_extract(payload, '$.kind') IN (SELECT value FROM json_each(?)))
         ORDER BY id DESC LIMIT 1`),
@@ -681,6 +685,14 @@ export class SqliteStore implements Store, TriggerStore {
 
   listRecentRunEvents(runId: string, limit: number): EventRecord[] {
     return (this.stmt('recentRunEvents').all(runId, limit) as Row[]).map(toEvent).reverse();
+  }
+
+  runCostsUsd(runId?: string): Map<string, number> {
+    if (runId !== undefined) {
+      const { costUsd } = this.stmt('runCost').get(runId) as { costUsd: number | null };
+      return new Map(costUsd === null ? [] : [[runId, costUsd]]);
+    }
+    return new Map((this.stmt('runCosts').all() as Array<{ runId: string; costUsd: number }>).map((r) => [r.runId, r.costUsd]));
   }
 
   latestRunEvent(runId: string, progressKinds: readonly StepProgress['kind'][] = []): EventRecord | undefined {

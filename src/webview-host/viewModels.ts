@@ -222,7 +222,7 @@ function summaryOf(source: ViewSource, run: RunRecord, steps: StepRecord[], revi
 export function runSummary(source: ViewSource, runId: string, revision: number, viewer: ViewerContext): RunSummary | undefined {
   const run = source.engine.store.getRun(runId);
   if (!run) return undefined;
-  return summaryOf(source, run, source.engine.store.listSteps(runId), revision, viewer, null);
+  return summaryOf(source, run, source.engine.store.listSteps(runId), revision, viewer, source.engine.store.runCostsUsd(runId).get(runId) ?? null);
 }
 
 /**
@@ -233,10 +233,11 @@ export const BOARD_RUN_LIMIT = 10_000;
 
 /** Top-level runs of the board, newest first (child runs are reached through their parent). */
 export function boardRuns(source: ViewSource, revision: number, viewer: ViewerContext, limit = BOARD_RUN_LIMIT): RunSummary[] {
+  const costs = source.engine.store.runCostsUsd();
   return source.engine
     .listRuns({ limit })
     .filter((run) => run.parentRunId === null)
-    .map((run) => summaryOf(source, run, source.engine.store.listSteps(run.id), revision, viewer, null));
+    .map((run) => summaryOf(source, run, source.engine.store.listSteps(run.id), revision, viewer, costs.get(run.id) ?? null));
 }
 
 function readText(path: string): string | null {

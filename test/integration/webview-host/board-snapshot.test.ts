@@ -1,14 +1,16 @@
 /**
  * What a board snapshot holds, read from a real SQLite file: every run the board virtualizes
  * (issue #6 asks for 2,000; the snapshot was once capped at 500), and on each card the run's last
- * meaningful event, an agent's tool call included, never an output chunk or a token count.
+ * meaningful event, an agent's tool call included, never an output chunk or a token count, and
+ * what the run cost when its steps reported it.
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { Engine } from '../../../src/core/engine';
 import { openStore, type OpenedStore } from '../../../src/store';
 import { boardRuns, runSummary, type ViewerContext } from '../../../src/webview-host/viewModels';
-import { runStep, template, tempDir } from '../../support/engine-fixtures';
+import type { StepExecutor } from '../../../src/core/ports';
+import { drain, runStep, template, tempDir } from '../../support/engine-fixtures';
 
 describe('webview host: board snapshot (real SQLite)', () => {
   let temp: ReturnType<typeof tempDir>;
@@ -34,6 +36,23 @@ describe('webview host: board snapshot (real SQLite)', () => {
     assert.deepEqual(new Set(runs.map((r) => r.id)), new Set(ids));
     assert.ok(runs.every((r, i) => i === 0 || runs[i - 1]!.createdAt >= r.createdAt), 'newest first');
     assert.ok(runs.every((r) => r.stepsTotal === 2 && r.templateId === 'agentish'));
+  });
+
+  it('shows what a run cost, summed over its attempts, and no cost for a run that reported none', async () => {
+    // An executor that reports what each attempt cost, as the agent executors do from the CLI's result.
+    const priced: StepExecutor = {
+      kind: 'run',
+      execute: async (ctx) => ({ kind: 'succeeded', outputs: {}, session: { costUsd: ctx.step.id === 'implement' ? 0.25 : 0.5 } }),
+    };
+    const paid = new Engine({ store: opened.store, files: opened.files, workspaceDir: temp.dir, executors: [priced] });
+    const costly = paid.startRun(definition).id;
+    await drain(paid);
+    const free = engine.startRun(definition).id;
+    const runs = new Map(boardRuns({ engine, files: opened.files }, engine.maxEventId(), viewer).map((r) => [r.id, r]));
+    assert.equal(runs.get(costly)?.status, 'succeeded');
+    assert.equal(runs.get(costly)?.costUsd, 0.75);
+    assert.equal(runs.get(free)?.costUsd, null);
+    assert.equal(runSummary({ engine, files: opened.files }, costly, engine.maxEventId(), viewer)?.costUsd, 0.75, 'a live update carries it too');
   });
 
   it("shows an agent's last tool call, not the output, results and usage that followed it", () => {
