@@ -18,7 +18,9 @@ import VscodeProgressRing from '@vscode-elements/react-elements/dist/components/
 import VscodeSingleSelect from '@vscode-elements/react-elements/dist/components/VscodeSingleSelect.js';
 import VscodeTextarea from '@vscode-elements/react-elements/dist/components/VscodeTextarea.js';
 import VscodeTextfield from '@vscode-elements/react-elements/dist/components/VscodeTextfield.js';
-import type { KeyboardEvent, MouseEvent, ReactNode } from 'react';
+import type { BadgeProps, ButtonProps, CheckboxProps, LoadingProps, SelectProps, TextAreaProps, TextFieldProps } from './controlProps';
+
+export type { SelectOption } from './controlProps';
 
 /**
  * Focuses an element once it can take focus: a vscode-element renders (and sets its tabindex)
@@ -32,18 +34,7 @@ export function focusWhenReady(el: HTMLElement | null | undefined): void {
 }
 
 /** A push button (primary unless `secondary`); `type="submit"` submits the form it sits in. */
-export function Button(props: {
-  testId: string;
-  onClick?: (e: MouseEvent<HTMLElement>) => void;
-  disabled?: boolean;
-  secondary?: boolean;
-  /** A codicon name shown before the label. */
-  icon?: string;
-  type?: 'button' | 'submit';
-  describedBy?: string;
-  className?: string;
-  children: ReactNode;
-}) {
+export function Button(props: ButtonProps) {
   const { testId, onClick, disabled = false, secondary = false, icon, type = 'button', describedBy, className, children } = props;
   return (
     <VscodeButton
@@ -63,22 +54,7 @@ export function Button(props: {
 }
 
 /** A one-line text field; `label` names the inner input for screen readers. */
-export function TextField(props: {
-  testId: string;
-  id?: string;
-  label: string;
-  value: string;
-  onValue: (value: string) => void;
-  placeholder?: string;
-  type?: 'text' | 'search' | 'password' | 'number' | 'email' | 'url';
-  disabled?: boolean;
-  invalid?: boolean;
-  autocomplete?: string;
-  className?: string;
-  onKeyDown?: (e: KeyboardEvent<HTMLElement>) => void;
-  onBlur?: () => void;
-  onFocus?: () => void;
-}) {
+export function TextField(props: TextFieldProps) {
   const { testId, id, label, value, onValue, placeholder, type = 'text', disabled = false, invalid = false, autocomplete, className, onKeyDown, onBlur, onFocus } = props;
   return (
     <VscodeTextfield
@@ -102,19 +78,7 @@ export function TextField(props: {
 }
 
 /** A multi-line text field. */
-export function TextArea(props: {
-  testId: string;
-  id?: string;
-  label: string;
-  value: string;
-  onValue: (value: string) => void;
-  rows?: number;
-  disabled?: boolean;
-  invalid?: boolean;
-  className?: string;
-  onBlur?: () => void;
-  onFocus?: () => void;
-}) {
+export function TextArea(props: TextAreaProps) {
   const { testId, id, label, value, onValue, rows = 3, disabled = false, invalid = false, className, onBlur, onFocus } = props;
   return (
     <VscodeTextarea
@@ -135,26 +99,8 @@ export function TextArea(props: {
   );
 }
 
-export interface SelectOption {
-  value: string;
-  label: string;
-  disabled?: boolean;
-}
-
 /** A dropdown of fixed options (no free text). */
-export function Select(props: {
-  testId: string;
-  id?: string;
-  label: string;
-  value: string;
-  options: SelectOption[];
-  onValue: (value: string) => void;
-  disabled?: boolean;
-  invalid?: boolean;
-  className?: string;
-  onBlur?: () => void;
-  onFocus?: () => void;
-}) {
+export function Select(props: SelectProps) {
   const { testId, id, label, value, options, onValue, disabled = false, invalid = false, className, onBlur, onFocus } = props;
   return (
     <VscodeSingleSelect
@@ -180,7 +126,7 @@ export function Select(props: {
 }
 
 /** A checkbox with its label as slotted text (which is also its accessible name). */
-export function Checkbox(props: { testId: string; id?: string; checked: boolean; onChecked: (checked: boolean) => void; disabled?: boolean; className?: string; children: ReactNode }) {
+export function Checkbox(props: CheckboxProps) {
   const { testId, id, checked, onChecked, disabled = false, className, children } = props;
   return (
     <VscodeCheckbox
@@ -198,7 +144,7 @@ export function Checkbox(props: { testId: string; id?: string; checked: boolean;
 }
 
 /** A count (`counter`) or a short label (`default`) in the badge colours. */
-export function Badge(props: { testId?: string; variant?: 'default' | 'counter'; className?: string; children: ReactNode }) {
+export function Badge(props: BadgeProps) {
   const { testId, variant = 'default', className, children } = props;
   return (
     <VscodeBadge data-testid={testId} variant={variant} className={className}>
@@ -208,7 +154,7 @@ export function Badge(props: { testId?: string; variant?: 'default' | 'counter';
 }
 
 /** A loading line: the spinner (hidden from screen readers) and the text it stands for. */
-export function Loading(props: { text: string; testId?: string }) {
+export function Loading(props: LoadingProps) {
   return (
     <p className="section muted loading" data-testid={props.testId}>
       <VscodeProgressRing aria-hidden="true" className="loading-ring" />

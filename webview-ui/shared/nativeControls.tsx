@@ -18,28 +18,17 @@ import '@vscode-elements/elements-lite/components/select/select.css';
 import '@vscode-elements/elements-lite/components/textarea/textarea.css';
 import '@vscode-elements/elements-lite/components/textfield/textfield.css';
 import './nativeControls.css';
-import { useId, type KeyboardEvent, type MouseEvent, type ReactNode } from 'react';
-import type { SelectOption } from './elements';
+import { useId } from 'react';
+import type { BadgeProps, ButtonProps, CheckboxProps, LoadingProps, SelectProps, TextAreaProps, TextFieldProps } from './controlProps';
 
-export type { SelectOption } from './elements';
+export type { SelectOption } from './controlProps';
 
 function classes(...names: Array<string | false | undefined>): string {
   return names.filter(Boolean).join(' ');
 }
 
 /** A push button (primary unless `secondary`); `type="submit"` submits the form it sits in. */
-export function Button(props: {
-  testId: string;
-  onClick?: (e: MouseEvent<HTMLElement>) => void;
-  disabled?: boolean;
-  secondary?: boolean;
-  /** A codicon name shown before the label. */
-  icon?: string;
-  type?: 'button' | 'submit';
-  describedBy?: string;
-  className?: string;
-  children: ReactNode;
-}) {
+export function Button(props: ButtonProps) {
   const { testId, onClick, disabled = false, secondary = false, icon, type = 'button', describedBy, className, children } = props;
   return (
     <button type={type} data-testid={testId} className={classes('vscode-button', secondary && 'secondary', className)} disabled={disabled} aria-describedby={describedBy} onClick={onClick}>
@@ -50,22 +39,7 @@ export function Button(props: {
 }
 
 /** A one-line text field; `label` is its accessible name. */
-export function TextField(props: {
-  testId: string;
-  id?: string;
-  label: string;
-  value: string;
-  onValue: (value: string) => void;
-  placeholder?: string;
-  type?: 'text' | 'search' | 'password' | 'number' | 'email' | 'url';
-  disabled?: boolean;
-  invalid?: boolean;
-  autocomplete?: string;
-  className?: string;
-  onKeyDown?: (e: KeyboardEvent<HTMLElement>) => void;
-  onBlur?: () => void;
-  onFocus?: () => void;
-}) {
+export function TextField(props: TextFieldProps) {
   const { testId, id, label, value, onValue, placeholder, type = 'text', disabled = false, invalid = false, autocomplete, className, onKeyDown, onBlur, onFocus } = props;
   return (
     <input
@@ -88,19 +62,7 @@ export function TextField(props: {
 }
 
 /** A multi-line text field. */
-export function TextArea(props: {
-  testId: string;
-  id?: string;
-  label: string;
-  value: string;
-  onValue: (value: string) => void;
-  rows?: number;
-  disabled?: boolean;
-  invalid?: boolean;
-  className?: string;
-  onBlur?: () => void;
-  onFocus?: () => void;
-}) {
+export function TextArea(props: TextAreaProps) {
   const { testId, id, label, value, onValue, rows = 3, disabled = false, invalid = false, className, onBlur, onFocus } = props;
   return (
     <textarea
@@ -120,19 +82,7 @@ export function TextArea(props: {
 }
 
 /** A dropdown of fixed options (no free text): a native <select>, so its list is the platform's. */
-export function Select(props: {
-  testId: string;
-  id?: string;
-  label: string;
-  value: string;
-  options: SelectOption[];
-  onValue: (value: string) => void;
-  disabled?: boolean;
-  invalid?: boolean;
-  className?: string;
-  onBlur?: () => void;
-  onFocus?: () => void;
-}) {
+export function Select(props: SelectProps) {
   const { testId, id, label, value, options, onValue, disabled = false, invalid = false, className, onBlur, onFocus } = props;
   return (
     <span className={classes('vscode-select', invalid && 'invalid', className)}>
@@ -162,7 +112,7 @@ export function Select(props: {
  * A checkbox with its label (also its accessible name). The data-testid is on the wrapper, which
  * a click toggles like the label does; the native input inside holds the state.
  */
-export function Checkbox(props: { testId: string; id?: string; checked: boolean; onChecked: (checked: boolean) => void; disabled?: boolean; className?: string; children: ReactNode }) {
+export function Checkbox(props: CheckboxProps) {
   const { testId, id, checked, onChecked, disabled = false, className, children } = props;
   const generated = useId();
   const inputId = id ?? `checkbox-${generated}`;
@@ -180,7 +130,7 @@ export function Checkbox(props: { testId: string; id?: string; checked: boolean;
 }
 
 /** A count (`counter`) or a short label (`default`) in the badge colours. */
-export function Badge(props: { testId?: string; variant?: 'default' | 'counter'; className?: string; children: ReactNode }) {
+export function Badge(props: BadgeProps) {
   const { testId, variant = 'default', className, children } = props;
   return (
     <span data-testid={testId} className={classes('vscode-badge', variant === 'counter' && 'counter', className)}>
@@ -190,7 +140,7 @@ export function Badge(props: { testId?: string; variant?: 'default' | 'counter';
 }
 
 /** A loading line: the spinner (hidden from screen readers) and the text it stands for. */
-export function Loading(props: { text: string; testId?: string }) {
+export function Loading(props: LoadingProps) {
   return (
     <p className="section muted loading" data-testid={props.testId}>
       <svg className="vscode-progress-ring loading-ring" viewBox="0 0 16 16" aria-hidden="true">
