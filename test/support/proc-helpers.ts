@@ -24,3 +24,14 @@ export async function waitUntil(condition: () => boolean, ms: number): Promise<b
   }
   return condition();
 }
+
+/** SIGKILLs each process a test left behind (gone ones are skipped): for afterEach hooks. */
+export function killLeftovers(pids: readonly number[]): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runProcess } from '../../../src/executors/process';
 import { spawnTs } from '../../support/engine-fixtures';
-import { isAlive, waitUntil } from '../../support/proc-helpers';
+import { isAlive, killLeftovers, waitUntil } from '../../support/proc-helpers';
 
 const STEP_HOST = join(import.meta.dirname, 'fixtures', 'step-host.ts');
 
@@ -21,13 +21,7 @@ describe('orphan reaper: step processes do not outlive the process running the e
     dir = mkdtempSync(join(tmpdir(), 'baton-reaper-'));
   });
   afterEach(() => {
-    for (const pid of leftovers.splice(0)) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // gone
-      }
-    }
+    killLeftovers(leftovers.splice(0));
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ExecutableNotFoundError, StepFailedError } from '../../../src/core/errors';
 import { findExecutable, runProcess } from '../../../src/executors/process';
-import { isAlive, waitUntil } from '../../support/proc-helpers';
+import { isAlive, killLeftovers, waitUntil } from '../../support/proc-helpers';
 
 function pidsIn(text: string): number[] {
   return [...text.matchAll(/pid=(\d+)/g)].map((m) => Number(m[1]));
@@ -21,13 +21,7 @@ describe('runProcess (real processes)', function () {
     dir = mkdtempSync(join(tmpdir(), 'baton-process-'));
   });
   afterEach(() => {
-    for (const pid of leftovers.splice(0)) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // gone
-      }
-    }
+    killLeftovers(leftovers.splice(0));
     rmSync(dir, { recursive: true, force: true });
   });
 
