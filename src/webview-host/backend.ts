@@ -56,7 +56,7 @@ import {
 import { StepLogIndexes } from './stepLogs';
 import { duplicateTemplate, suggestTemplates, templateDetail, templateSummary, type ReadinessEnvironment } from './templates';
 import { readTranscript } from './transcript';
-import { BOARD_RUN_LIMIT, boardRuns, gateView, runDetail, runSummary, toBatonEvent, type ViewerContext, type ViewSource } from './viewModels';
+import { BOARD_RUN_LIMIT, boardRuns, boardRunsTouchedBy, gateView, runDetail, runSummary, toBatonEvent, type ViewerContext, type ViewSource } from './viewModels';
 
 /** Events one change set carries at most; a panel further behind gets whole views instead. */
 const MAX_EVENTS_PER_CHANGE = 2000;
@@ -213,15 +213,15 @@ export class WebviewBackend {
     if (prepared && prepared.currentUser === currentUser && prepared.lastEventId <= max) {
       const events = source.engine.listEvents(prepared.lastEventId, { limit: MAX_EVENTS_PER_CHANGE + 1 });
       if (events.length <= MAX_EVENTS_PER_CHANGE) {
-        const byId = new Map(prepared.runs.map((r) => [r.id, r]));
-        for (const runId of new Set(events.map((e) => e.runId))) byId.delete(runId);
-        // The runs' order (and which runs) from the database, as boardRuns has it; only the
-        // summaries of runs touched since are read again.
+        // Only the runs touched since are read again; which runs, in which order, comes from
+        // the database, as boardRuns has it.
+        const touched = new Map(boardRunsTouchedBy(source, events, max, viewer).map((r) => [r.id, r]));
+        const before = new Map(prepared.runs.map((r) => [r.id, r]));
         const runs = source.engine
           .listRuns({ limit: BOARD_RUN_LIMIT })
           .filter((run) => run.parentRunId === null)
           .flatMap((run) => {
-            const summary = byId.get(run.id) ?? runSummary(source, run.id, max, viewer);
+            const summary = touched.get(run.id) ?? before.get(run.id) ?? runSummary(source, run.id, max, viewer);
             return summary ? [summary] : [];
           });
         return { runs, currentUser, lastEventId: max };
@@ -379,19 +379,8 @@ export class WebviewBackend {
     // Events are never deleted, so any id up to the max can be replayed; far behind, a snapshot is cheaper.
     if (lastEventId !== null && lastEventId <= max && max - lastEventId <= MAX_EVENTS_PER_CHANGE) {
       const events = source.engine.listEvents(lastEventId, { limit: MAX_EVENTS_PER_CHANGE });
-      const touched = new Set(events.map((e) => e.runId));
       panel.cursor = max;
-      return {
-        kind: 'replay',
-        changes: {
-          lastEventId: max,
-          events: events.slice(-100).map(toBatonEvent),
-          runs: [...touched].flatMap((id) => {
-            const summary = runSummary(source, id, max, viewer);
-            return summary && source.engine.store.getRun(id)?.parentRunId === null ? [summary] : [];
-          }),
-        },
-      };
+      return { kind: 'replay', changes: { lastEventId: max, events: events.slice(-100).map(toBatonEvent), runs: boardRunsTouchedBy(source, events, max, viewer) } };
     }
     panel.cursor = max;
     const prepared = panel.preparedBoard;
@@ -455,7 +444,7 @@ export class WebviewBackend {
     const source = this.options.source(false);
     if (!source) return;
     const finished = source.engine
-      .listRuns({ status: ['succeeded', 'failed', 'cancelled'], archived: false, limit: 10_000 })
+      .listRuns({ status: ['succeeded', 'failed', 'cancelled'], archived: false, limit: BOARD_RUN_LIMIT })
       .filter((r) => r.parentRunId === null)
       .map((r) => r.id);
     this.setArchived(panel, finished, true);
@@ -550,12 +539,7 @@ export class WebviewBackend {
     const context = panel.context;
     let change: ChangeSet | undefined;
     if (context.panel === 'board') {
-      const runs = behind
-        ? boardRuns(source, max, viewer)
-        : [...new Set(events.map((e) => e.runId))].flatMap((id) => {
-            const summary = runSummary(source, id, max, viewer);
-            return summary && source.engine.store.getRun(id)?.parentRunId === null ? [summary] : [];
-          });
+      const runs = behind ? boardRuns(source, max, viewer) : boardRunsTouchedBy(source, events, max, viewer);
       change = { lastEventId: max, events: events.slice(-100).map(toBatonEvent), runs };
     } else if (context.panel === 'run') {
       const mine = events.filter((e) => e.runId === context.runId);

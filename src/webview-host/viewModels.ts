@@ -231,6 +231,15 @@ export function runSummary(source: ViewSource, runId: string, revision: number, 
  */
 export const BOARD_RUN_LIMIT = 10_000;
 
+/** The cards of the top-level runs `events` touched, once each (child runs show through their parent). */
+export function boardRunsTouchedBy(source: ViewSource, events: readonly EventRecord[], revision: number, viewer: ViewerContext): RunSummary[] {
+  return [...new Set(events.map((e) => e.runId))].flatMap((runId) => {
+    const run = source.engine.store.getRun(runId);
+    if (!run || run.parentRunId !== null) return [];
+    return [summaryOf(source, run, source.engine.store.listSteps(runId), revision, viewer, source.engine.store.runCostsUsd(runId).get(runId) ?? null)];
+  });
+}
+
 /** Top-level runs of the board, newest first (child runs are reached through their parent). */
 export function boardRuns(source: ViewSource, revision: number, viewer: ViewerContext, limit = BOARD_RUN_LIMIT): RunSummary[] {
   const costs = source.engine.store.runCostsUsd();
