@@ -123,8 +123,10 @@ describe('npm start', function () {
     const runRow = runs.locator('.monaco-list-row', { hasText: 'Hello, Baton' }).first();
     await runRow.waitFor({ timeout: 30_000 });
     await runRow.locator('.codicon-pass-filled').waitFor({ timeout: 60_000 });
-    await runRow.click();
-    await page.keyboard.press('ArrowRight');
+    // A click on the run opens its details (the row's command) and moves focus
+    // to that panel, so the run is expanded by its twistie, not by ArrowRight.
+    await runRow.locator('.monaco-tl-twistie').click();
+    await runs.locator('.monaco-list-row[aria-expanded="true"]', { hasText: 'Hello, Baton' }).first().waitFor({ timeout: 20_000 });
     for (const step of ['greet', 'repeat']) {
       await runs.locator('.monaco-list-row', { hasText: step }).locator('.codicon-pass-filled').first().waitFor({ timeout: 20_000 });
     }
