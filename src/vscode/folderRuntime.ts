@@ -6,7 +6,7 @@
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import * as vscode from 'vscode';
-import { Engine, Worker, systemClock } from '../core/engine';
+import { Engine, EventFeed, Worker, systemClock } from '../core/engine';
 import { describeError } from '../core/errors';
 import { hasTrigger, type TemplateRegistry } from '../core/template';
 import { TriggerHost, type FileEvent, type FileEventSource, type TriggerTemplates } from '../triggers';
@@ -25,10 +25,12 @@ import type { BatonFolder } from './workspaceFolders';
 const WORKER_STOP_GRACE_MS = 10_000;
 
 export class FolderRuntime implements vscode.Disposable {
-  /** Highest event id seen by the change poller. */
-  lastEventId = 0;
-  /** Highest event id when this window opened the database: what happened before is old news. */
-  readonly eventIdAtOpen: number;
+  /**
+   * The database's new events, read once for everything in this window that follows them
+   * (FolderRuntimes delivers them as onDidReceiveEvents). It starts at the last event when this
+   * window opened the database: what happened before is old news.
+   */
+  readonly feed: EventFeed;
   private workerStop: AbortController | undefined;
   private workerDone: Promise<void> | undefined;
   private closed = false;
@@ -41,8 +43,7 @@ export class FolderRuntime implements vscode.Disposable {
     readonly engine: Engine,
     private readonly logger: Logger,
   ) {
-    this.lastEventId = opened.store.maxEventId();
-    this.eventIdAtOpen = this.lastEventId;
+    this.feed = new EventFeed(engine, opened.store.maxEventId());
   }
 
   /** Opens (creating if needed) the folder's database and builds the engine. */

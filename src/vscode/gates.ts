@@ -6,7 +6,7 @@
  * approver list against `baton.user` (default: the OS user) and stores exactly one decision.
  */
 import * as vscode from 'vscode';
-import { isStepFinished, type GateRecord, type JsonValue } from '../core/model';
+import { EventType, isStepFinished, type GateRecord, type JsonValue } from '../core/model';
 import type { TemplateInputs } from '../core/template/types';
 import type { BatonContainer } from './container';
 import type { FolderRuntime } from './folderRuntime';
@@ -40,15 +40,17 @@ function isDecisionArgs(arg: unknown): arg is GateDecisionArgs {
  * belongs to a step that keeps running; a cancelled run leaves its gate undecided.
  */
 function openGates(container: BatonContainer): GateTarget[] {
-  return container.runtimes.open().flatMap((runtime) =>
-    runtime.engine
-      .listOpenGates()
-      .filter((gate) => {
-        const step = runtime.opened.store.getStep(gate.stepRowId);
-        return step !== undefined && !isStepFinished(step.status);
-      })
-      .map((gate) => ({ runtime, gate })),
-  );
+  return container.runtimes.open().flatMap(openGatesOf);
+}
+
+function openGatesOf(runtime: FolderRuntime): GateTarget[] {
+  return runtime.engine
+    .listOpenGates()
+    .filter((gate) => {
+      const step = runtime.opened.store.getStep(gate.stepRowId);
+      return step !== undefined && !isStepFinished(step.status);
+    })
+    .map((gate) => ({ runtime, gate }));
 }
 
 async function resolveGate(container: BatonContainer, arg: unknown, verb: string): Promise<GateTarget | undefined> {
@@ -130,28 +132,54 @@ export async function rejectGate(container: BatonContainer, arg?: unknown): Prom
 /**
  * Raises one notification per newly waiting gate and closes it once the gate is no longer
  * waiting, wherever it was decided (here, the CLI, another window, an agent, a timeout).
+ * A folder's open gates are read when its database opens and again only when its event feed
+ * brings a `gate.requested` (every new gate comes with one) or an event of a run whose gate is
+ * shown (a gate stops waiting only through its run: decided, timed out, cancelled, retried).
  */
 export class GateNotifier implements vscode.Disposable {
-  private readonly shown = new Map<string, vscode.Disposable>();
-  private readonly subscription: vscode.Disposable;
+  /** Shown notifications by database#gate id. */
+  private readonly shown = new Map<string, { runtime: FolderRuntime; runId: string; notification: vscode.Disposable }>();
+  private readonly subscriptions: vscode.Disposable[];
 
   constructor(private readonly container: BatonContainer) {
-    this.subscription = container.runtimes.onDidChange(() => this.check());
+    const { runtimes } = container;
+    this.subscriptions = [
+      runtimes.onDidOpenRuntime((runtime) => this.check(runtime)),
+      runtimes.onDidReceiveEvents(({ runtime, batch }) => {
+        const shownRuns = new Set([...this.shown.values()].filter((s) => s.runtime === runtime).map((s) => s.runId));
+        if (batch.events.some((e) => e.type === EventType.GateRequested || shownRuns.has(e.runId))) this.check(runtime);
+      }),
+      // A folder removed from the workspace takes its notifications with it.
+      runtimes.onDidChange(() => {
+        const open = new Set(runtimes.current());
+        for (const [key, shown] of this.shown) if (!open.has(shown.runtime)) this.close(key);
+      }),
+    ];
+    for (const runtime of runtimes.current()) this.check(runtime);
   }
 
-  check(): void {
+  /** Brings the notifications of one folder in line with its open gates. */
+  private check(runtime: FolderRuntime): void {
+    let gates: GateTarget[];
+    try {
+      gates = openGatesOf(runtime);
+    } catch (error) {
+      this.container.log.warn(`reading the gates of ${runtime.folder.databasePath} failed`, error);
+      return;
+    }
     const waiting = new Set<string>();
-    for (const { runtime, gate } of openGates(this.container)) {
-      const key = `${runtime.folder.databasePath}#${gate.id}`;
+    for (const target of gates) {
+      const key = `${runtime.folder.databasePath}#${target.gate.id}`;
       waiting.add(key);
       if (this.shown.has(key)) continue;
-      this.shown.set(key, this.notify({ runtime, gate }));
+      this.shown.set(key, { runtime, runId: target.gate.runId, notification: this.notify(target) });
     }
-    for (const [key, notification] of this.shown) {
-      if (waiting.has(key)) continue;
-      notification.dispose();
-      this.shown.delete(key);
-    }
+    for (const [key, shown] of this.shown) if (shown.runtime === runtime && !waiting.has(key)) this.close(key);
+  }
+
+  private close(key: string): void {
+    this.shown.get(key)?.notification.dispose();
+    this.shown.delete(key);
   }
 
   private notify(target: GateTarget): vscode.Disposable {
@@ -182,8 +210,7 @@ export class GateNotifier implements vscode.Disposable {
   }
 
   dispose(): void {
-    this.subscription.dispose();
-    for (const notification of this.shown.values()) notification.dispose();
-    this.shown.clear();
+    for (const subscription of this.subscriptions) subscription.dispose();
+    for (const key of [...this.shown.keys()]) this.close(key);
   }
 }

@@ -1,63 +1,55 @@
 /**
  * A notification with Retry / Show Log for every run that fails in a folder's database while
  * this window is open, whoever started it (this window's palette, a trigger, the CLI, another
- * window). New failures come from the event log (`run.failed`), read after the id the database
- * was at when this window opened it; a database opened later than the window started (one the
- * CLI just created, a folder added) is first searched for runs that failed since then. Old
- * failures do not pop up at startup, and each failure notifies once per window.
+ * window). New failures are the `run.failed` events of the folder's event feed, which starts at
+ * the database's last event when this window opened it; a database opened later than the window
+ * started (one the CLI just created, a folder added) is first searched for runs that failed
+ * since then. Old failures do not pop up at startup, and each failure notifies once per window.
  */
 import * as vscode from 'vscode';
 import { EventType, type StepRecord } from '../core/model';
 import type { BatonContainer } from './container';
 import type { FolderRuntime } from './folderRuntime';
 import { itemValueLabel } from './format';
+import type { FolderEvents } from './runtimes';
 
-/** Events read per query while catching up with the log. */
-const EVENT_PAGE = 1000;
 /** Failed runs looked at when a database is first seen. */
 const CATCH_UP_RUNS = 20;
 
 export class RunFailureNotifier implements vscode.Disposable {
   /** When this window started watching: failures before it are old news. */
   private readonly since = Date.now();
-  /** Per database: the last event id already looked at. */
-  private readonly cursors = new Map<string, number>();
   /** Failures already notified, as database#run#finishedAt (a retried run that fails again is a new failure). */
   private readonly notified = new Set<string>();
-  private readonly subscription: vscode.Disposable;
+  private readonly subscriptions: vscode.Disposable[];
 
   constructor(private readonly container: BatonContainer) {
-    this.subscription = container.runtimes.onDidChange(() => this.check());
+    this.subscriptions = [
+      container.runtimes.onDidOpenRuntime((runtime) => this.guard(runtime, () => this.catchUp(runtime))),
+      container.runtimes.onDidReceiveEvents((received) => this.guard(received.runtime, () => this.receive(received))),
+    ];
+    for (const runtime of container.runtimes.current()) this.guard(runtime, () => this.catchUp(runtime));
   }
 
-  check(): void {
-    for (const runtime of this.container.runtimes.open()) {
-      try {
-        this.checkRuntime(runtime);
-      } catch (error) {
-        this.container.log.warn(`reading failures of ${runtime.folder.databasePath} failed`, error);
-      }
+  private guard(runtime: FolderRuntime, read: () => void): void {
+    try {
+      read();
+    } catch (error) {
+      this.container.log.warn(`reading failures of ${runtime.folder.databasePath} failed`, error);
     }
   }
 
-  private checkRuntime(runtime: FolderRuntime): void {
-    const key = runtime.folder.databasePath;
-    let cursor = this.cursors.get(key);
-    if (cursor === undefined) {
-      for (const run of runtime.engine.listRuns({ status: 'failed', limit: CATCH_UP_RUNS })) {
-        if (run.finishedAt !== null && run.finishedAt >= this.since) this.notifyOnce(runtime, run.id);
-      }
-      cursor = runtime.eventIdAtOpen;
+  /** Runs that failed since this window started but before it opened the database. */
+  private catchUp(runtime: FolderRuntime): void {
+    for (const run of runtime.engine.listRuns({ status: 'failed', limit: CATCH_UP_RUNS })) {
+      if (run.finishedAt !== null && run.finishedAt >= this.since) this.notifyOnce(runtime, run.id);
     }
-    for (;;) {
-      const events = runtime.engine.listEvents(cursor, { limit: EVENT_PAGE });
-      for (const event of events) {
-        if (event.type === EventType.RunFailed && event.runId) this.notifyOnce(runtime, event.runId);
-      }
-      if (events.length > 0) cursor = events[events.length - 1]!.id;
-      if (events.length < EVENT_PAGE) break;
+  }
+
+  private receive({ runtime, batch }: FolderEvents): void {
+    for (const event of batch.events) {
+      if (event.type === EventType.RunFailed && event.runId) this.notifyOnce(runtime, event.runId);
     }
-    this.cursors.set(key, cursor);
   }
 
   private notifyOnce(runtime: FolderRuntime, runId: string): void {
@@ -87,7 +79,7 @@ export class RunFailureNotifier implements vscode.Disposable {
   }
 
   dispose(): void {
-    this.subscription.dispose();
+    for (const subscription of this.subscriptions) subscription.dispose();
   }
 }
 

@@ -1,23 +1,44 @@
 /**
- * The runtimes of all workspace folders, opened on demand, and the one change signal the views
- * listen to. Changes made in this window arrive at once (engine.onChange); changes by the CLI or
- * another window are noticed by polling each database's max event id, which is one indexed read.
+ * The runtimes of all workspace folders, opened on demand, and the one feed of their changes.
+ * Changes made in this window arrive at once (engine.onChange); changes by the CLI or another
+ * window are noticed by polling each database's max event id, which is one indexed read. Either
+ * way the new events are then read once per database, and handed to every listener of
+ * onDidReceiveEvents (notifications, webview panels), followed by one onDidChange for the views.
  */
 import { existsSync } from 'node:fs';
 import * as vscode from 'vscode';
+import type { EventBatch } from '../core/engine';
 import type { Logger, SecretSource } from '../core/ports';
 import type { TemplateRegistry } from '../core/template';
 import { FolderRuntime, hasAutomaticTriggers } from './folderRuntime';
 import { batonFolders, type BatonFolder } from './workspaceFolders';
 
 export const CHANGE_POLL_MS = 1000;
+/** Events handed over per database in one delivery; a larger backlog follows in further deliveries. */
+const EVENTS_PER_DELIVERY = 2000;
+
+/** New events of one folder's database. */
+export interface FolderEvents {
+  runtime: FolderRuntime;
+  batch: EventBatch;
+}
 
 export class FolderRuntimes implements vscode.Disposable {
   private readonly runtimes = new Map<string, FolderRuntime>();
   private readonly unsubscribe = new Map<string, () => void>();
   private readonly changed = new vscode.EventEmitter<void>();
-  /** Something in some folder's runs changed (coalesced). */
+  /** Something in some folder's runs changed, or a folder's database was opened or closed (coalesced). */
   readonly onDidChange = this.changed.event;
+  private readonly received = new vscode.EventEmitter<FolderEvents>();
+  /** Every event appended to a folder's database after this window opened it, exactly once and in order. */
+  readonly onDidReceiveEvents = this.received.event;
+  private readonly didOpen = new vscode.EventEmitter<FolderRuntime>();
+  /**
+   * A folder's database was opened; its events from then on arrive through onDidReceiveEvents.
+   * Fired with the next delivery, before its events (never from inside `get`).
+   */
+  readonly onDidOpenRuntime = this.didOpen.event;
+  private newlyOpened: FolderRuntime[] = [];
   private readonly timer: NodeJS.Timeout;
   private pendingFire: NodeJS.Timeout | undefined;
   private readonly disposables: vscode.Disposable[] = [];
@@ -31,6 +52,8 @@ export class FolderRuntimes implements vscode.Disposable {
     this.timer = setInterval(() => this.poll(), CHANGE_POLL_MS);
     this.disposables.push(
       this.changed,
+      this.received,
+      this.didOpen,
       vscode.workspace.onDidGrantWorkspaceTrust(() => {
         for (const runtime of this.runtimes.values()) runtime.startWorker();
       }),
@@ -59,8 +82,14 @@ export class FolderRuntimes implements vscode.Disposable {
     this.unsubscribe.set(key, runtime.engine.onChange(() => this.fireSoon()));
     // Nothing runs by itself in an untrusted workspace; trust granted later starts the worker.
     if (vscode.workspace.isTrusted) runtime.startWorker();
+    this.newlyOpened.push(runtime);
     this.fireSoon();
     return runtime;
+  }
+
+  /** The runtimes opened so far (opens nothing). */
+  current(): FolderRuntime[] {
+    return [...this.runtimes.values()];
   }
 
   /** Runtimes of every folder that has a database. */
@@ -82,24 +111,40 @@ export class FolderRuntimes implements vscode.Disposable {
     for (const folder of batonFolders()) this.safeGet(folder);
     for (const runtime of this.runtimes.values()) {
       try {
-        const latest = runtime.opened.store.maxEventId();
-        if (latest !== runtime.lastEventId) {
-          runtime.lastEventId = latest;
-          this.fireSoon();
-        }
+        if (runtime.opened.store.maxEventId() > runtime.feed.position) this.fireSoon();
       } catch (error) {
         this.logger.warn(`polling ${runtime.folder.databasePath} failed`, { error: String(error) });
       }
     }
   }
 
-  /** Coalesces bursts (a step finishing appends several events) into one view refresh. */
-  private fireSoon(): void {
+  /** Coalesces bursts (a step finishing appends several events) into one delivery. */
+  private fireSoon(delayMs = 50): void {
     if (this.pendingFire) return;
     this.pendingFire = setTimeout(() => {
       this.pendingFire = undefined;
-      this.changed.fire();
-    }, 50);
+      this.deliver();
+    }, delayMs);
+  }
+
+  /** Reads each database's new events once and hands them to every listener. */
+  private deliver(): void {
+    for (const runtime of this.newlyOpened.splice(0)) if (this.runtimes.get(runtime.folder.folder.uri.toString()) === runtime) this.didOpen.fire(runtime);
+    let more = false;
+    for (const runtime of this.runtimes.values()) {
+      let batch: EventBatch | undefined;
+      try {
+        batch = runtime.feed.read(EVENTS_PER_DELIVERY);
+      } catch (error) {
+        this.logger.warn(`reading the events of ${runtime.folder.databasePath} failed`, { error: String(error) });
+      }
+      if (!batch) continue;
+      more ||= batch.more;
+      this.received.fire({ runtime, batch });
+    }
+    this.changed.fire();
+    // The rest of a large backlog, after the views have had their turn.
+    if (more) this.fireSoon(0);
   }
 
   private forgetRemovedFolders(): void {

@@ -6,9 +6,9 @@
  * (open a file, a terminal, another panel) through `PanelActions`.
  */
 import { join } from 'node:path';
-import type { Engine } from '../core/engine';
+import type { Engine, EventBatch } from '../core/engine';
 import { BatonError, GateAlreadyDecidedError, describeError } from '../core/errors';
-import type { ArtifactRecord, GateRecord, JsonValue } from '../core/model';
+import type { ArtifactRecord, EventRecord, GateRecord, JsonValue } from '../core/model';
 import { validateInputValues } from '../core/template';
 import type { LoadedTemplate } from '../core/template/types';
 import {
@@ -512,17 +512,19 @@ export class WebviewBackend {
   // ------------------------------------------------------------------ change feed
 
   /**
-   * Sends every connected panel what changed since it was last told: call it when the store's
-   * events moved (this window's engine, or the poller that sees the CLI and other windows).
+   * Sends every connected panel what changed since it was last told. Given the batch of new
+   * events the folder's feed read (the host reads them once for all its listeners), panels take
+   * their events from it; without one, each panel's events are read from the store.
    */
-  publish(): void {
+  publish(batch?: EventBatch): void {
     const source = this.options.source(false);
     if (!source) return;
-    const max = source.engine.maxEventId();
+    // With a batch, panels move to its end: later batches bring the events after it.
+    const max = batch ? batch.lastId : source.engine.maxEventId();
     for (const panel of this.panels) {
       if (panel.cursor === undefined || panel.cursor >= max) continue;
       try {
-        this.publishTo(panel, source, max);
+        this.publishTo(panel, source, max, batch);
       } catch (error) {
         panel.actions.showError(`updating the ${panel.context.panel} view failed: ${describeError(error)}`);
       }
@@ -530,9 +532,18 @@ export class WebviewBackend {
     this.publishLogs();
   }
 
-  private publishTo(panel: PanelConnection, source: ViewSource, max: number): void {
+  /** The events after `since`, up to `max`: from the batch when it covers them, else from the store. */
+  private eventsSince(source: ViewSource, since: number, max: number, batch: EventBatch | undefined): EventRecord[] {
+    if (batch && since >= batch.afterId) {
+      const events = batch.events.filter((e) => e.id > since);
+      return events.length > MAX_EVENTS_PER_CHANGE ? events.slice(0, MAX_EVENTS_PER_CHANGE) : events;
+    }
+    return source.engine.listEvents(since, { limit: MAX_EVENTS_PER_CHANGE }).filter((e) => e.id <= max);
+  }
+
+  private publishTo(panel: PanelConnection, source: ViewSource, max: number, batch: EventBatch | undefined): void {
     const since = panel.cursor ?? max;
-    const events = source.engine.listEvents(since, { limit: MAX_EVENTS_PER_CHANGE });
+    const events = this.eventsSince(source, since, max, batch);
     const behind = events.length >= MAX_EVENTS_PER_CHANGE;
     panel.cursor = max;
     const viewer = this.viewer(panel);

@@ -16,6 +16,7 @@ export {
   type StartRunOptions,
   type StepClaim,
 } from './engine';
+export { EventFeed, type EventBatch, type EventLog } from './eventFeed';
 export { Worker, WorkerStoppedError, type WorkerOptions, type WorkerRunOptions, type WorkerStats } from './worker';
 export { defaultRunId, redact, stepLabel } from './rules';
 export { JITTER_RATIO, NO_RETRY, computeRetryDelay, retryPolicyFor, shouldRetry } from './retry';

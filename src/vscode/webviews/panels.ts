@@ -84,9 +84,10 @@ export class BatonWebviews implements vscode.Disposable {
     const refreshTemplates = () => this.refreshGalleries();
     const mcpConfigWatchers = MCP_CONFIG_FILES.map((file) => vscode.workspace.createFileSystemWatcher(`**/${file}`));
     this.disposables.push(
-      container.runtimes.onDidChange(() => {
-        for (const { backend } of this.backends.values()) backend.publish();
-      }),
+      // Each folder's new events, read once by the runtimes for every listener.
+      container.runtimes.onDidReceiveEvents(({ runtime, batch }) => this.backends.get(runtime.folder.folder.uri.toString())?.backend.publish(batch)),
+      // A database the CLI created after a panel opened: what it holds already is not in the feed.
+      container.runtimes.onDidOpenRuntime((runtime) => this.backends.get(runtime.folder.folder.uri.toString())?.backend.publish()),
       container.templates.onDidChange(refreshTemplates),
       vscode.workspace.onDidGrantWorkspaceTrust(refreshTemplates),
       container.context.secrets.onDidChange(refreshTemplates),

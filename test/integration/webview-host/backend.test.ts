@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Engine } from '../../../src/core/engine';
+import { Engine, EventFeed } from '../../../src/core/engine';
 import { TemplateRegistry } from '../../../src/core/template';
 import type { ArtifactRecord } from '../../../src/core/model';
 import { ScriptExecutor } from '../../../src/executors/script';
@@ -282,6 +282,66 @@ describe('webview host: handlers and view models over a real database', function
     // An id the database never had (another database, a reset): a full snapshot.
     const reset = await window.request(window.connect({ panel: 'board' }), BoardReady, { protocol: 1, lastEventId: window.engine.maxEventId() + 1000 });
     assert.equal(reset.kind, 'snapshot');
+  });
+
+  it('publish(batch): one read of the folder\'s feed serves the board, a run detail and a gate dialog, with the log read no more', async () => {
+    const runId = await runToGate('4.0.0');
+    const gate = window.engine.listGates(runId)[0]!;
+    const board = window.connect({ panel: 'board' });
+    const detail = window.connect({ panel: 'run', runId });
+    const dialog = window.connect({ panel: 'gate', gateId: gate.id });
+    await window.request(board, BoardReady, { protocol: 1, lastEventId: null });
+    await window.request(detail, RunReady, { protocol: 1, runId, lastEventId: null });
+    await window.request(dialog, GateReady, { protocol: 1, gateId: gate.id, lastEventId: null });
+    const feed = new EventFeed(window.engine, window.engine.maxEventId());
+
+    // Another process decides the gate and runs the rest; the window's feed reads it once.
+    other.engine.decideGate(runId, 'approve', { decision: 'approve', by: 'bob' });
+    await drain(other.engine);
+    const batch = feed.read(10_000)!;
+    assert.ok(batch.events.length > 3);
+    const listEvents = window.engine.listEvents.bind(window.engine);
+    let reads = 0;
+    window.engine.listEvents = (afterId, query) => {
+      reads++;
+      return listEvents(afterId, query);
+    };
+    try {
+      window.backend.publish(batch);
+      assert.equal(reads, 0, 'no panel read the event log again');
+    } finally {
+      window.engine.listEvents = listEvents;
+    }
+    const [boardChange] = changes(board).slice(-1);
+    assert.equal(boardChange?.lastEventId, batch.lastId);
+    assert.equal(boardChange?.runs?.find((r) => r.id === runId)?.status, 'succeeded');
+    const [detailChange] = changes(detail).slice(-1);
+    assert.deepEqual(
+      detailChange?.events.map((e) => e.id),
+      batch.events.filter((e) => e.runId === runId).map((e) => e.id),
+      'the run detail gets its run\'s events of the batch',
+    );
+    assert.equal(detailChange?.run?.status, 'succeeded');
+    assert.equal(changes(dialog).at(-1)?.gates?.[0]?.decision?.by, 'bob');
+
+    // A panel that missed an earlier batch (its cursor is before the batch) reads what it missed.
+    const late = window.connect({ panel: 'board' });
+    await window.request(late, BoardReady, { protocol: 1, lastEventId: null });
+    const missed = other.engine.startRun(templates.get('quick').definition);
+    await drain(other.engine);
+    feed.read(10_000);
+    const seen = other.engine.startRun(templates.get('quick').definition);
+    window.backend.publish(feed.read(10_000));
+    assert.deepEqual(new Set(changes(late).flatMap((c) => c.runs ?? []).map((r) => r.id)), new Set([missed.id, seen.id]));
+    assert.deepEqual(
+      changes(board)
+        .slice(1)
+        .flatMap((c) => c.runs ?? [])
+        .map((r) => r.id),
+      [missed.id, seen.id],
+      'and so does the board that also missed it',
+    );
+    await drain(other.engine);
   });
 
   it('board: reads its snapshot while the page loads, and answers ready with it brought up to date', async () => {
