@@ -150,9 +150,8 @@ export class GateNotifier implements vscode.Disposable {
         if (batch.events.some((e) => e.type === EventType.GateRequested || shownRuns.has(e.runId))) this.check(runtime);
       }),
       // A folder removed from the workspace takes its notifications with it.
-      runtimes.onDidChange(() => {
-        const open = new Set(runtimes.current());
-        for (const [key, shown] of this.shown) if (!open.has(shown.runtime)) this.close(key);
+      runtimes.onDidCloseRuntime((runtime) => {
+        for (const [key, shown] of this.shown) if (shown.runtime === runtime) this.close(key);
       }),
     ];
     for (const runtime of runtimes.current()) this.check(runtime);

@@ -4,11 +4,11 @@
  * contextValue per kind and status that package.json menus match on.
  */
 import * as vscode from 'vscode';
-import { isStepFinished, type RunRecord, type StepRecord } from '../core/model';
+import { EventType, isStepFinished, type RunRecord, type StepRecord } from '../core/model';
 import type { StepDefinition } from '../core/template/types';
 import type { FolderRuntime } from './folderRuntime';
 import { elapsedText, formatAgo, itemValueLabel } from './format';
-import type { FolderRuntimes } from './runtimes';
+import type { FolderEvents, FolderRuntimes } from './runtimes';
 import { STATUS_ICONS } from './statusIcons';
 
 /** How many runs the view lists per folder. */
@@ -16,14 +16,22 @@ const RUNS_SHOWN = 200;
 /** How often the view re-renders while a run is running, so durations count up. */
 export const ELAPSED_TICK_MS = 1000;
 
+/** Events that add a run to the listing or take one out of it: the whole view is listed again. */
+const LISTING_EVENTS: ReadonlySet<string> = new Set([EventType.RunCreated, EventType.RunArchived, EventType.RunUnarchived]);
+/** Events that change nothing the view shows (a tool call, a comment, an artifact). */
+const UNSHOWN_EVENTS: ReadonlySet<string> = new Set([EventType.StepProgress, EventType.CommentAdded, EventType.ArtifactAdded]);
+
 /** How top-level runs are grouped (the "Group Runs" toggle). */
 export type RunGrouping = 'none' | 'status' | 'template';
 
 export type RunsNode =
   | { kind: 'folder'; runtime: FolderRuntime }
   | { kind: 'group'; runtime: FolderRuntime; label: string; runs: RunRecord[] }
+  /** `run` is replaced in place when only this run changed (see RunsTreeProvider.receive). */
   | { kind: 'run'; runtime: FolderRuntime; run: RunRecord }
   | { kind: 'step'; runtime: FolderRuntime; run: RunRecord; step: StepRecord; definition?: StepDefinition };
+
+type RunNode = Extract<RunsNode, { kind: 'run' }>;
 
 /** Codicon for a run or step status (exported for tests and the status bar). */
 export function statusIcon(status: string): vscode.ThemeIcon {
@@ -47,22 +55,62 @@ function itemCounts(items: StepRecord[]): string | undefined {
 export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<RunsNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
-  private readonly subscription: vscode.Disposable;
+  private readonly subscriptions: vscode.Disposable[];
 
   grouping: RunGrouping = 'none';
 
+  /**
+   * The node of each listed run by folder#run id. A run keeps its node object from listing to
+   * listing (VS Code knows elements by identity), so one run can be refreshed in place.
+   */
+  private readonly listed = new Map<string, RunNode>();
   /** Whether the last listing showed a running run: its durations need to keep counting. */
   private listedRunning = false;
   private readonly ticker: NodeJS.Timeout;
 
   constructor(private readonly runtimes: FolderRuntimes) {
-    this.subscription = runtimes.onDidChange(() => this.changed.fire(undefined));
+    this.subscriptions = [
+      runtimes.onDidReceiveEvents((received) => this.receive(received)),
+      runtimes.onDidOpenRuntime(() => this.refresh()),
+      runtimes.onDidCloseRuntime(() => this.refresh()),
+    ];
     // A running step's "12 s" would otherwise stand still until its next event.
-    this.ticker = setInterval(() => this.listedRunning && this.changed.fire(undefined), ELAPSED_TICK_MS);
+    this.ticker = setInterval(() => this.tick(), ELAPSED_TICK_MS);
   }
 
   refresh(): void {
     this.changed.fire(undefined);
+  }
+
+  /**
+   * New events of a folder. A new, archived or unarchived run lists the view again; otherwise
+   * only the runs the events belong to are read again, in place (a step that finishes re-reads
+   * its run, not the 200 runs listed). Grouped views list again: runs move between groups.
+   */
+  private receive({ runtime, batch }: FolderEvents): void {
+    const touched = new Set<string>();
+    for (const event of batch.events) {
+      if (LISTING_EVENTS.has(event.type)) return this.refresh();
+      if (!UNSHOWN_EVENTS.has(event.type)) touched.add(event.runId);
+    }
+    if (touched.size === 0) return;
+    if (this.grouping !== 'none' || this.listed.size === 0) return this.refresh();
+    // A run not listed (a child run, an archived one, one older than the listing) changes nothing shown.
+    for (const runId of touched) {
+      const node = this.listed.get(runKey(runtime, runId));
+      const run = node && runtime.opened.store.getRun(runId);
+      if (!node || !run) continue;
+      node.run = run;
+      this.changed.fire(node);
+    }
+  }
+
+  private tick(): void {
+    if (!this.listedRunning) return;
+    if (this.grouping !== 'none') return this.refresh();
+    const running = [...this.listed.values()].filter((node) => node.run.status === 'running');
+    this.listedRunning = running.length > 0;
+    for (const node of running) this.changed.fire(node);
   }
 
   getChildren(node?: RunsNode): RunsNode[] {
@@ -73,7 +121,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
       return open[0] ? this.runsOf(open[0]) : [];
     }
     if (node.kind === 'folder') return this.runsOf(node.runtime);
-    if (node.kind === 'group') return node.runs.map((run) => ({ kind: 'run', runtime: node.runtime, run }));
+    if (node.kind === 'group') return node.runs.map((run) => this.runNode(node.runtime, run));
     if (node.kind === 'run') {
       const steps = node.runtime.engine.getRun(node.run.id).steps;
       const definitions = this.definitionsOf(node.runtime, node.run.id);
@@ -109,7 +157,9 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
     // archived runs are put away (the board's @archived and `baton runs --archived` find them).
     const runs = runtime.engine.listRuns({ limit: RUNS_SHOWN, archived: false }).filter((run) => run.parentRunId === null);
     this.listedRunning ||= runs.some((run) => run.status === 'running');
-    if (this.grouping === 'none') return runs.map((run) => ({ kind: 'run', runtime, run }));
+    const shown = new Set(runs.map((run) => runKey(runtime, run.id)));
+    for (const [key, node] of this.listed) if (node.runtime === runtime && !shown.has(key)) this.listed.delete(key);
+    if (this.grouping === 'none') return runs.map((run) => this.runNode(runtime, run));
     const groups = new Map<string, RunRecord[]>();
     for (const run of runs) {
       const key = this.grouping === 'status' ? run.status : run.templateName || run.templateId;
@@ -117,6 +167,19 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
     }
     // Groups keep the order of their newest run, so what just happened stays on top.
     return [...groups].map(([label, grouped]) => ({ kind: 'group', runtime, label, runs: grouped }));
+  }
+
+  /** The node of a run, the same object as in the last listing, holding the record just read. */
+  private runNode(runtime: FolderRuntime, run: RunRecord): RunNode {
+    const key = runKey(runtime, run.id);
+    const node = this.listed.get(key);
+    if (node?.runtime === runtime) {
+      node.run = run;
+      return node;
+    }
+    const created: RunNode = { kind: 'run', runtime, run };
+    this.listed.set(key, created);
+    return created;
   }
 
   private definitionsOf(runtime: FolderRuntime, runId: string): Map<string, StepDefinition> {
@@ -192,7 +255,11 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
 
   dispose(): void {
     clearInterval(this.ticker);
-    this.subscription.dispose();
+    for (const subscription of this.subscriptions) subscription.dispose();
     this.changed.dispose();
   }
+}
+
+function runKey(runtime: FolderRuntime, runId: string): string {
+  return `${runtime.folder.databasePath}#${runId}`;
 }

@@ -39,6 +39,9 @@ export class FolderRuntimes implements vscode.Disposable {
    */
   readonly onDidOpenRuntime = this.didOpen.event;
   private newlyOpened: FolderRuntime[] = [];
+  private readonly didClose = new vscode.EventEmitter<FolderRuntime>();
+  /** A folder left the workspace and its database was closed. */
+  readonly onDidCloseRuntime = this.didClose.event;
   private readonly timer: NodeJS.Timeout;
   private pendingFire: NodeJS.Timeout | undefined;
   private readonly disposables: vscode.Disposable[] = [];
@@ -54,6 +57,7 @@ export class FolderRuntimes implements vscode.Disposable {
       this.changed,
       this.received,
       this.didOpen,
+      this.didClose,
       vscode.workspace.onDidGrantWorkspaceTrust(() => {
         for (const runtime of this.runtimes.values()) runtime.startWorker();
       }),
@@ -155,6 +159,7 @@ export class FolderRuntimes implements vscode.Disposable {
       this.unsubscribe.delete(key);
       this.runtimes.delete(key);
       void runtime.close();
+      this.didClose.fire(runtime);
     }
     this.fireSoon();
   }

@@ -12,6 +12,8 @@ import { currentUser } from './identity';
 import { renderStepEvent, toTerminal } from './stepRender';
 
 const FOLLOW_MS = 200;
+/** How long after a step finished its terminal waits for lines still being written. */
+const END_GRACE_MS = 3000;
 
 export interface StepRef {
   runId: string;
@@ -28,6 +30,8 @@ export class StepLogPty implements vscode.Pseudoterminal {
   private offset = 0;
   private partial = '';
   private reportedEnd = false;
+  /** When a poll first saw the step finished. */
+  private finishedSeenAt: number | undefined;
   /** Everything written so far (bounded), for tests and a future "copy log". */
   transcript = '';
 
@@ -60,11 +64,14 @@ export class StepLogPty implements vscode.Pseudoterminal {
   }
 
   private follow(): void {
-    this.readNew();
+    const grew = this.readNew();
     const row = this.row();
     if (row && isStepFinished(row.status) && !this.reportedEnd) {
-      // One more read: the last lines may land just before the status changes.
-      this.readNew();
+      // Step files are written behind the commit that finishes the step, so its last lines can
+      // land a moment after the status: the end is reported after a poll that read nothing new.
+      const now = Date.now();
+      this.finishedSeenAt ??= now;
+      if ((grew || this.finishedSeenAt === now) && now - this.finishedSeenAt < END_GRACE_MS) return;
       this.reportedEnd = true;
       const color = row.status === 'succeeded' ? '32' : row.status === 'failed' ? '31' : '33';
       this.emit(toTerminal(`\n\x1b[${color}m[${row.status}${row.error ? `: ${row.error}` : ''}]\x1b[0m\n`));
@@ -73,11 +80,12 @@ export class StepLogPty implements vscode.Pseudoterminal {
     }
   }
 
-  private readNew(): void {
+  /** Writes what the step's events file gained since the last read; true when it grew. */
+  private readNew(): boolean {
     const file = this.eventsFile;
-    if (!existsSync(file)) return;
+    if (!existsSync(file)) return false;
     const size = statSync(file).size;
-    if (size <= this.offset) return;
+    if (size <= this.offset) return false;
     const buffer = Buffer.alloc(size - this.offset);
     const fd = openSync(file, 'r');
     try {
@@ -90,6 +98,7 @@ export class StepLogPty implements vscode.Pseudoterminal {
     this.partial = lines.pop() ?? '';
     const text = lines.map(renderStepEvent).join('');
     if (text) this.emit(text);
+    return true;
   }
 
   handleInput(data: string): void {

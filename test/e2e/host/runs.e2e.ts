@@ -61,6 +61,47 @@ describe('runs tree and run commands', () => {
     await screenshot('runs-tree-succeeded');
   });
 
+  it('a step that finishes re-renders its run\'s row only: the view is not listed again', async () => {
+    const container = await batonContainer();
+    const provider = container.runsTree;
+    await vscode.commands.executeCommand('baton.runs.focus');
+    // What VS Code (or anyone) asks the provider for from here on.
+    const listings: Array<RunsNode | undefined> = [];
+    const rendered: RunsNode[] = [];
+    const getChildren = provider.getChildren.bind(provider);
+    const getTreeItem = provider.getTreeItem.bind(provider);
+    provider.getChildren = (node?: RunsNode) => (listings.push(node), getChildren(node));
+    provider.getTreeItem = (node: RunsNode) => (rendered.push(node), getTreeItem(node));
+    try {
+      const release = join(workspaceDir(), 'row-refresh-release');
+      const run = outside.engine.startRun(
+        scriptTemplate('e2e-row-refresh', [{ id: 'hold', run: `while [ ! -f "${release}" ]; do sleep 0.1; done` }, { id: 'after', run: 'true', needs: ['hold'] }]),
+      );
+      const isThisRun = (node: RunsNode): node is Extract<RunsNode, { kind: 'run' }> => node.kind === 'run' && node.run.id === run.id;
+      await waitUntil('VS Code to render the new run, its step running', () =>
+        rendered.some((node) => isThisRun(node) && node.run.status === 'running') && outside.engine.getRun(run.id).steps[0]!.status === 'running',
+      );
+      await new Promise((r) => setTimeout(r, 300));
+      listings.length = 0;
+      rendered.length = 0;
+      writeFileSync(release, '');
+      await waitForRun(outside.engine, run.id, ['succeeded']);
+      await waitUntil('VS Code to render the run succeeded', () => rendered.some((node) => isThisRun(node) && node.run.status === 'succeeded'));
+      assert.deepEqual(
+        listings.filter((node) => node === undefined || node.kind === 'folder'),
+        [],
+        'the runs were not listed again',
+      );
+      assert.ok(
+        rendered.every((node) => node.kind !== 'run' || node.run.id === run.id),
+        `only this run's row was rendered again, not ${rendered.filter((n) => n.kind === 'run' && n.run.id !== run.id).length} others`,
+      );
+    } finally {
+      provider.getChildren = getChildren;
+      provider.getTreeItem = getTreeItem;
+    }
+  });
+
   it('shows foreach items under their step, named by their value, each with its status icon and description', async () => {
     const container = await batonContainer();
     const provider = container.runsTree;
