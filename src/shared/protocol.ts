@@ -273,9 +273,30 @@ export interface SuggestedTemplate {
   reason: string;
 }
 
+/** One located problem of a template file (the same problems `baton validate` prints). */
+export interface TemplateProblemView {
+  line: number;
+  column: number;
+  /** The field, e.g. `steps[2].needs` (empty for the file as a whole). */
+  field: string;
+  code: string;
+  message: string;
+}
+
+/** A template file that does not load: listed with its problems rather than left out. */
+export interface BrokenTemplate {
+  sourcePath: string;
+  /** The path as shown: relative to the workspace folder when inside it. */
+  displayPath: string;
+  source: TemplateSourceKind;
+  /** Errors first, in file order. */
+  problems: TemplateProblemView[];
+}
+
 export interface GallerySnapshot {
   templates: TemplateSummary[];
   suggested: SuggestedTemplate[];
+  broken: BrokenTemplate[];
 }
 
 /** A gate a run is waiting on, as a card shows it. */
@@ -595,6 +616,11 @@ export const OpenTemplateSource = new IpcCommand<{ templateId: string }>(
   'gallery/openSource',
   g.object({ templateId: g.nonEmptyString }),
 );
+/** Opens a broken template's file at a problem (the host opens only files of broken templates). */
+export const OpenTemplateProblem = new IpcCommand<{ sourcePath: string; line: number; column: number }>(
+  'gallery/openProblem',
+  g.object({ sourcePath: g.nonEmptyString, line: g.integer, column: g.integer }),
+);
 export const FixReadiness = new IpcCommand<{ templateId: string; action: ReadinessFixAction; arg: string | null }>(
   'gallery/fixReadiness',
   g.object({
@@ -664,7 +690,7 @@ export const DidAppendLog = new IpcNotification<LogRef & { lines: LogLine[]; tot
 );
 
 /** Every webview -> host command, for a host's dispatch table. */
-export const WEBVIEW_COMMANDS = [OpenTemplateSource, FixReadiness, OpenRun, OpenGate, RunAction, ArchiveFinished, CloseGateDialog, OpenArtifact] as const;
+export const WEBVIEW_COMMANDS = [OpenTemplateSource, OpenTemplateProblem, FixReadiness, OpenRun, OpenGate, RunAction, ArchiveFinished, CloseGateDialog, OpenArtifact] as const;
 /** Every webview -> host request. */
 export const WEBVIEW_REQUESTS = [
   GalleryReady,

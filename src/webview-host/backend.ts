@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Engine, EventBatch } from '../core/engine';
 import { BatonError, GateAlreadyDecidedError, describeError } from '../core/errors';
 import type { ArtifactRecord, EventRecord, GateRecord, JsonValue } from '../core/model';
-import { validateInputValues } from '../core/template';
+import { validateInputValues, type InvalidTemplate, type RegistryNotice } from '../core/template';
 import type { LoadedTemplate } from '../core/template/types';
 import {
   AddComment,
@@ -31,6 +31,7 @@ import {
   OpenArtifact,
   OpenGate,
   OpenRun,
+  OpenTemplateProblem,
   OpenTemplateSource,
   RunAction,
   RunReady,
@@ -54,7 +55,7 @@ import {
   type SyncReply,
 } from '../shared/protocol';
 import { StepLogIndexes } from './stepLogs';
-import { duplicateTemplate, suggestTemplates, templateDetail, templateSummary, type ReadinessEnvironment } from './templates';
+import { brokenTemplateView, duplicateTemplate, suggestTemplates, templateDetail, templateProblems, templateSummary, type ReadinessEnvironment } from './templates';
 import { readTranscript } from './transcript';
 import { BOARD_RUN_LIMIT, boardRuns, boardRunsTouchedBy, gateView, runDetail, runSummary, toBatonEvent, type ViewerContext, type ViewSource } from './viewModels';
 
@@ -84,8 +85,12 @@ export class PanelRequestError extends Error {
 /** The folder's templates (a TemplateRegistry). */
 export interface TemplateCatalog {
   ready(): Promise<void>;
-  list(): LoadedTemplate[];
+  list(): readonly LoadedTemplate[];
   find(id: string): LoadedTemplate | undefined;
+  /** Template files that did not load, with their problems. */
+  invalid(): readonly InvalidTemplate[];
+  /** What is wrong between templates (unknown `workflow:` targets, cycles, overrides). */
+  notices(): readonly RegistryNotice[];
 }
 
 export interface WebviewBackendOptions {
@@ -105,7 +110,8 @@ export interface WebviewBackendOptions {
 export interface PanelActions {
   openRun(runId: string, stepId: string | null): void;
   openGate(gateId: number): void;
-  openTemplateSource(path: string): void;
+  /** Opens a template's file, at a position (1-based line and column) when given. */
+  openTemplateSource(path: string, position?: { line: number; column: number }): void;
   openArtifact(artifact: ArtifactRecord): void;
   /** Where this panel can load an image artifact from, if it can (run detail, gate dialog). */
   previewUri?(artifact: ArtifactRecord): string | null;
@@ -254,7 +260,7 @@ export class WebviewBackend {
     r.onRequest(GetTemplateDetail, async ({ templateId }) => {
       const template = await this.findTemplate(templateId);
       panel.detailTemplateId = templateId;
-      return templateDetail(template, this.options.workspaceDir, this.options.readiness);
+      return templateDetail(template, this.options.workspaceDir, this.options.readiness, this.options.templates.notices());
     });
     r.onRequest(StartRun, (params) => this.startRun(panel, params.templateId, params.inputs));
     r.onRequest(DuplicateTemplate, async ({ templateId }) => {
@@ -265,6 +271,15 @@ export class WebviewBackend {
     });
     r.onCommand(OpenTemplateSource, async ({ templateId }) => {
       panel.actions.openTemplateSource((await this.findTemplate(templateId)).sourcePath);
+    });
+    r.onCommand(OpenTemplateProblem, async ({ sourcePath, line, column }) => {
+      await this.options.templates.ready();
+      // Only a file the gallery listed as broken: a panel does not get to open any path it names.
+      if (!this.options.templates.invalid().some((t) => t.sourcePath === sourcePath)) {
+        panel.actions.showError(`${sourcePath} is not a template with problems (it may have been fixed or removed)`);
+        return;
+      }
+      panel.actions.openTemplateSource(sourcePath, { line: Math.max(1, line), column: Math.max(1, column) });
     });
     r.onCommand(FixReadiness, async ({ templateId, action, arg }) => {
       await panel.actions.fixReadiness(action, arg, templateId);
@@ -324,13 +339,17 @@ export class WebviewBackend {
   async gallerySnapshot(): Promise<GallerySnapshot> {
     await this.options.templates.ready();
     const templates = this.options.templates.list();
-    return { templates: templates.map(templateSummary), suggested: suggestTemplates(templates, this.options.workspaceDir) };
+    return {
+      templates: templates.map(templateSummary),
+      suggested: suggestTemplates(templates, this.options.workspaceDir),
+      broken: this.options.templates.invalid().map((invalid) => brokenTemplateView(invalid, this.options.workspaceDir)),
+    };
   }
 
   private async sendTemplateDetail(panel: PanelConnection): Promise<void> {
     if (!panel.detailTemplateId) return;
     const template = this.options.templates.find(panel.detailTemplateId);
-    if (template) panel.send(DidChangeTemplateDetail.create(await templateDetail(template, this.options.workspaceDir, this.options.readiness)));
+    if (template) panel.send(DidChangeTemplateDetail.create(await templateDetail(template, this.options.workspaceDir, this.options.readiness, this.options.templates.notices())));
   }
 
   /** Templates changed on disk, or what readiness depends on (trust, a secret): refresh galleries. */
@@ -352,6 +371,8 @@ export class WebviewBackend {
       return { ok: false, message: 'Baton does not start runs in an untrusted workspace. Trust the workspace first.', fieldErrors: [] };
     }
     const { definition } = template;
+    const [templateProblem] = templateProblems(definition.id, this.options.templates.notices());
+    if (templateProblem) return { ok: false, message: templateProblem.message, fieldErrors: [] };
     const { values, problems } = validateInputValues(definition.inputs, inputs);
     if (problems.length > 0) {
       return { ok: false, message: `inputs of ${definition.id} are invalid`, fieldErrors: problems.map((p) => ({ field: p.field, message: p.message })) };

@@ -4,12 +4,14 @@
  * workspace".
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { basename, extname, join, relative } from 'node:path';
+import { basename, extname, isAbsolute, join, relative } from 'node:path';
+import type { InvalidTemplate, RegistryNotice } from '../core/template';
 import type { AgentKind, LoadedTemplate, StepKind, TemplateDefinition } from '../core/template/types';
 import { agentAdapter } from '../executors/agent/adapters';
 import { ANTHROPIC_KEY_SECRET } from '../executors/llm';
 import { MCP_CONFIG_FILES, readMcpConfig } from '../executors/mcp-client';
 import type {
+  BrokenTemplate,
   DuplicateTemplateReply,
   ReadinessProblem,
   SuggestedTemplate,
@@ -148,7 +150,21 @@ export async function readinessOf(definition: TemplateDefinition, workspaceDir: 
   return problems;
 }
 
-export async function templateDetail(template: LoadedTemplate, workspaceDir: string, env: ReadinessEnvironment): Promise<TemplateDetail> {
+/**
+ * What keeps a template that loaded from running as written: a `workflow:` step naming no known
+ * template, templates that start each other in a cycle. Fixed in the template's file.
+ */
+export function templateProblems(templateId: string, notices: readonly RegistryNotice[]): ReadinessProblem[] {
+  return notices
+    .filter((n) => n.templateId === templateId && (n.code === 'unknown-workflow' || n.code === 'workflow-cycle'))
+    .map((n) => ({ code: 'invalid-template', message: `${capitalize(n.message)}.`, fix: { action: 'open-source', label: 'Open template', arg: null } }));
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+export async function templateDetail(template: LoadedTemplate, workspaceDir: string, env: ReadinessEnvironment, notices: readonly RegistryNotice[]): Promise<TemplateDetail> {
   const { definition } = template;
   return {
     ...templateSummary(template),
@@ -156,7 +172,19 @@ export async function templateDetail(template: LoadedTemplate, workspaceDir: str
     sourcePath: template.sourcePath,
     steps: stepViews(definition),
     inputsSchema: { type: 'object', properties: definition.inputs.properties, required: definition.inputs.required },
-    readiness: await readinessOf(definition, workspaceDir, env),
+    readiness: [...templateProblems(definition.id, notices), ...(await readinessOf(definition, workspaceDir, env))],
+  };
+}
+
+/** A template file that does not load, with its problems (errors first, then in file order). */
+export function brokenTemplateView(invalid: InvalidTemplate, workspaceDir: string): BrokenTemplate {
+  const inside = relative(workspaceDir, invalid.sourcePath);
+  const problems = [...invalid.problems].sort((a, b) => (a.severity === b.severity ? 0 : a.severity === 'error' ? -1 : 1) || a.line - b.line || a.column - b.column);
+  return {
+    sourcePath: invalid.sourcePath,
+    displayPath: inside.startsWith('..') || isAbsolute(inside) ? invalid.sourcePath : inside,
+    source: invalid.source,
+    problems: problems.map((p) => ({ line: p.line, column: p.column, field: p.path, code: p.code, message: p.message })),
   };
 }
 

@@ -10,9 +10,11 @@ import {
   FixReadiness,
   GalleryReady,
   GetTemplateDetail,
+  OpenTemplateProblem,
   OpenTemplateSource,
   PROTOCOL_VERSION,
   StartRun,
+  type BrokenTemplate,
   type GallerySnapshot,
   type PanelContext,
   type TemplateDetail,
@@ -61,6 +63,7 @@ export function GalleryApp() {
   }, []);
 
   const templates = snapshot?.templates ?? [];
+  const broken = snapshot?.broken ?? [];
   const shown = useMemo(() => filterTemplates(templates, query), [templates, query]);
   const options = useMemo(() => facetOptions(templates), [templates]);
   const parsed = useMemo(() => parseQuery(query), [query]);
@@ -146,6 +149,18 @@ export function GalleryApp() {
             </div>
           </section>
         )}
+        {broken.length > 0 && (
+          <section className="section" aria-labelledby="broken-title" data-testid="gallery-broken">
+            <h2 id="broken-title">
+              Templates that do not load ({broken.length})
+            </h2>
+            <div className="broken-list">
+              {broken.map((b) => (
+                <BrokenTemplateCard key={b.sourcePath} broken={b} />
+              ))}
+            </div>
+          </section>
+        )}
         <section className="section" aria-labelledby="all-title">
           <h2 id="all-title">All templates</h2>
           {snapshot && shown.length === 0 && (
@@ -203,6 +218,44 @@ function TemplateCard(props: { template: TemplateSummary; reason: string | null;
       </span>
       {reason && <span className="muted template-card-reason">Suggested: {reason}</span>}
     </button>
+  );
+}
+
+/** Problems listed per file before "and N more". */
+const PROBLEMS_SHOWN = 3;
+
+/** A template file that does not load: where and why, each problem a link to its line. */
+function BrokenTemplateCard({ broken }: { broken: BrokenTemplate }) {
+  const testId = `gallery-broken-${slug(broken.displayPath).replace(/^-+|-+$/g, '')}`;
+  const hidden = broken.problems.length - PROBLEMS_SHOWN;
+  return (
+    <article className="card broken-card" data-testid={testId} aria-label={`${broken.displayPath} does not load`}>
+      <span className="template-card-head">
+        <Icon name="error" />
+        <span className="template-card-name">{broken.displayPath}</span>
+        <Badge testId={`${testId}-source`}>{SOURCE_LABEL[broken.source]}</Badge>
+      </span>
+      <span className="muted">
+        Does not load: {broken.problems.length} {broken.problems.length === 1 ? 'problem' : 'problems'}
+      </span>
+      <ul className="plain broken-problems">
+        {broken.problems.slice(0, PROBLEMS_SHOWN).map((p, i) => (
+          <li key={i}>
+            <button
+              type="button"
+              className="text-link"
+              data-testid={`${testId}-problem-${i}`}
+              onClick={() => ipc().command(OpenTemplateProblem, { sourcePath: broken.sourcePath, line: p.line, column: p.column })}
+            >
+              Line {p.line}, column {p.column}
+            </button>
+            {p.field && <code className="broken-field">{p.field}</code>}
+            <span className="broken-message">{p.message}</span>
+          </li>
+        ))}
+      </ul>
+      {hidden > 0 && <span className="muted">and {hidden} more (Baton: Validate Templates lists them all in Problems)</span>}
+    </article>
   );
 }
 

@@ -167,7 +167,7 @@ export function GateApp() {
         </h1>
         <p className="muted">
           Run{' '}
-          <button type="button" className="link-button" data-testid="gate-open-run" onClick={() => ipc().command(OpenRun, { runId: gate.runId, stepId: gate.stepId })}>
+          <button type="button" className="text-link" data-testid="gate-open-run" onClick={() => ipc().command(OpenRun, { runId: gate.runId, stepId: gate.stepId })}>
             {gate.templateName} {gate.runId}
           </button>{' '}
           · requested {formatTime(gate.requestedAt)} by step <span className="mono">{label}</span>

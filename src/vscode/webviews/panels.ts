@@ -231,6 +231,8 @@ export class BatonWebviews implements vscode.Disposable {
         ready: () => container.templates.forFolder(folder).registry.ready(),
         list: () => container.templates.forFolder(folder).registry.list(),
         find: (id) => container.templates.forFolder(folder).registry.find(id),
+        invalid: () => container.templates.forFolder(folder).registry.invalid(),
+        notices: () => container.templates.forFolder(folder).registry.notices(),
       },
       workspaceDir: folder.folder.uri.fsPath,
       templatesDir: folder.templatesDir,
@@ -280,7 +282,12 @@ export class BatonWebviews implements vscode.Disposable {
     return {
       openRun: (runId, stepId) => this.openRun(folder, runId, stepId),
       openGate: (gateId) => this.openGate(folder, gateId),
-      openTemplateSource: (path) => guarded('cannot open the template', () => vscode.window.showTextDocument(vscode.Uri.file(path), { preview: false })),
+      openTemplateSource: (path, position) =>
+        guarded('cannot open the template', () => {
+          // Problems come 1-based, as `baton validate` prints them; VS Code counts from 0.
+          const at = position && new vscode.Position(position.line - 1, position.column - 1);
+          return vscode.window.showTextDocument(vscode.Uri.file(path), { preview: false, ...(at ? { selection: new vscode.Range(at, at) } : {}) });
+        }),
       openArtifact: (artifact: ArtifactRecord) => guarded(`cannot open ${artifact.name}`, () => vscode.commands.executeCommand('vscode.open', vscode.Uri.file(artifact.path))),
       // Only files inside the run folders: the page may not load anything else (localResourceRoots).
       previewUri: (artifact: ArtifactRecord) =>

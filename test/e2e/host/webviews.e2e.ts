@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { RunRecord } from '../../../src/core/model';
 import type { RunsNode } from '../../../src/vscode/runsTree';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { clickNotificationButton, screenshot, webviewClick, webviewFill, webviewImageLoaded, webviewWait } from './bridge';
-import { batonContainer, outsideEngine, scriptTemplate, waitForRun, waitUntil } from './helpers';
+import { batonContainer, outsideEngine, scriptTemplate, waitForRun, waitUntil, workspaceDir } from './helpers';
 
 /** CSS attribute selector value, quoted. */
 const q = (value: string) => JSON.stringify(value);
@@ -119,6 +119,27 @@ describe('webviews', () => {
     await webviewClick('[data-testid="run-dag-node-shout"]');
     await webviewWait('[data-testid="log-scroll"] >> text=hello gallery x2');
     await screenshot('webview-run-detail');
+  });
+
+  it('the gallery lists a template file that does not load; its problem opens the file at that line', async () => {
+    const file = join(workspaceDir(), '.baton', 'templates', 'e2e-broken.yml');
+    // Line 5, column 12: `needs` names a step that does not exist.
+    writeFileSync(file, 'id: e2e-broken\nname: Broken\nsteps:\n  - id: build\n    needs: [biuld]\n    run: echo hi\n');
+    try {
+      await vscode.commands.executeCommand('baton.openGallery');
+      const card = '[data-testid="gallery-broken-baton-templates-e2e-broken-yml"]';
+      assert.match(await webviewWait(card), /biuld/);
+      await screenshot('webview-gallery-broken');
+      await webviewClick(`${card} [data-testid$="-problem-0"]`);
+      await waitUntil('the template open at the problem', () => {
+        const editor = vscode.window.activeTextEditor;
+        return editor?.document.uri.fsPath === file && editor.selection.active.line === 4;
+      });
+      assert.equal(vscode.window.activeTextEditor!.document.lineAt(vscode.window.activeTextEditor!.selection.active.line).text.trim(), 'needs: [biuld]');
+    } finally {
+      rmSync(file, { force: true });
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    }
   });
 
   it('a run in the Runs view opens its details on click and from its context menu', async () => {

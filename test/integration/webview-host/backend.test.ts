@@ -20,10 +20,12 @@ import {
   DidChangeTemplateDetail,
   DidChangeTemplates,
   DuplicateTemplate,
+  GalleryReady,
   GateReady,
   GetTemplateDetail,
   GetTranscript,
   GetLog,
+  OpenTemplateProblem,
   RunAction,
   RunReady,
   SearchLog,
@@ -135,7 +137,6 @@ class Window {
   connect(context: PanelContext, extra: Partial<PanelActions> = {}): RecordedPanel {
     const recorded: RecordedPanel = { connection: undefined as unknown as PanelConnection, posted: [], opened: [], errors: [], closed: 0 };
     const actions: PanelActions = {
-      ...extra,
       openRun: (runId, stepId) => recorded.opened.push({ runId, stepId }),
       openGate: () => {},
       openTemplateSource: () => {},
@@ -143,6 +144,7 @@ class Window {
       fixReadiness: async () => {},
       close: () => recorded.closed++,
       showError: (m) => recorded.errors.push(m),
+      ...extra,
     };
     recorded.connection = this.backend.connect(context, (m) => recorded.posted.push(m), actions);
     return recorded;
@@ -286,6 +288,9 @@ describe('webview host: handlers and view models over a real database', function
 
   it('publish(batch): one read of the folder\'s feed serves the board, a run detail and a gate dialog, with the log read no more', async () => {
     const runId = await runToGate('4.0.0');
+    // A window of its own: panels other tests left connected would read what they missed.
+    const window = new Window(temp.dir, templates, 'alice');
+    try {
     const gate = window.engine.listGates(runId)[0]!;
     const board = window.connect({ panel: 'board' });
     const detail = window.connect({ panel: 'run', runId });
@@ -342,6 +347,9 @@ describe('webview host: handlers and view models over a real database', function
       'and so does the board that also missed it',
     );
     await drain(other.engine);
+    } finally {
+      window.close();
+    }
   });
 
   it('board: reads its snapshot while the page loads, and answers ready with it brought up to date', async () => {
@@ -579,6 +587,58 @@ describe('webview host: handlers and view models over a real database', function
     assert.equal(templates.find('pipeline-copy')?.definition.steps.length, 4);
     const second = await window.request(gallery, DuplicateTemplate, { templateId: 'pipeline' });
     assert.ok(second.ok && second.templateId === 'pipeline-copy-2');
+  });
+
+  it('gallery: a template file that does not load is listed with its problems; one naming an unknown workflow cannot run', async () => {
+    const temp2 = tempDir('baton-webview-broken-');
+    const dir = join(temp2.dir, '.baton', 'templates');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'quick.yml'), QUICK);
+    // Line 5: `needs` names a step that does not exist; line 7: a timeout that is no duration.
+    writeFileSync(join(dir, 'broken.yml'), 'id: broken\nname: Broken\nsteps:\n  - id: build\n    needs: [biuld]\n    run: echo hi\n    timeout: ten minutes\n');
+    writeFileSync(join(dir, 'calls-missing.yml'), 'id: calls-missing\nname: Calls missing\nsteps:\n  - id: child\n    workflow: no-such-template\n');
+    const registry = new TemplateRegistry({ sources: [{ kind: 'workspace', dir }] });
+    await registry.ready();
+    const win = new Window(temp2.dir, registry, 'alice');
+    const openedAt: Array<{ path: string; position?: { line: number; column: number } }> = [];
+    try {
+      const gallery = win.connect({ panel: 'gallery' }, { openTemplateSource: (path, position) => openedAt.push({ path, ...(position ? { position } : {}) }) });
+      const snapshot = await win.request(gallery, GalleryReady, { protocol: 1 });
+      assert.deepEqual(snapshot.templates.map((t) => t.id).sort(), ['calls-missing', 'quick']);
+      assert.equal(snapshot.broken.length, 1);
+      const [broken] = snapshot.broken;
+      assert.equal(broken!.displayPath, join('.baton', 'templates', 'broken.yml'));
+      assert.equal(broken!.source, 'workspace');
+      const needs = broken!.problems.find((p) => p.field.includes('needs'));
+      assert.ok(needs, JSON.stringify(broken!.problems));
+      assert.equal(needs.line, 5);
+      assert.match(needs.message, /biuld/);
+      const timeout = broken!.problems.find((p) => p.field.includes('timeout'));
+      assert.equal(timeout?.line, 7, JSON.stringify(broken!.problems));
+
+      // A problem opens its file at its line; a path that is not a broken template is refused.
+      await gallery.connection.receive(OpenTemplateProblem.create({ sourcePath: broken!.sourcePath, line: needs.line, column: needs.column }));
+      assert.deepEqual(openedAt, [{ path: broken!.sourcePath, position: { line: 5, column: needs.column } }]);
+      await gallery.connection.receive(OpenTemplateProblem.create({ sourcePath: '/etc/passwd', line: 1, column: 1 }));
+      assert.equal(openedAt.length, 1);
+      assert.match(gallery.errors.join('\n'), /\/etc\/passwd is not a template with problems/);
+
+      // Loaded, but its workflow step names no template: not ready, with the fix that opens it, and the host refuses to run it.
+      const detail = await win.request(gallery, GetTemplateDetail, { templateId: 'calls-missing' });
+      assert.deepEqual(
+        detail.readiness.map((r) => [r.code, r.fix?.action]),
+        [['invalid-template', 'open-source']],
+      );
+      assert.match(detail.readiness[0]!.message, /runs workflow "no-such-template", which is not a known template/);
+      const refused = await win.request(gallery, StartRun, { templateId: 'calls-missing', inputs: {} });
+      assert.equal(refused.ok, false);
+      assert.match(!refused.ok ? refused.message : '', /no-such-template/);
+      assert.deepEqual(win.engine.listRuns({ limit: 10 }), [], 'no run was created');
+    } finally {
+      win.close();
+      registry.dispose();
+      temp2.cleanup();
+    }
   });
 
   it('a gallery hears of template changes: the new list, and the detail it has open read again from disk', async () => {

@@ -47,6 +47,19 @@ function seed(): FakeBaton {
     }),
   ];
   baton.suggested = [{ templateId: 'nightly-deps', reason: 'package.json found' }];
+  baton.broken = [
+    {
+      sourcePath: '/workspace/.baton/templates/deploy.yml',
+      displayPath: '.baton/templates/deploy.yml',
+      source: 'workspace',
+      problems: [
+        { line: 9, column: 12, field: 'steps[1].needs', code: 'unknown-need', message: 'needs "biuld", which is not a step of this template' },
+        { line: 14, column: 5, field: 'steps[2].timeout', code: 'invalid-duration', message: '"ten minutes" is not a duration (e.g. 10m, 1h30m)' },
+        { line: 20, column: 3, field: 'steps[3]', code: 'no-kind', message: 'a step needs exactly one of run, agent, llm, mcp, gate, workflow' },
+        { line: 22, column: 7, field: 'steps[3].retry.max', code: 'type', message: 'must be integer' },
+      ],
+    },
+  ];
   return baton;
 }
 
@@ -113,6 +126,29 @@ describe('webview: template gallery (Chromium, fake host)', function () {
     await panel.waitForMessage('gallery/openSource', (m) => (m.params as { templateId: string }).templateId === 'review-pr');
     await page.getByTestId('gallery-duplicate').click();
     await eventually(async () => assert.match((await page.getByTestId('gallery-result').textContent()) ?? '', /Duplicated to \.baton\/templates\/review-pr-copy\.yml/));
+  });
+
+  it('lists a template file that does not load with where and why; a problem opens the file at its line', async () => {
+    const page = panel.page;
+    const card = page.getByTestId('gallery-broken-baton-templates-deploy-yml');
+    await card.waitFor();
+    assert.match((await page.getByTestId('gallery-broken').locator('h2').textContent()) ?? '', /Templates that do not load \(1\)/);
+    assert.equal(await page.getByTestId('gallery-count').textContent(), '5/5', 'not counted among the templates');
+    const text = (await card.textContent()) ?? '';
+    assert.match(text, /\.baton\/templates\/deploy\.yml/);
+    assert.match(text, /Does not load: 4 problems/);
+    assert.match(text, /Line 9, column 12.*steps\[1\]\.needs.*needs "biuld"/);
+    assert.match(text, /and 1 more/);
+    assert.doesNotMatch(text, /must be integer/, 'the fourth problem is left to Validate Templates');
+    await page.getByTestId('gallery-broken-baton-templates-deploy-yml-problem-1').click();
+    await panel.waitForMessage('gallery/openProblem', (m) => {
+      const p = m.params as { sourcePath: string; line: number; column: number };
+      return p.sourcePath === '/workspace/.baton/templates/deploy.yml' && p.line === 14 && p.column === 5;
+    });
+    // By keyboard too: the problem links are buttons in the tab order.
+    await page.getByTestId('gallery-broken-baton-templates-deploy-yml-problem-0').focus();
+    await page.keyboard.press('Enter');
+    await panel.waitForMessage('gallery/openProblem', (m) => (m.params as { line: number }).line === 9);
   });
 
   it('blocks Run with an inline error when a required input is empty, and sends no run command', async () => {

@@ -23,6 +23,7 @@ import {
   OpenArtifact,
   OpenGate,
   OpenRun,
+  OpenTemplateProblem,
   OpenTemplateSource,
   RunAction,
   RunReady,
@@ -30,6 +31,8 @@ import {
   StartRun,
   type AddCommentReply,
   type BatonEvent,
+  type BrokenTemplate,
+  type GallerySnapshot,
   type StartRunReply,
   type ChangeSet,
   type EventType,
@@ -60,6 +63,7 @@ export class FakeBaton {
   user = 'alice';
   templates: TemplateDetail[] = [];
   suggested: SuggestedTemplate[] = [];
+  broken: BrokenTemplate[] = [];
   readonly runs = new Map<string, RunDetail>();
   readonly gates = new Map<number, GateView>();
   readonly logs = new Map<string, string[]>();
@@ -82,7 +86,7 @@ export class FakeBaton {
     this.panels.add(panel);
     panel.page.on('close', () => this.panels.delete(panel));
     const r = panel.router;
-    r.onRequest(GalleryReady, () => ({ templates: this.templates.map((t) => this.templateSummary(t)), suggested: this.suggested }));
+    r.onRequest(GalleryReady, (): GallerySnapshot => ({ templates: this.templates.map((t) => this.templateSummary(t)), suggested: this.suggested, broken: this.broken }));
     r.onRequest(GetTemplateDetail, ({ templateId }) => {
       const t = this.templates.find((x) => x.id === templateId);
       if (!t) throw Object.assign(new Error(`no template ${templateId}`), { code: 'template_not_found' });
@@ -114,6 +118,7 @@ export class FakeBaton {
     });
     r.onRequest(DuplicateTemplate, ({ templateId }) => ({ ok: true as const, templateId: `${templateId}-copy`, sourcePath: `.baton/templates/${templateId}-copy.yml` }));
     r.onCommand(OpenTemplateSource, () => {});
+    r.onCommand(OpenTemplateProblem, () => {});
     r.onCommand(FixReadiness, () => {});
     r.onCommand(OpenRun, () => {});
     r.onCommand(OpenGate, () => {});
