@@ -150,6 +150,11 @@ function alreadyDecidedMessage(gate: GateRecord): string {
   }
 }
 
+/** Whether a board that last saw `lastEventId` is brought up to date by replaying the events since. */
+function canReplay(lastEventId: number | null, max: number): lastEventId is number {
+  return lastEventId !== null && lastEventId <= max && max - lastEventId <= MAX_EVENTS_PER_CHANGE;
+}
+
 /** One connected panel: its router (the host boundary check) and what it has been sent. */
 export class PanelConnection {
   readonly router: WebviewMessageRouter;
@@ -191,12 +196,21 @@ export class WebviewBackend {
     this.now = options.now ?? Date.now;
   }
 
-  /** Connects a panel: registers the handlers its app uses. Feed its messages to `receive`. */
-  connect(context: PanelContext, post: (message: IpcMessage) => void, actions: PanelActions, onInvalid: (message: unknown, reason: string) => void = () => {}): PanelConnection {
+  /**
+   * Connects a panel: registers the handlers its app uses. Feed its messages to `receive`.
+   * `lastEventId`: what a panel restored from its saved state saw last (it asks to replay from there).
+   */
+  connect(
+    context: PanelContext,
+    post: (message: IpcMessage) => void,
+    actions: PanelActions,
+    onInvalid: (message: unknown, reason: string) => void = () => {},
+    options: { lastEventId?: number | null } = {},
+  ): PanelConnection {
     const panel = new PanelConnection(context, post, actions, onInvalid);
     this.register(panel);
     this.panels.add(panel);
-    if (context.panel === 'board') setTimeout(() => this.prepareBoardSnapshot(panel), 0);
+    if (context.panel === 'board') setTimeout(() => this.prepareBoardSnapshot(panel, options.lastEventId ?? null), 0);
     return panel;
   }
 
@@ -205,11 +219,13 @@ export class WebviewBackend {
    * evaluate its bundle before it asks; 2,000 runs take the host about 85 ms to read), so the
    * ready handshake is answered with it at once; what changed in between is read then.
    */
-  private prepareBoardSnapshot(panel: PanelConnection): void {
+  private prepareBoardSnapshot(panel: PanelConnection, restoredAt: number | null): void {
     if (panel.disposed || panel.cursor !== undefined) return;
     const source = this.options.source(false);
     if (!source) return;
     const max = source.engine.maxEventId();
+    // A restored board that will be answered with a replay (see boardReady) needs no snapshot.
+    if (canReplay(restoredAt, max)) return;
     panel.preparedBoard = { runs: boardRuns(source, max, this.viewer()), currentUser: this.options.user(), lastEventId: max };
   }
 
@@ -398,7 +414,7 @@ export class WebviewBackend {
     const max = source.engine.maxEventId();
     const viewer = this.viewer();
     // Events are never deleted, so any id up to the max can be replayed; far behind, a snapshot is cheaper.
-    if (lastEventId !== null && lastEventId <= max && max - lastEventId <= MAX_EVENTS_PER_CHANGE) {
+    if (canReplay(lastEventId, max)) {
       const events = source.engine.listEvents(lastEventId, { limit: MAX_EVENTS_PER_CHANGE });
       panel.cursor = max;
       return { kind: 'replay', changes: { lastEventId: max, events: events.slice(-100).map(toBatonEvent), runs: boardRunsTouchedBy(source, events, max, viewer) } };

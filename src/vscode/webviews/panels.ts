@@ -160,7 +160,8 @@ export class BatonWebviews implements vscode.Disposable {
       return;
     }
     panel.webview.options = this.webviewOptions(folder, context);
-    this.attach(panel, folder, context);
+    const lastEventId = (state as Partial<PersistedPanelState> | undefined)?.lastEventId;
+    this.attach(panel, folder, context, typeof lastEventId === 'number' ? lastEventId : null);
   }
 
   /** A tab title that says what the panel shows (the template's name, the gate's step). */
@@ -181,13 +182,18 @@ export class BatonWebviews implements vscode.Disposable {
     return titleOf(context);
   }
 
-  private attach(panel: vscode.WebviewPanel, folder: BatonFolder, requested: PanelContext): void {
+  /** `restoredAt`: the last event id a restored panel saw (its ready handshake will ask from there). */
+  private attach(panel: vscode.WebviewPanel, folder: BatonFolder, requested: PanelContext, restoredAt: number | null = null): void {
     const context: PanelContext = batonFolders().length > 1 ? { ...requested, folder: folder.folder.uri.toString() } : requested;
     const key = panelKey(folder, context);
     const { backend } = this.backendFor(folder);
     this.importLegacyArchive(folder);
-    const connection = backend.connect(context, (message) => void panel.webview.postMessage(message), this.actionsFor(panel, folder), (message, reason) =>
-      this.container.log.warn(`webview ${panel.viewType} sent an invalid message: ${reason}`, { message }),
+    const connection = backend.connect(
+      context,
+      (message) => void panel.webview.postMessage(message),
+      this.actionsFor(panel, folder),
+      (message, reason) => this.container.log.warn(`webview ${panel.viewType} sent an invalid message: ${reason}`, { message }),
+      { lastEventId: restoredAt },
     );
     const entry: OpenPanel = { panel, folder, context, connection };
     this.panels.set(key, entry);

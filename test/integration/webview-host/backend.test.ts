@@ -388,6 +388,13 @@ describe('webview host: handlers and view models over a real database', function
       assert.equal(byId.get(pending.id)?.status, 'cancelled');
       assert.equal(byId.get(done.id)?.status, 'succeeded');
       assert.deepEqual(new Set(snapshot!.runs.slice(0, 2).map((r) => r.id)), new Set([started.id, pending.id]), 'newest first');
+
+      // A board restored from its saved state will replay from its last event: nothing is read for it ahead.
+      const before = summaries;
+      const restored = window.backend.connect({ panel: 'board' }, () => {}, noActions, () => {}, { lastEventId: window.engine.maxEventId() - 1 });
+      await new Promise((r) => setTimeout(r, 50));
+      assert.equal(summaries, before, 'no snapshot prepared for a board that replays');
+      window.backend.disconnect(restored);
     } finally {
       store.listSteps = listSteps;
     }
