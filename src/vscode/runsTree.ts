@@ -101,6 +101,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
       const run = node && runtime.opened.store.getRun(runId);
       if (!node || !run) continue;
       node.run = run;
+      this.listedRunning ||= run.status === 'running';
       this.changed.fire(node);
     }
   }

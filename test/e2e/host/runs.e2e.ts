@@ -84,6 +84,9 @@ describe('runs tree and run commands', () => {
       await new Promise((r) => setTimeout(r, 300));
       listings.length = 0;
       rendered.length = 0;
+      // While it runs, its elapsed time counts up: its row alone is rendered again each second.
+      await waitUntil('the running row to tick', () => rendered.some((node) => isThisRun(node) && node.run.status === 'running'), 3000);
+      assert.equal(listings.length, 0, 'ticking lists nothing');
       writeFileSync(release, '');
       await waitForRun(outside.engine, run.id, ['succeeded']);
       await waitUntil('VS Code to render the run succeeded', () => rendered.some((node) => isThisRun(node) && node.run.status === 'succeeded'));
