@@ -54,13 +54,18 @@ export function createMockAgentHome(baseUrl: string, prefix = 'baton-agent-'): M
       '',
     ].join('\n'),
   );
+  // With a comment, as Gemini allows (it strips them): Baton's MCP overlay must keep the file readable.
   writeFileSync(
     join(home, '.gemini', 'settings.json'),
-    JSON.stringify({
-      security: { auth: { selectedType: 'gemini-api-key' } },
-      privacy: { usageStatisticsEnabled: false },
-      general: { enableAutoUpdate: false, enableAutoUpdateNotification: false },
-    }),
+    `// settings of the test home\n${JSON.stringify(
+      {
+        security: { auth: { selectedType: 'gemini-api-key' } },
+        privacy: { usageStatisticsEnabled: false },
+        general: { enableAutoUpdate: false, enableAutoUpdateNotification: false },
+      },
+      null,
+      2,
+    )}\n`,
   );
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',

@@ -11,6 +11,7 @@
  * Each scenario writes `<scenario>.jsonl` (stdout, byte for byte) and `<scenario>.meta.json`
  * (CLI version, exit code, what the mock was told) next to it.
  */
+import { parse as parseJsonc } from 'jsonc-parser';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -120,7 +121,7 @@ async function capture(kind: AgentKind, binary: string, scenario: Scenario): Pro
     };
     if (scenario.geminiSettings) {
       const settingsFile = join(home.home, '.gemini', 'settings.json');
-      const settings = JSON.parse(readFileSync(settingsFile, 'utf8')) as Record<string, unknown>;
+      const settings = parseJsonc(readFileSync(settingsFile, 'utf8')) as Record<string, unknown>;
       writeFileSync(settingsFile, JSON.stringify({ ...settings, ...scenario.geminiSettings }));
     }
     mock.enqueue(...scenario.replies);

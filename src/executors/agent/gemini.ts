@@ -22,8 +22,10 @@
  *   chats under `tmp/`, history, extensions, GEMINI.md) except settings.json, which is the user's
  *   settings plus Baton's servers with `trust: true` (their tools run without a confirmation,
  *   as with Claude Code's allow-list and Codex's `approve`). Chats land in the real `~/.gemini/tmp`,
- *   so transcripts and `resume: true` work as without it. User settings that are not plain JSON
- *   (comments) are not rewritten: the step then runs without Baton's MCP server and says so.
+ *   so transcripts and `resume: true` work as without it. The settings are JSON with comments
+ *   (Gemini strips them): Baton's servers are added by edits to the text, so comments survive;
+ *   a file that does not parse is not touched, and the step runs without Baton's MCP server and
+ *   says where the file is broken.
  * Gemini's own turn limit (`model.maxSessionTurns`) could go in that settings file too, but
  * Baton enforces `max_turns` by counting tool calls, as for Codex, so that it holds with or
  * without MCP servers.
@@ -31,6 +33,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import { applyEdits, modify, parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import type { AgentAdapter, AgentInvocation, AgentInvocationRequest, AgentMcpServer, TranscriptQuery } from './adapter';
 import { looksLikeAuthError } from './adapter';
 import { MAX_ARGV_PROMPT_BYTES } from './claude';
@@ -132,20 +135,23 @@ function geminiHomeWithMcpServers(
   const realHome = geminiHome(baseEnv);
   const realGemini = join(realHome, '.gemini');
   const settingsFile = join(realGemini, 'settings.json');
-  let settings: Record<string, unknown> = {};
-  if (existsSync(settingsFile)) {
-    const text = readFileSync(settingsFile, 'utf8');
-    const parsed = parseJsonObject(text);
-    if (!parsed && text.trim() !== '') {
-      return {
-        notice: `Baton's MCP server is not available to this step: ${settingsFile} is not plain JSON (comments?), so Baton cannot add its server to it; the step's final answer is its output`,
-      };
-    }
-    settings = parsed ?? {};
+  let text = existsSync(settingsFile) ? readFileSync(settingsFile, 'utf8') : '';
+  if (text.trim() === '') text = '{}';
+  const errors: ParseError[] = [];
+  const settings: unknown = parseJsonc(text, errors, { allowTrailingComma: true, disallowComments: false });
+  const broken = errors[0];
+  if (broken || typeof settings !== 'object' || settings === null || Array.isArray(settings)) {
+    const where = broken ? ` (${printParseErrorCode(broken.error)} at ${lineColumn(text, broken.offset)})` : ' (not a JSON object)';
+    return {
+      notice: `Baton's MCP server is not available to this step: ${settingsFile} does not parse${where}, so Baton cannot add its server to it; the step's final answer is its output`,
+    };
   }
-  const mcpServers: Record<string, unknown> = { ...(obj(settings.mcpServers) ?? {}) };
+  // Edits to the user's text, so their comments and layout stay; an mcpServers that is not an object is replaced.
+  const formattingOptions = { insertSpaces: true, tabSize: 2, eol: '\n' };
+  if (!obj((settings as Record<string, unknown>).mcpServers)) text = applyEdits(text, modify(text, ['mcpServers'], {}, { formattingOptions }));
   for (const [name, server] of Object.entries(servers)) {
-    mcpServers[name] = { command: server.command, args: server.args, env: server.env ?? {}, trust: true };
+    const entry = { command: server.command, args: server.args, env: server.env ?? {}, trust: true };
+    text = applyEdits(text, modify(text, ['mcpServers', name], entry, { formattingOptions }));
   }
 
   // Chats and history must land in the real folder (transcripts, resume), so they exist before linking.
@@ -158,8 +164,14 @@ function geminiHomeWithMcpServers(
   }
   // Gemini also reads skills and agents from ~/.agents.
   if (existsSync(join(realHome, '.agents'))) symlinkSync(join(realHome, '.agents'), join(dir, '.agents'));
-  writeFileSync(join(overlay, 'settings.json'), `${JSON.stringify({ ...settings, mcpServers }, null, 2)}\n`, { mode: 0o600 });
+  writeFileSync(join(overlay, 'settings.json'), text.endsWith('\n') ? text : `${text}\n`, { mode: 0o600 });
   return { dir };
+}
+
+/** "line 3, column 7" of an offset in `text` (1-based, as editors count). */
+function lineColumn(text: string, offset: number): string {
+  const before = text.slice(0, offset).split('\n');
+  return `line ${before.length}, column ${before[before.length - 1]!.length + 1}`;
 }
 
 class GeminiStreamParser implements AgentStreamParser {

@@ -4,6 +4,7 @@
  * shell tools, write transcripts and report usage.
  */
 import assert from 'node:assert/strict';
+import { parse as parseJsonc } from 'jsonc-parser';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -359,7 +360,7 @@ describe('the real gemini CLI with MCP servers (throwaway GEMINI_CLI_HOME)', fun
       assert.equal(two.result.kind, 'succeeded', JSON.stringify(two.result));
       assert.equal(two.result.session?.sessionId, one.result.session?.sessionId, 'same session continued');
       assert.ok(JSON.stringify(mock.modelTurns[1]!.body).includes('first answer'), 'the resumed session carries the earlier conversation');
-      const settings = JSON.parse(readFileSync(join(home.home, '.gemini', 'settings.json'), 'utf8')) as Record<string, unknown>;
+      const settings = parseJsonc(readFileSync(join(home.home, '.gemini', 'settings.json'), 'utf8')) as Record<string, unknown>;
       assert.equal(settings.mcpServers, undefined, "the user's own settings never get Baton's server");
     } finally {
       await mock.close();

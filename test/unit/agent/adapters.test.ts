@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { parse as parseJsonc, type ParseError } from 'jsonc-parser';
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -172,10 +173,25 @@ describe('agent adapters: command lines', () => {
         assert.equal(existsSync(join(home, '.gemini', 'oauth_creds.json')), true, 'through links only: nothing of the user is removed');
 
         assert.equal(gemini.buildInvocation(request({ baseEnv: { HOME: home } })).env.GEMINI_CLI_HOME, undefined, 'no servers, no overlay');
-        writeFileSync(join(home, '.gemini', 'settings.json'), '{ // mine\n}');
+        // Gemini strips comments from its settings: a commented file keeps its comments, and gets the servers.
+        const commentedText = '{\n  // my theme\n  "ui": { "theme": "GitHub" }, /* trailing */\n  "mcpServers": null,\n}\n';
+        writeFileSync(join(home, '.gemini', 'settings.json'), commentedText);
         const commented = gemini.buildInvocation(request({ baseEnv: { HOME: home }, mcpServers: { baton: server } }));
-        assert.equal(commented.env.GEMINI_CLI_HOME, undefined);
-        assert.match(commented.notices?.[0] ?? '', /settings\.json is not plain JSON/);
+        assert.deepEqual(commented.notices ?? [], []);
+        const commentedOverlay = readFileSync(join(commented.env.GEMINI_CLI_HOME!, '.gemini', 'settings.json'), 'utf8');
+        assert.match(commentedOverlay, /\/\/ my theme/);
+        assert.match(commentedOverlay, /\/\* trailing \*\//);
+        const errors: ParseError[] = [];
+        assert.deepEqual(parseJsonc(commentedOverlay, errors, { allowTrailingComma: true }), { ui: { theme: 'GitHub' }, mcpServers: { baton: { ...server, trust: true } } });
+        assert.deepEqual(errors, []);
+        assert.equal(readFileSync(join(home, '.gemini', 'settings.json'), 'utf8'), commentedText, 'the user file is untouched');
+        commented.dispose!();
+
+        // A file that does not parse is left alone, and the notice says where it breaks.
+        writeFileSync(join(home, '.gemini', 'settings.json'), '{\n  "ui": { "theme": \n}');
+        const broken = gemini.buildInvocation(request({ baseEnv: { HOME: home }, mcpServers: { baton: server } }));
+        assert.equal(broken.env.GEMINI_CLI_HOME, undefined);
+        assert.match(broken.notices?.[0] ?? '', /settings\.json does not parse \(ValueExpected at line 3, column 1\)/);
       } finally {
         rmSync(home, { recursive: true, force: true });
       }
