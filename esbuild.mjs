@@ -1,6 +1,7 @@
 // Bundles the extension, the CLI and the webview apps from one toolchain.
 import * as esbuild from 'esbuild';
 import { existsSync, mkdirSync } from 'node:fs';
+import { nodeBundleOptions } from './scripts/node-bundle.mjs';
 import { webviewApps, webviewBundleOptions } from './scripts/webview-bundle.mjs';
 
 const watch = process.argv.includes('--watch');
@@ -18,31 +19,10 @@ const common = {
 const builds = [];
 
 if (existsSync('src/vscode/extension.ts')) {
-  builds.push({
-    ...common,
-    entryPoints: { extension: 'src/vscode/extension.ts' },
-    outdir: 'dist',
-    outExtension: { '.js': '.cjs' },
-    platform: 'node',
-    format: 'cjs',
-    target: 'node22',
-    // esbuild is loaded lazily for TypeScript templates; a missing one falls back to type stripping.
-    external: ['vscode', 'esbuild'],
-  });
+  builds.push({ ...common, ...nodeBundleOptions({ entry: 'extension', outdir: 'dist', minify: production, sourcemap: common.sourcemap }) });
 }
 
-builds.push({
-  ...common,
-  entryPoints: { cli: 'src/cli/bin.ts' },
-  outdir: 'dist',
-  outExtension: { '.js': '.cjs' },
-  platform: 'node',
-  format: 'cjs',
-  target: 'node22',
-  banner: { js: '#!/usr/bin/env node' },
-  // esbuild is loaded lazily to bundle TypeScript templates; keep it a runtime dependency.
-  external: ['esbuild'],
-});
+builds.push({ ...common, ...nodeBundleOptions({ entry: 'cli', outdir: 'dist', minify: production, sourcemap: common.sourcemap }) });
 
 if (webviewApps().length > 0) {
   mkdirSync('dist/webview', { recursive: true });

@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { promisify } from 'node:util';
 import * as esbuild from 'esbuild';
+import { nodeBundleOptions } from '../../../scripts/node-bundle.mjs';
 import { join } from 'node:path';
 import { createMockAgentHome, INSTALL_AGENT_CLIS_COMMAND, installedAgentClis, MOCK_MODELS, shellToolCall, type MockAgentHome } from '../../support/mock-agent-env';
 import { MockModelServer, userTextBlocks, userTextOf, type RecordedModelRequest } from '../../support/mock-model-server';
@@ -116,18 +117,7 @@ describe('a template with agent steps, run by `baton run` with the real Claude C
     // The real bundled CLI as its own process: it must start itself again as `baton mcp-server`.
     const outDir = mkdtempSync(join(tmpdir(), 'baton-cli-bundle-'));
     try {
-      await esbuild.build({
-        absWorkingDir: process.cwd(),
-        entryPoints: { cli: 'src/cli/bin.ts' },
-        bundle: true,
-        outdir: outDir,
-        outExtension: { '.js': '.cjs' },
-        platform: 'node',
-        format: 'cjs',
-        target: 'node22',
-        external: ['esbuild'],
-        logLevel: 'silent',
-      });
+      await esbuild.build({ ...nodeBundleOptions({ entry: 'cli', outdir: outDir }), logLevel: 'silent' });
       const child = await execFileAsync(process.execPath, [join(outDir, 'cli.cjs'), 'run', 'count'], {
         cwd: ws.dir,
         env: { PATH: process.env.PATH, HOME: process.env.HOME, ...home.env, BATON_CLAUDE_PATH: claude },

@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as esbuild from 'esbuild';
+import { nodeBundleOptions } from '../../../scripts/node-bundle.mjs';
 import { isAlive, waitUntil } from '../../support/proc-helpers';
 import { Workspace, runIdFrom } from './harness';
 
@@ -29,19 +30,7 @@ describe('baton as a real process (bundled dist/cli.cjs)', function () {
 
   before(async () => {
     outDir = mkdtempSync(join(tmpdir(), 'baton-cli-bundle-'));
-    await esbuild.build({
-      absWorkingDir: ROOT,
-      entryPoints: { cli: 'src/cli/bin.ts' },
-      bundle: true,
-      outdir: outDir,
-      outExtension: { '.js': '.cjs' },
-      platform: 'node',
-      format: 'cjs',
-      target: 'node22',
-      banner: { js: '#!/usr/bin/env node' },
-      external: ['esbuild'],
-      logLevel: 'silent',
-    });
+    await esbuild.build({ ...nodeBundleOptions({ repo: ROOT, entry: 'cli', outdir: outDir }), logLevel: 'silent' });
     cli = join(outDir, 'cli.cjs');
   });
   after(() => rmSync(outDir, { recursive: true, force: true }));
