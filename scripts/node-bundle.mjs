@@ -4,9 +4,9 @@
 /**
  * Packages whose `main` is a UMD build that loads its own modules through a `require` esbuild
  * cannot follow (jsonc-parser: "Cannot find module './impl/format'" at run time); their ES module
- * build bundles.
+ * build bundles. Any other Node bundle of Baton's code (the e2e host suites) needs it too.
  */
-const PREFER_ESM = { 'jsonc-parser': 'jsonc-parser/lib/esm/main.js' };
+export const PREFER_ESM = { 'jsonc-parser': 'jsonc-parser/lib/esm/main.js' };
 
 /**
  * @param {{ repo?: string, entry: 'extension' | 'cli', outdir: string, minify?: boolean, sourcemap?: boolean | 'linked' }} options

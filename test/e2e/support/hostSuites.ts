@@ -2,6 +2,7 @@
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import * as esbuild from 'esbuild';
+import { PREFER_ESM } from '../../../scripts/node-bundle.mjs';
 import { projectRoot } from './vscodeSession';
 
 /** Folder of the default host suites; `host-untrusted` holds the ones for an untrusted window. */
@@ -38,6 +39,7 @@ export async function buildHostSuites(folder: HostSuiteFolder = 'host'): Promise
     target: 'node22',
     sourcemap: 'inline',
     external: ['vscode', 'mocha'],
+    alias: PREFER_ESM,
     logLevel: 'error',
   });
   return join(hostOutDir, 'index.cjs');
