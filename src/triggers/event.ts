@@ -7,6 +7,7 @@
  * event-triggered ancestors already contains it. Each (event, trigger) is claimed once in the
  * database, so two windows tailing the same log start one run.
  */
+import { EventFeed } from '../core/engine/eventFeed';
 import { describeError } from '../core/errors';
 import { evaluateFilter } from '../core/expressions';
 import type { EventRecord, JsonValue, RunRecord } from '../core/model';
@@ -37,7 +38,8 @@ export interface EventTriggerPayload {
 }
 
 export class EventTriggers {
-  private cursor: number | undefined;
+  /** The log from where tailing started (created at the first start or poll). */
+  private feed: EventFeed | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private stopped = true;
 
@@ -45,14 +47,18 @@ export class EventTriggers {
 
   /** The last event id looked at (events after it are handled by the next `poll`). */
   get position(): number | undefined {
-    return this.cursor;
+    return this.feed?.position;
+  }
+
+  private tail(): EventFeed {
+    return (this.feed ??= new EventFeed(this.ports.engine, this.ports.engine.maxEventId()));
   }
 
   /** Starts tailing from the current end of the log (events written while no host ran are not replayed). */
   start(pollMs = 500): void {
     if (!this.stopped) return;
     this.stopped = false;
-    this.cursor ??= this.ports.engine.maxEventId();
+    this.tail();
     const tick = () => {
       if (this.stopped) return;
       try {
@@ -73,22 +79,19 @@ export class EventTriggers {
 
   /** Reads the events since the last poll and starts the matching templates; returns the run ids started. */
   poll(): string[] {
-    this.cursor ??= this.ports.engine.maxEventId();
+    const feed = this.tail();
     const started: string[] = [];
     const listening = this.listeningTemplates();
     if (listening.length === 0) {
       // Nobody listens: skip the log cheaply instead of reading (and parsing) every event.
-      this.cursor = this.ports.engine.maxEventId();
+      feed.skipTo(this.ports.engine.maxEventId());
       return started;
     }
-    for (;;) {
-      const events = this.ports.engine.listEvents(this.cursor, { limit: PAGE });
-      for (const event of events) {
-        this.cursor = event.id;
+    for (let batch = feed.read(PAGE); batch; batch = batch.more ? feed.read(PAGE) : undefined) {
+      for (const event of batch.events) {
         if (!listening.some((t) => t.definition.on.event.some((e) => e.type === event.type))) continue;
         started.push(...this.dispatch(this.payloadOf(event), listening));
       }
-      if (events.length < PAGE) break;
     }
     return started;
   }

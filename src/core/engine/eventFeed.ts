@@ -38,6 +38,11 @@ export class EventFeed {
     return this.cursor;
   }
 
+  /** Moves the position forward to `id` without delivering the events up to it (nobody wants them). */
+  skipTo(id: number): void {
+    this.cursor = Math.max(this.cursor, id);
+  }
+
   /**
    * Reads up to `limit` events after the position and moves past them; undefined when there is
    * nothing new. A batch with `more` was cut at `limit`: read again for the rest.

@@ -31,6 +31,14 @@ describe('event feed', () => {
     assert.equal(batch.events.at(-1)!.type, EventType.RunSucceeded);
     assert.equal(feed.position, batch.lastId);
     assert.equal(feed.read(100), undefined, 'a second read delivers nothing again');
+
+    // Skipping moves past events without delivering them, and never backwards.
+    h.engine.startRun(template('skipped', [runStep('a', 'ok')]));
+    await drain(h.engine);
+    feed.skipTo(h.engine.maxEventId());
+    feed.skipTo(start);
+    assert.equal(feed.position, h.engine.maxEventId());
+    assert.equal(feed.read(100), undefined);
   });
 
   it('cuts a large backlog at the limit and hands the rest over in later reads, none lost or repeated', async () => {
