@@ -1,9 +1,8 @@
 /** `baton archive|unarchive <run>…`: hides finished runs from `baton runs` and the board (and back). */
-import { existsSync } from 'node:fs';
-import { RunNotFoundError, UsageError } from '../../core/errors';
+import { UsageError } from '../../core/errors';
 import { parseCommandArgs } from '../args';
-import { currentUser, openRuntime, resolveDbPath } from '../runtime';
-import { resolveRunId } from './control';
+import { currentUser } from '../runtime';
+import { openRuntimeForRuns } from './control';
 import type { CliCommand } from './index';
 
 function helpFor(verb: 'archive' | 'unarchive'): string {
@@ -39,12 +38,9 @@ function archiveCommandFor(verb: 'archive' | 'unarchive'): CliCommand {
         return 0;
       }
       if (positionals.length === 0) throw new UsageError('missing <run>');
-      // Without a database there is no run, and no `.baton/` folder is created.
-      if (!existsSync(resolveDbPath(io, values.db))) throw new RunNotFoundError(positionals[0]!);
-      const runtime = openRuntime(io, values.db);
+      const { runtime, runIds } = await openRuntimeForRuns(io, values.db, positionals);
       try {
         const { engine } = runtime;
-        const runIds = [...new Set(positionals.map((arg) => resolveRunId(engine.store, arg)))];
         const by = currentUser(io);
         const changed = new Set(verb === 'archive' ? engine.archiveRuns(runIds, { by }) : engine.unarchiveRuns(runIds, { by }));
         const runs = runIds.map((id) => engine.getRun(id).run);

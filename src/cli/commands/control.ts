@@ -48,10 +48,20 @@ export async function openRuntimeForRun(
   dbFlag: string | undefined,
   runArg: string,
 ): Promise<{ runtime: CliRuntime; runId: string }> {
-  if (!existsSync(resolveDbPath(io, dbFlag))) throw new RunNotFoundError(runArg);
+  const { runtime, runIds } = await openRuntimeForRuns(io, dbFlag, [runArg]);
+  return { runtime, runId: runIds[0]! };
+}
+
+/** The same for several runs (at least one): their ids in the order given, each once. */
+export async function openRuntimeForRuns(
+  io: CliIO,
+  dbFlag: string | undefined,
+  runArgs: readonly string[],
+): Promise<{ runtime: CliRuntime; runIds: string[] }> {
+  if (!existsSync(resolveDbPath(io, dbFlag))) throw new RunNotFoundError(runArgs[0]!);
   const runtime = openRuntime(io, dbFlag);
   try {
-    return { runtime, runId: resolveRunId(runtime.engine.store, runArg) };
+    return { runtime, runIds: [...new Set(runArgs.map((arg) => resolveRunId(runtime.engine.store, arg)))] };
   } catch (error) {
     await runtime.close();
     throw error;
